@@ -1,0 +1,142 @@
+#include "config.h"
+#include "cli.h"
+
+#include <argp.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include "parse.h"
+
+const char *argp_program_version = PACKAGE_STRING;
+
+enum {
+	OPT_APPEND = 0x100,
+	OPT_ENGINE,
+};
+
+static const struct argp_option options[] = {
+	{ NULL, 0, NULL, 0, "Input and output:", 1 },
+	{ "output", 'o', "DEST", 0, "write to DEST: - (standard output, the default) or a file", 1 },
+	{ "append", OPT_APPEND, NULL, 0, "append to the output file instead of truncating it", 1 },
+	{ "size", 's', "SIZE", 0, "expected total size (for percentages; default: sizes of input files)", 1 },
+	{ "stop-at-size", 'S', NULL, 0, "stop after --size bytes", 1 },
+
+	{ NULL, 0, NULL, 0, "Buffering:", 2 },
+	{ "buffer-size", 'B', "SIZE", 0, "total memory of the ring (default 16M)", 2 },
+	{ "chunk-size", 'C', "SIZE|auto", 0, "size of each ring chunk (default auto: 1M, at most a quarter of the ring)", 2 },
+	{ "engine", OPT_ENGINE, "auto|uring|write", 0, "writer engine; auto uses io_uring and falls back to write() (default auto)", 2 },
+
+	{ NULL, 0, NULL, 0, "Messages:", 3 },
+	{ "name", 'N', "NAME", 0, "prefix status lines with NAME", 3 },
+
+	{ NULL, 0, NULL, 0, "Informational:", -1 },
+	{ 0 }
+};
+
+static const char doc[] =
+	"tpipe -- move a stream from INPUTs (default: standard input) to an output through a "
+	"ring of buffers, written out by a separate thread with io_uring."
+	"\v"
+	"SIZE is a number with an optional suffix: K M G T (powers of 1024) or kB MB GB TB "
+	"(powers of 1000).\n\n"
+	"Several INPUTs are read in order, like cat; - is standard input.\n\n"
+	"Signals: SIGUSR1 prints a status line on standard error. SIGINT or SIGTERM stop reading, "
+	"write out what is buffered and exit (130 or 143); a second one exits at once.\n\n"
+	"Exit status: 0 done, 1 an I/O or runtime error, 2 a usage error, 130/143 interrupted, "
+	"141 the reader of the output went away.";
+
+static void fail_value(struct argp_state *state, const char *opt, const char *arg, int err,
+		       const char *what)
+{
+	argp_failure(state, 2, 0, "%s: '%s' %s", opt, arg,
+		     err == -ERANGE ? "is too large" : what);
+}
+
+static uint64_t size_arg(struct argp_state *state, const char *opt, const char *arg)
+{
+	uint64_t v = 0;
+	int err = tp_parse_size(arg, &v);
+
+	if (err)
+		fail_value(state, opt, arg, err, "is not a size (e.g. 4096, 64K, 16M, 1G, 500kB)");
+	return v;
+}
+
+static error_t parse_opt(int key, char *arg, struct argp_state *state)
+{
+	struct tp_options *o = state->input;
+
+	switch (key) {
+	case 'o':
+		o->output = arg;
+		break;
+	case OPT_APPEND:
+		o->append = true;
+		break;
+	case 's':
+		o->size = size_arg(state, "--size", arg);
+		break;
+	case 'S':
+		o->stop_at_size = true;
+		break;
+	case 'B':
+		o->buffer_size = size_arg(state, "--buffer-size", arg);
+		if (o->buffer_size == 0)
+			argp_failure(state, 2, 0, "--buffer-size: must be more than 0");
+		break;
+	case 'C':
+		o->chunk_size = strcmp(arg, "auto") == 0 ? 0 : size_arg(state, "--chunk-size", arg);
+		if (o->chunk_size == 0 && strcmp(arg, "auto") != 0)
+			argp_failure(state, 2, 0, "--chunk-size: must be more than 0 (or auto)");
+		break;
+	case OPT_ENGINE:
+		if (strcmp(arg, "auto") == 0)
+			o->engine = TP_ENGINE_AUTO;
+		else if (strcmp(arg, "uring") == 0 || strcmp(arg, "io_uring") == 0)
+			o->engine = TP_ENGINE_URING;
+		else if (strcmp(arg, "write") == 0)
+			o->engine = TP_ENGINE_WRITE;
+		else
+			argp_failure(state, 2, 0, "--engine: '%s' is not one of auto, uring, write", arg);
+		break;
+	case 'N':
+		o->name = arg;
+		break;
+	case ARGP_KEY_ARGS:
+		o->inputs = state->argv + state->next;
+		o->n_inputs = state->argc - state->next;
+		break;
+	case ARGP_KEY_END:
+		if (o->stop_at_size && o->size == 0)
+			argp_failure(state, 2, 0, "--stop-at-size: needs --size");
+		if (o->chunk_size && o->chunk_size > o->buffer_size / 2)
+			argp_failure(state, 2, 0,
+				     "--chunk-size: must be at most half of --buffer-size (the ring needs two chunks)");
+		if (o->chunk_size > (1ull << 30))
+			argp_failure(state, 2, 0, "--chunk-size: at most 1G");
+		break;
+	default:
+		return ARGP_ERR_UNKNOWN;
+	}
+	return 0;
+}
+
+static const struct argp argp = { options, parse_opt, "[INPUT...]", doc, NULL, NULL, NULL };
+
+void tp_cli_parse(int argc, char **argv, struct tp_options *opts)
+{
+	static char *stdin_only[] = { "-", NULL };
+
+	memset(opts, 0, sizeof(*opts));
+	opts->output = "-";
+	opts->buffer_size = TP_DEFAULT_BUFFER_SIZE;
+	opts->engine = TP_ENGINE_AUTO;
+	argp_err_exit_status = 2;
+	/* argp names the program by how it was invoked ("./tpipe"); messages say "tpipe:". */
+	program_invocation_name = program_invocation_short_name;
+	argp_parse(&argp, argc, argv, 0, NULL, opts);
+	if (opts->n_inputs == 0) {
+		opts->inputs = stdin_only;
+		opts->n_inputs = 1;
+	}
+}

@@ -1,0 +1,29 @@
+/* The command line: the argp table and its parser, filling struct tp_options.
+ * The options are read-only once parsing is done; every thread may read them. */
+#ifndef TP_CLI_H
+#define TP_CLI_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include "engine.h"
+
+struct tp_options {
+	char **inputs;              /* INPUT operands; {"-"} when none were given */
+	int n_inputs;
+	const char *output;         /* -o; "-" is standard output */
+	bool append;                /* --append */
+	uint64_t buffer_size;       /* -B: total ring memory */
+	uint64_t chunk_size;        /* -C: 0 = auto */
+	uint64_t size;              /* -s: expected total, 0 = unknown */
+	bool stop_at_size;          /* -S */
+	const char *name;           /* -N */
+	enum tp_engine_kind engine; /* --engine */
+};
+
+#define TP_DEFAULT_BUFFER_SIZE (16u << 20)
+
+/* Parses argv into opts. Usage errors print one line and exit with status 2 (argp's way);
+ * --help and --version print and exit 0. */
+void tp_cli_parse(int argc, char **argv, struct tp_options *opts);
+
+#endif

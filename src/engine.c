@@ -1,0 +1,60 @@
+#include "config.h"
+#include "engine.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <string.h>
+#include <unistd.h>
+
+int tp_engine_init(struct tp_engine *eng, enum tp_engine_kind kind, struct tp_sink *sink,
+		   struct tp_counters *counters, unsigned depth)
+{
+	memset(eng, 0, sizeof(*eng));
+	eng->sink = sink;
+	eng->counters = counters;
+	eng->max_inflight = 1;
+	if (kind != TP_ENGINE_WRITE) {
+#ifdef HAVE_LIBURING
+		eng->ops = &tp_engine_uring_ops;
+		int err = eng->ops->init(eng, depth);
+		/* auto: io_uring refused (seccomp, sysctl, old kernel) means write() does the job. */
+		if (err == 0 || kind == TP_ENGINE_URING) {
+			if (err)
+				eng->ops = NULL;
+			return err;
+		}
+		eng->fallback_err = err;
+#else
+		if (kind == TP_ENGINE_URING)
+			return -ENOTSUP;
+		eng->fallback_err = -ENOTSUP;
+#endif
+	}
+	eng->ops = &tp_engine_write_ops;
+	return eng->ops->init(eng, depth);
+}
+
+int tp_write_all(int fd, const unsigned char *buf, size_t len, struct tp_counters *counters)
+{
+	while (len > 0) {
+		ssize_t n = write(fd, buf, len);
+		tp_counter_add(&counters->write_calls, 1);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno != EAGAIN)
+				return -errno;
+			/* A non-blocking descriptor handed to us: wait until it takes more. */
+			struct pollfd pfd = { .fd = fd, .events = POLLOUT };
+			if (poll(&pfd, 1, -1) < 0 && errno != EINTR)
+				return -errno;
+			continue;
+		}
+		if (n == 0)
+			return -EIO; /* write() makes no progress: never spin on it */
+		tp_counter_add(&counters->bytes_out, (uint64_t)n);
+		buf += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}

@@ -1,0 +1,70 @@
+/* Writer engines: how the writer thread gets a chunk's bytes into the sink.
+ * Modelled on fio's ioengine_ops: a synchronous engine finishes a chunk inside submit and says
+ * TP_ENGINE_DONE; an asynchronous one says TP_ENGINE_QUEUED and hands the chunk back later from
+ * reap, always in submission order, so the ring gets its chunks back in order. Every engine
+ * writes every byte (short writes are resumed, EAGAIN waits) or returns -errno. */
+#ifndef TP_ENGINE_H
+#define TP_ENGINE_H
+
+#include <stdbool.h>
+#include "ring.h"
+#include "sink.h"
+#include "stats.h"
+
+enum tp_engine_kind { TP_ENGINE_AUTO, TP_ENGINE_URING, TP_ENGINE_WRITE };
+
+enum { TP_ENGINE_QUEUED = 0, TP_ENGINE_DONE = 1 };
+
+struct tp_engine;
+
+struct tp_engine_ops {
+	const char *name;
+	/* 0 or -errno; -errno here makes "auto" fall back to the next engine. */
+	int (*init)(struct tp_engine *eng, unsigned depth);
+	int (*submit)(struct tp_engine *eng, struct tp_chunk *chunk);
+	/* Waits for the oldest queued chunk to be written out and stores it in *done: 1, or -errno. */
+	int (*reap)(struct tp_engine *eng, struct tp_chunk **done);
+	void (*exit)(struct tp_engine *eng);
+};
+
+struct tp_engine {
+	const struct tp_engine_ops *ops;
+	struct tp_sink *sink;
+	struct tp_counters *counters; /* the writer's counters: bytes_out, write_calls */
+	unsigned inflight;            /* chunks queued and not yet reaped */
+	unsigned max_inflight;        /* 1 for streams: order must hold across short writes */
+	int fallback_err;             /* why "auto" fell back to write(), or 0 */
+	void *priv;
+};
+
+extern const struct tp_engine_ops tp_engine_write_ops;
+#ifdef HAVE_LIBURING
+extern const struct tp_engine_ops tp_engine_uring_ops;
+#endif
+
+/* Sets up the engine of `kind` for the sink; for TP_ENGINE_AUTO, io_uring and then write().
+ * depth is the ring depth (the most chunks that can ever be queued). 0 or -errno. */
+int tp_engine_init(struct tp_engine *eng, enum tp_engine_kind kind, struct tp_sink *sink,
+		   struct tp_counters *counters, unsigned depth);
+
+static inline int tp_engine_submit(struct tp_engine *eng, struct tp_chunk *chunk)
+{
+	return eng->ops->submit(eng, chunk);
+}
+
+static inline int tp_engine_reap(struct tp_engine *eng, struct tp_chunk **done)
+{
+	return eng->ops->reap(eng, done);
+}
+
+static inline void tp_engine_exit(struct tp_engine *eng)
+{
+	if (eng->ops && eng->ops->exit)
+		eng->ops->exit(eng);
+}
+
+/* The write engine's loop, shared with io_uring for sinks it must not queue to:
+ * writes all of buf to fd, resuming short writes and waiting out EAGAIN. 0 or -errno. */
+int tp_write_all(int fd, const unsigned char *buf, size_t len, struct tp_counters *counters);
+
+#endif

@@ -1,0 +1,173 @@
+/* The io_uring engine.
+ * Streams (pipes, ttys, sockets, files in append mode) get one write in flight: a pipe write
+ * completes short (64 KiB at a time, measured) and a linked chain would lose its order after a
+ * short write, so the remainder is resubmitted before anything else. Seekable files get several
+ * chunks in flight at explicit offsets. Chunks are handed back strictly in submission order. */
+#include "config.h"
+#include "engine.h"
+
+#include <errno.h>
+#include <liburing.h>
+#include <poll.h>
+#include <stdlib.h>
+
+#define URING_MAX_FILE_INFLIGHT 8u
+/* The SQE length field is 32 bits; longer chunks go out in pieces. */
+#define URING_MAX_WRITE (1u << 30)
+
+struct uring_req {
+	struct tp_chunk *chunk;
+	size_t done;        /* bytes of the chunk written so far */
+	bool complete;
+};
+
+struct uring_priv {
+	struct io_uring ring;
+	struct uring_req *reqs;  /* FIFO of queued chunks, max_inflight long */
+	unsigned head, count;
+	unsigned unsubmitted;    /* SQEs prepared but not yet submitted */
+	bool stream;
+	unsigned char sqe_flags;
+};
+
+static int uring_init(struct tp_engine *eng, unsigned depth)
+{
+	struct uring_priv *p = calloc(1, sizeof(*p));
+	int err;
+
+	if (!p)
+		return -ENOMEM;
+	p->stream = !(eng->sink->flags & TP_SINK_SEEKABLE);
+	eng->max_inflight = p->stream ? 1 : (depth < URING_MAX_FILE_INFLIGHT ? depth : URING_MAX_FILE_INFLIGHT);
+	/* A tty write can block inside io_uring_submit() (measured): let a worker do it. */
+	if (eng->sink->flags & TP_SINK_TTY)
+		p->sqe_flags = IOSQE_ASYNC;
+	p->reqs = calloc(eng->max_inflight, sizeof(*p->reqs));
+	if (!p->reqs) {
+		err = -ENOMEM;
+		goto fail;
+	}
+	err = io_uring_queue_init(eng->max_inflight * 2, &p->ring, 0);
+	if (err)
+		goto fail;
+	eng->priv = p;
+	return 0;
+fail:
+	free(p->reqs);
+	free(p);
+	return err;
+}
+
+/* Prepares the write of what is left of req's chunk. */
+static void queue_write(struct tp_engine *eng, struct uring_req *req)
+{
+	struct uring_priv *p = eng->priv;
+	struct io_uring_sqe *sqe = io_uring_get_sqe(&p->ring);
+	size_t left = req->chunk->len - req->done;
+	unsigned len = left > URING_MAX_WRITE ? URING_MAX_WRITE : (unsigned)left;
+	/* -1: the current file position, which is what a stream wants. */
+	__u64 off = p->stream ? (__u64)-1 : eng->sink->base + req->chunk->offset + req->done;
+
+	/* The ring has twice max_inflight entries and each request holds at most one. */
+	io_uring_prep_write(sqe, eng->sink->fd, req->chunk->data + req->done, len, off);
+	sqe->flags |= p->sqe_flags;
+	io_uring_sqe_set_data(sqe, req);
+	p->unsubmitted++;
+	tp_counter_add(&eng->counters->write_calls, 1);
+}
+
+static int uring_submit(struct tp_engine *eng, struct tp_chunk *chunk)
+{
+	struct uring_priv *p = eng->priv;
+	struct uring_req *req = &p->reqs[(p->head + p->count) % eng->max_inflight];
+
+	*req = (struct uring_req){ .chunk = chunk };
+	p->count++;
+	eng->inflight++;
+	if (chunk->len == 0) {
+		req->complete = true;
+		return TP_ENGINE_QUEUED;
+	}
+	/* Submitted in reap, together with the wait: one system call for both. */
+	queue_write(eng, req);
+	return TP_ENGINE_QUEUED;
+}
+
+/* Accounts one completion; resubmits what a short write left. 0 or -errno. */
+static int complete_one(struct tp_engine *eng, struct uring_req *req, int res)
+{
+	if (res == -EINTR)
+		res = 0;
+	if (res == -EAGAIN) {
+		/* A non-blocking descriptor handed to us: wait until it takes more. */
+		struct pollfd pfd = { .fd = eng->sink->fd, .events = POLLOUT };
+		if (poll(&pfd, 1, -1) < 0 && errno != EINTR)
+			return -errno;
+		res = 0;
+	} else if (res < 0) {
+		return res;
+	} else if (res == 0) {
+		return -EIO; /* no progress: never spin on it */
+	}
+	req->done += (size_t)res;
+	tp_counter_add(&eng->counters->bytes_out, (uint64_t)res);
+	if (req->done < req->chunk->len)
+		queue_write(eng, req);
+	else
+		req->complete = true;
+	return 0;
+}
+
+static int uring_reap(struct tp_engine *eng, struct tp_chunk **done)
+{
+	struct uring_priv *p = eng->priv;
+	struct uring_req *oldest = &p->reqs[p->head];
+	int err = 0;
+
+	while (!oldest->complete) {
+		struct io_uring_cqe *cqe;
+
+		if (p->unsubmitted) {
+			err = io_uring_submit_and_wait(&p->ring, 1);
+			if (err < 0 && err != -EINTR)
+				return err;
+			p->unsubmitted = 0;
+		}
+		err = io_uring_wait_cqe(&p->ring, &cqe);
+		if (err == -EINTR)
+			continue;
+		if (err < 0)
+			return err;
+		struct uring_req *req = io_uring_cqe_get_data(cqe);
+		int res = cqe->res;
+		io_uring_cqe_seen(&p->ring, cqe);
+		err = complete_one(eng, req, res);
+		if (err)
+			return err;
+	}
+	*done = oldest->chunk;
+	p->head = (p->head + 1) % eng->max_inflight;
+	p->count--;
+	eng->inflight--;
+	return 1;
+}
+
+static void uring_exit(struct tp_engine *eng)
+{
+	struct uring_priv *p = eng->priv;
+
+	if (!p)
+		return;
+	io_uring_queue_exit(&p->ring);
+	free(p->reqs);
+	free(p);
+	eng->priv = NULL;
+}
+
+const struct tp_engine_ops tp_engine_uring_ops = {
+	.name = "io_uring",
+	.init = uring_init,
+	.submit = uring_submit,
+	.reap = uring_reap,
+	.exit = uring_exit,
+};

@@ -1,0 +1,29 @@
+/* The plain write() engine: each chunk is written out, all of it, before submit returns. */
+#include "config.h"
+#include "engine.h"
+
+#include <errno.h>
+
+static int write_init(struct tp_engine *eng, unsigned depth)
+{
+	eng->max_inflight = 1;
+	return 0;
+}
+
+static int write_submit(struct tp_engine *eng, struct tp_chunk *chunk)
+{
+	int err = tp_write_all(eng->sink->fd, chunk->data, chunk->len, eng->counters);
+	return err ? err : TP_ENGINE_DONE;
+}
+
+static int write_reap(struct tp_engine *eng, struct tp_chunk **done)
+{
+	return -EINVAL; /* nothing is ever queued */
+}
+
+const struct tp_engine_ops tp_engine_write_ops = {
+	.name = "write",
+	.init = write_init,
+	.submit = write_submit,
+	.reap = write_reap,
+};

@@ -1,0 +1,139 @@
+#include "config.h"
+#include "handoff.h"
+
+#include <errno.h>
+#include <stdint.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+int tp_handoff_init(struct tp_handoff *h, size_t chunk_size, unsigned depth, size_t room)
+{
+	memset(h, 0, sizeof(*h));
+	h->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (h->wake_fd < 0)
+		return -errno;
+	int err = tp_ring_init(&h->ring, chunk_size, depth, room);
+	if (err) {
+		close(h->wake_fd);
+		return err;
+	}
+	pthread_mutex_init(&h->lock, NULL);
+	pthread_cond_init(&h->filled, NULL);
+	return 0;
+}
+
+void tp_handoff_destroy(struct tp_handoff *h)
+{
+	pthread_cond_destroy(&h->filled);
+	pthread_mutex_destroy(&h->lock);
+	tp_ring_destroy(&h->ring);
+	close(h->wake_fd);
+}
+
+/* Called with the lock held; one eventfd write wakes the reader's ppoll. */
+static void wake_reader(struct tp_handoff *h)
+{
+	uint64_t one = 1;
+
+	h->reader_waiting = false;
+	if (write(h->wake_fd, &one, sizeof(one)) < 0) {
+		/* EAGAIN only: the counter is already non-zero, so the reader will wake anyway. */
+	}
+}
+
+struct tp_chunk *tp_handoff_get_free(struct tp_handoff *h)
+{
+	pthread_mutex_lock(&h->lock);
+	struct tp_chunk *chunk = tp_ring_peek_free(&h->ring);
+	if (!chunk)
+		h->reader_waiting = true;
+	pthread_mutex_unlock(&h->lock);
+	return chunk;
+}
+
+void tp_handoff_put(struct tp_handoff *h, struct tp_chunk *chunk)
+{
+	pthread_mutex_lock(&h->lock);
+	tp_ring_put(&h->ring, chunk);
+	if (tp_ring_used(&h->ring) > h->high_water)
+		h->high_water = tp_ring_used(&h->ring);
+	if (h->writer_waiting)
+		pthread_cond_signal(&h->filled);
+	pthread_mutex_unlock(&h->lock);
+}
+
+void tp_handoff_close(struct tp_handoff *h)
+{
+	pthread_mutex_lock(&h->lock);
+	h->closed = true;
+	pthread_cond_signal(&h->filled);
+	pthread_mutex_unlock(&h->lock);
+}
+
+void tp_handoff_clear_wake(struct tp_handoff *h)
+{
+	uint64_t count;
+
+	if (read(h->wake_fd, &count, sizeof(count)) < 0) {
+		/* EAGAIN: nothing pending, which is fine. */
+	}
+}
+
+bool tp_handoff_writer_done(struct tp_handoff *h)
+{
+	pthread_mutex_lock(&h->lock);
+	bool done = h->writer_done;
+	pthread_mutex_unlock(&h->lock);
+	return done;
+}
+
+unsigned tp_handoff_used(struct tp_handoff *h)
+{
+	pthread_mutex_lock(&h->lock);
+	unsigned used = tp_ring_used(&h->ring);
+	pthread_mutex_unlock(&h->lock);
+	return used;
+}
+
+int tp_handoff_take(struct tp_handoff *h, bool wait, struct tp_chunk **chunk)
+{
+	int err = 0;
+
+	pthread_mutex_lock(&h->lock);
+	for (;;) {
+		*chunk = tp_ring_take(&h->ring);
+		if (*chunk)
+			break;
+		if (h->closed) {
+			err = -ENODATA;
+			break;
+		}
+		if (!wait) {
+			err = -EAGAIN;
+			break;
+		}
+		h->writer_waiting = true;
+		pthread_cond_wait(&h->filled, &h->lock);
+		h->writer_waiting = false;
+	}
+	pthread_mutex_unlock(&h->lock);
+	return err;
+}
+
+void tp_handoff_release(struct tp_handoff *h, struct tp_chunk *chunk)
+{
+	pthread_mutex_lock(&h->lock);
+	tp_ring_release(&h->ring, chunk);
+	if (h->reader_waiting)
+		wake_reader(h);
+	pthread_mutex_unlock(&h->lock);
+}
+
+void tp_handoff_writer_exit(struct tp_handoff *h)
+{
+	pthread_mutex_lock(&h->lock);
+	h->writer_done = true;
+	wake_reader(h);
+	pthread_mutex_unlock(&h->lock);
+}

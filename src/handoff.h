@@ -1,0 +1,47 @@
+/* The hand-off between the reader (main thread) and the writer thread around one ring.
+ * The writer sleeps on a condition variable; the reader never blocks here: when it has no free
+ * chunk it waits in ppoll() on wake_fd together with its input and its signals, so a signal or
+ * a progress tick is handled at once even while the output is stalled. */
+#ifndef TP_HANDOFF_H
+#define TP_HANDOFF_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include "ring.h"
+
+struct tp_handoff {
+	struct tp_ring ring;      /* guarded by lock */
+	pthread_mutex_t lock;
+	pthread_cond_t filled;    /* the writer waits here for a full chunk or the end */
+	int wake_fd;              /* eventfd: readable when the reader should look again */
+	bool closed;              /* the reader has put its last chunk */
+	bool writer_waiting;      /* the writer sleeps on `filled` */
+	bool reader_waiting;      /* the reader sleeps on wake_fd for a free chunk */
+	bool writer_done;         /* the writer has returned; no chunk will be freed again */
+	unsigned high_water;      /* most chunks in use at once */
+};
+
+int tp_handoff_init(struct tp_handoff *h, size_t chunk_size, unsigned depth, size_t room);
+void tp_handoff_destroy(struct tp_handoff *h);
+
+/* Reader side. */
+/* A free chunk, or NULL (then wake_fd turns readable when one is freed or the writer ends). */
+struct tp_chunk *tp_handoff_get_free(struct tp_handoff *h);
+void tp_handoff_put(struct tp_handoff *h, struct tp_chunk *chunk);
+/* No more chunks will come: the writer drains the ring and ends. */
+void tp_handoff_close(struct tp_handoff *h);
+/* Consume a wake-up from wake_fd (call after ppoll says it is readable). */
+void tp_handoff_clear_wake(struct tp_handoff *h);
+bool tp_handoff_writer_done(struct tp_handoff *h);
+/* Chunks currently full or being written (for status lines). */
+unsigned tp_handoff_used(struct tp_handoff *h);
+
+/* Writer side. */
+/* Takes the oldest full chunk: 0 and *chunk set; -EAGAIN if none and !wait;
+ * -ENODATA when the reader has closed and every chunk has been taken. */
+int tp_handoff_take(struct tp_handoff *h, bool wait, struct tp_chunk **chunk);
+void tp_handoff_release(struct tp_handoff *h, struct tp_chunk *chunk);
+/* The writer is finished (done or failed): wakes the reader. */
+void tp_handoff_writer_exit(struct tp_handoff *h);
+
+#endif

@@ -1,0 +1,10 @@
+/* The one error line format: "tpipe: WHAT: WHY" on standard error. */
+#ifndef TP_REPORT_H
+#define TP_REPORT_H
+
+/* what: the object (a path, "standard output", an option); err: a positive or negative errno. */
+void tp_report_errno(const char *what, int err);
+/* why: a ready-made reason. */
+void tp_report(const char *what, const char *why);
+
+#endif

@@ -1,0 +1,73 @@
+#include "config.h"
+#include "signals.h"
+
+#include <errno.h>
+#include <string.h>
+#include <unistd.h>
+
+static volatile sig_atomic_t stop_signal;
+static volatile sig_atomic_t status_requested;
+static sigset_t wait_mask;
+
+static void on_stop(int sig)
+{
+	if (stop_signal) {
+		/* The second one: the user does not want to wait for the buffer to drain. */
+		_exit(128 + sig);
+	}
+	stop_signal = sig;
+}
+
+static void on_status(int sig)
+{
+	status_requested = 1;
+}
+
+int tp_signals_init(void)
+{
+	struct sigaction sa;
+	sigset_t ours;
+
+	memset(&sa, 0, sizeof(sa));
+	sigemptyset(&sa.sa_mask);
+	sa.sa_handler = on_stop;
+	if (sigaction(SIGINT, &sa, NULL) < 0 || sigaction(SIGTERM, &sa, NULL) < 0)
+		return -errno;
+	sa.sa_handler = on_status;
+	if (sigaction(SIGUSR1, &sa, NULL) < 0)
+		return -errno;
+	/* A vanished reader shows up as EPIPE from the write, in whichever thread wrote. */
+	sa.sa_handler = SIG_IGN;
+	if (sigaction(SIGPIPE, &sa, NULL) < 0)
+		return -errno;
+
+	sigemptyset(&ours);
+	sigaddset(&ours, SIGINT);
+	sigaddset(&ours, SIGTERM);
+	sigaddset(&ours, SIGUSR1);
+	int err = pthread_sigmask(SIG_BLOCK, &ours, &wait_mask);
+	if (err)
+		return -err;
+	sigdelset(&wait_mask, SIGINT);
+	sigdelset(&wait_mask, SIGTERM);
+	sigdelset(&wait_mask, SIGUSR1);
+	return 0;
+}
+
+const sigset_t *tp_signals_wait_mask(void)
+{
+	return &wait_mask;
+}
+
+int tp_signals_stop_requested(void)
+{
+	return stop_signal;
+}
+
+bool tp_signals_take_status_request(void)
+{
+	if (!status_requested)
+		return false;
+	status_requested = 0;
+	return true;
+}

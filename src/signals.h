@@ -1,0 +1,19 @@
+/* Signals are blocked in every thread and let in only while the main thread waits in ppoll(),
+ * so they are handled in one place, between reads, never in the middle of one. */
+#ifndef TP_SIGNALS_H
+#define TP_SIGNALS_H
+
+#include <signal.h>
+#include <stdbool.h>
+
+/* Installs the handlers, ignores SIGPIPE (EPIPE is handled as an error code), and blocks
+ * SIGINT, SIGTERM and SIGUSR1 in the calling thread. Call before starting threads. */
+int tp_signals_init(void);
+/* The mask to pass to ppoll(): the original one, with our signals let in. */
+const sigset_t *tp_signals_wait_mask(void);
+/* The first SIGINT or SIGTERM received (0 if none). A second one exits at once. */
+int tp_signals_stop_requested(void);
+/* True once per SIGUSR1. */
+bool tp_signals_take_status_request(void);
+
+#endif

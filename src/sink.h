@@ -1,0 +1,52 @@
+/* Sinks: where the writer's bytes go. A sink opens the destination and describes its file
+ * descriptor; the writer engines do the writing, so a sink states what an engine may do with it
+ * (several writes in flight at explicit offsets, or one at a time in order). */
+#ifndef TP_SINK_H
+#define TP_SINK_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+enum tp_sink_flags {
+	TP_SINK_SEEKABLE = 1 << 0, /* a regular file not in append mode: writes at offsets */
+	TP_SINK_PIPE     = 1 << 1, /* a pipe or FIFO */
+	TP_SINK_TTY      = 1 << 2, /* a terminal: a write may block inside io_uring_submit */
+};
+
+struct tp_sink;
+
+struct tp_sink_ops {
+	const char *name;
+	/* Opens dest; 0 or -errno. On failure sink->name says what could not be opened. */
+	int (*open)(struct tp_sink *sink, const char *dest, bool append);
+	/* After the last byte: leave the descriptor as a caller expects it (file position). */
+	int (*finish)(struct tp_sink *sink, uint64_t total);
+	void (*close)(struct tp_sink *sink);
+};
+
+struct tp_sink {
+	const struct tp_sink_ops *ops;
+	const char *name;     /* for messages: the path, or "standard output" */
+	int fd;
+	unsigned flags;       /* enum tp_sink_flags */
+	uint64_t base;        /* file position at start, for offset writes */
+	bool own_fd;          /* we opened it, so we close it */
+};
+
+extern const struct tp_sink_ops tp_sink_fd_ops;
+
+/* Picks the sink for a destination ("-", a path) and opens it. */
+int tp_sink_open(struct tp_sink *sink, const char *dest, bool append);
+
+static inline int tp_sink_finish(struct tp_sink *sink, uint64_t total)
+{
+	return sink->ops->finish ? sink->ops->finish(sink, total) : 0;
+}
+
+static inline void tp_sink_close(struct tp_sink *sink)
+{
+	if (sink->ops && sink->ops->close)
+		sink->ops->close(sink);
+}
+
+#endif

@@ -1,0 +1,45 @@
+/* Sources: where the reader's bytes come from. One ops struct per transport; the reader opens
+ * each input in turn, like cat. */
+#ifndef TP_SOURCE_H
+#define TP_SOURCE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+struct tp_source;
+
+struct tp_source_ops {
+	const char *name;
+	int (*open)(struct tp_source *src, const char *spec);  /* 0 or -errno */
+	/* Up to len bytes: > 0, 0 at the end, or -errno. Never blocks if `pollable` and ppoll()
+	 * said the fd is readable. */
+	ssize_t (*read)(struct tp_source *src, void *buf, size_t len);
+	void (*close)(struct tp_source *src);
+};
+
+struct tp_source {
+	const struct tp_source_ops *ops;
+	const char *name;     /* for messages: the path, or "standard input" */
+	int fd;
+	bool pollable;        /* may have nothing right now (pipe, tty, socket): wait in ppoll */
+	bool own_fd;
+};
+
+extern const struct tp_source_ops tp_source_fd_ops;
+
+/* Picks the source for an input spec ("-", a path) and opens it. */
+int tp_source_open(struct tp_source *src, const char *spec);
+
+static inline ssize_t tp_source_read(struct tp_source *src, void *buf, size_t len)
+{
+	return src->ops->read(src, buf, len);
+}
+
+static inline void tp_source_close(struct tp_source *src)
+{
+	if (src->ops && src->ops->close)
+		src->ops->close(src);
+}
+
+#endif

@@ -1,0 +1,22 @@
+/* The writer thread: takes full chunks from the hand-off, writes them through the engine,
+ * gives them back. It records the first error and ends; it never prints or exits. */
+#ifndef TP_WRITER_H
+#define TP_WRITER_H
+
+#include <pthread.h>
+#include "engine.h"
+#include "handoff.h"
+
+struct tp_writer {
+	struct tp_handoff *handoff;
+	struct tp_engine *engine;
+	pthread_t thread;
+	int error;   /* written by the writer before tp_handoff_writer_exit: 0 or -errno */
+};
+
+/* Starts the thread; signals are blocked in it (the caller blocks them first). 0 or -errno. */
+int tp_writer_start(struct tp_writer *w, struct tp_handoff *h, struct tp_engine *eng);
+/* Joins the thread (after tp_handoff_writer_done); returns its error. */
+int tp_writer_join(struct tp_writer *w);
+
+#endif

@@ -1,0 +1,147 @@
+/* tp-gen: the end-to-end tests' producer and checker.
+ *   tp-gen gen SIZE [-p PIECE | -r MAXPIECE] [-w MS] [-s SEED]
+ *       writes SIZE bytes of a position-dependent pattern to standard output, in pieces of
+ *       PIECE bytes or of random sizes 1..MAXPIECE, sleeping MS milliseconds between pieces.
+ *   tp-gen check SIZE [-r MAXREAD] [-w MS] [-s SEED] [-o OFFSET]
+ *       reads standard input (in random pieces up to MAXREAD, sleeping MS between reads: a slow
+ *       consumer) and exits 0 only if it is exactly the pattern from OFFSET, SIZE bytes long.
+ * Every byte depends on its offset, so loss, duplication and reordering all show. */
+#include "config.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#define BLOCK (1u << 16)
+
+static uint64_t splitmix(uint64_t x)
+{
+	x += 0x9e3779b97f4a7c15ull;
+	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
+	x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
+	return x ^ (x >> 31);
+}
+
+/* Fills buf with the pattern bytes [off, off + len). */
+static void pattern(unsigned char *buf, uint64_t off, size_t len, uint64_t seed)
+{
+	for (size_t i = 0; i < len;) {
+		uint64_t word = splitmix((off + i) / 8 ^ seed);
+		unsigned b = (unsigned)((off + i) % 8);
+		for (; b < 8 && i < len; b++, i++)
+			buf[i] = (unsigned char)(word >> (8 * b));
+	}
+}
+
+static void pause_ms(unsigned ms)
+{
+	if (ms) {
+		struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
+		nanosleep(&ts, NULL);
+	}
+}
+
+static size_t piece_size(size_t fixed, size_t max_random, uint64_t *rng)
+{
+	if (fixed)
+		return fixed;
+	*rng = splitmix(*rng);
+	return 1 + (size_t)(*rng % max_random);
+}
+
+static int gen(uint64_t size, size_t fixed, size_t max_random, unsigned wait, uint64_t seed)
+{
+	static unsigned char buf[BLOCK];
+	uint64_t rng = seed + 1;
+
+	for (uint64_t off = 0; off < size;) {
+		size_t n = piece_size(fixed, max_random, &rng);
+		if (n > BLOCK)
+			n = BLOCK;
+		if (n > size - off)
+			n = (size_t)(size - off);
+		pattern(buf, off, n, seed);
+		for (size_t done = 0; done < n;) {
+			ssize_t w = write(STDOUT_FILENO, buf + done, n - done);
+			if (w < 0) {
+				fprintf(stderr, "tp-gen: write at %" PRIu64 ": %s\n", off + done, strerror(errno));
+				return 1;
+			}
+			done += (size_t)w;
+		}
+		off += n;
+		pause_ms(wait);
+	}
+	return 0;
+}
+
+static int check(uint64_t size, size_t max_random, unsigned wait, uint64_t seed, uint64_t start)
+{
+	static unsigned char buf[BLOCK], want[BLOCK];
+	uint64_t rng = seed + 2, off = 0;
+
+	for (;;) {
+		size_t n = max_random ? piece_size(0, max_random, &rng) : BLOCK;
+		if (n > BLOCK)
+			n = BLOCK;
+		ssize_t r = read(STDIN_FILENO, buf, n);
+		if (r < 0) {
+			fprintf(stderr, "tp-gen: read at %" PRIu64 ": %s\n", off, strerror(errno));
+			return 1;
+		}
+		if (r == 0)
+			break;
+		pattern(want, start + off, (size_t)r, seed);
+		if (memcmp(buf, want, (size_t)r) != 0) {
+			size_t i = 0;
+			while (buf[i] == want[i])
+				i++;
+			fprintf(stderr, "tp-gen: wrong byte at offset %" PRIu64 "\n", off + i);
+			return 1;
+		}
+		off += (uint64_t)r;
+		pause_ms(wait);
+	}
+	if (off != size) {
+		fprintf(stderr, "tp-gen: got %" PRIu64 " bytes, expected %" PRIu64 "\n", off, size);
+		return 1;
+	}
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	size_t fixed = 0, max_random = BLOCK;
+	bool small_reads = false;
+	unsigned wait = 0;
+	uint64_t seed = 0, start = 0;
+	int opt;
+
+	if (argc < 3 || (strcmp(argv[1], "gen") && strcmp(argv[1], "check"))) {
+		fprintf(stderr, "usage: tp-gen gen|check SIZE [-p PIECE] [-r MAX] [-w MS] [-s SEED] [-o OFF]\n");
+		return 2;
+	}
+	uint64_t size = strtoull(argv[2], NULL, 0);
+	optind = 3;
+	while ((opt = getopt(argc, argv, "p:r:w:s:o:")) != -1) {
+		switch (opt) {
+		case 'p': fixed = strtoul(optarg, NULL, 0); break;
+		case 'r': max_random = strtoul(optarg, NULL, 0); fixed = 0; small_reads = true; break;
+		case 'w': wait = (unsigned)strtoul(optarg, NULL, 0); break;
+		case 's': seed = strtoull(optarg, NULL, 0); break;
+		case 'o': start = strtoull(optarg, NULL, 0); break;
+		default: return 2;
+		}
+	}
+	if (max_random == 0)
+		max_random = 1;
+	if (strcmp(argv[1], "gen") == 0)
+		return gen(size, fixed, max_random, wait, seed);
+	return check(size, small_reads ? max_random : 0, wait, seed, start);
+}
