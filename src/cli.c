@@ -132,8 +132,9 @@ void tp_cli_parse(int argc, char **argv, struct tp_options *opts)
 	opts->buffer_size = TP_DEFAULT_BUFFER_SIZE;
 	opts->engine = TP_ENGINE_AUTO;
 	argp_err_exit_status = 2;
-	/* argp names the program by how it was invoked ("./tpipe"); messages say "tpipe:". */
-	program_invocation_name = program_invocation_short_name;
+	/* getopt names the program by argv[0] ("./tpipe"); every message says "tpipe:". */
+	static char program[] = PACKAGE;
+	argv[0] = program;
 	argp_parse(&argp, argc, argv, 0, NULL, opts);
 	if (opts->n_inputs == 0) {
 		opts->inputs = stdin_only;
