@@ -22,6 +22,7 @@
 
 struct reader {
 	const struct tp_options *opts;
+	const struct tp_sink *sink;
 	struct tp_handoff handoff;
 	struct tp_counters counters;
 	struct tp_chunk *chunk;   /* being filled, owned by the reader; NULL when none */
@@ -129,6 +130,15 @@ static int pump(struct reader *r, struct tp_source *src)
 	}
 }
 
+/* Reading the file we write to would never end (`tpipe f >> f`); cat refuses it too. */
+static bool is_output(const struct reader *r, const struct tp_source *src)
+{
+	struct stat st;
+
+	return r->sink->ino && fstat(src->fd, &st) == 0 && S_ISREG(st.st_mode) &&
+	       st.st_dev == r->sink->dev && st.st_ino == r->sink->ino;
+}
+
 /* Reads every input in order, like cat: a missing or unreadable one is reported and skipped. */
 static int read_inputs(struct reader *r)
 {
@@ -136,13 +146,20 @@ static int read_inputs(struct reader *r)
 
 	for (int i = 0; i < r->opts->n_inputs; i++) {
 		struct tp_source src;
+		const char *why = NULL;
 		int rc = tp_source_open(&src, r->opts->inputs[i]);
 		if (rc == 0) {
-			rc = pump(r, &src);
+			if (is_output(r, &src))
+				why = "input file is output file";
+			else
+				rc = pump(r, &src);
 			tp_source_close(&src);
 		}
-		if (rc < 0) {
-			tp_report_errno(src.name ? src.name : r->opts->inputs[i], rc);
+		if (rc < 0 || why) {
+			if (why)
+				tp_report(src.name, why);
+			else
+				tp_report_errno(src.name ? src.name : r->opts->inputs[i], rc);
 			status = TP_EXIT_FAILURE;
 		}
 		if (rc == PUMP_STOP)
@@ -199,8 +216,8 @@ static void drain(struct reader *r)
 
 void tp_run(const struct tp_options *opts, struct tp_result *result)
 {
-	struct reader r = { .opts = opts };
 	struct tp_sink sink;
+	struct reader r = { .opts = opts, .sink = &sink };
 	struct tp_engine engine;
 	struct tp_writer writer;
 	int err;
@@ -227,7 +244,10 @@ void tp_run(const struct tp_options *opts, struct tp_result *result)
 		goto close_sink;
 	}
 	err = tp_engine_init(&engine, opts->engine, &sink, &r.counters, depth);
-	if (err) {
+	if (err == -ENOTSUP && opts->engine == TP_ENGINE_URING) {
+		tp_report("io_uring", "not built in (configured --without-liburing)");
+		goto free_ring;
+	} else if (err) {
 		tp_report_errno(opts->engine == TP_ENGINE_URING ? "io_uring" : "engine", err);
 		goto free_ring;
 	}

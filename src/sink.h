@@ -6,6 +6,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 enum tp_sink_flags {
 	TP_SINK_SEEKABLE = 1 << 0, /* a regular file not in append mode: writes at offsets */
@@ -30,6 +31,8 @@ struct tp_sink {
 	int fd;
 	unsigned flags;       /* enum tp_sink_flags */
 	uint64_t base;        /* file position at start, for offset writes */
+	dev_t dev;            /* a regular file's identity, so an input can be told apart */
+	ino_t ino;            /* (both 0 for anything else) */
 	bool own_fd;          /* we opened it, so we close it */
 };
 

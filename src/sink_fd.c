@@ -44,6 +44,10 @@ static int fd_open(struct tp_sink *sink, const char *dest, bool append)
 		sink->fd = -1;
 		return err;
 	}
+	if (S_ISREG(st.st_mode)) {
+		sink->dev = st.st_dev;
+		sink->ino = st.st_ino;
+	}
 	if (S_ISFIFO(st.st_mode)) {
 		sink->flags |= TP_SINK_PIPE;
 		tp_fd_grow_pipe(sink->fd);
