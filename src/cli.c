@@ -27,7 +27,7 @@ static const struct argp_option options[] = {
 	{ "engine", OPT_ENGINE, "auto|uring|write", 0, "writer engine; auto uses io_uring and falls back to write() (default auto)", 2 },
 
 	{ NULL, 0, NULL, 0, "Messages:", 3 },
-	{ "name", 'N', "NAME", 0, "prefix status lines with NAME", 3 },
+	{ "name", 'N', "NAME", 0, "prefix the status line and messages with NAME", 3 },
 
 	{ NULL, 0, NULL, 0, "Informational:", -1 },
 	{ 0 }
@@ -114,6 +114,9 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 				     "--chunk-size: must be at most half of --buffer-size (the ring needs two chunks)");
 		if (o->chunk_size > (1ull << 30))
 			argp_failure(state, 2, 0, "--chunk-size: at most 1G");
+		if (o->buffer_size / (o->chunk_size ? o->chunk_size : TP_AUTO_CHUNK_SIZE) > TP_MAX_DEPTH)
+			argp_failure(state, 2, 0,
+				     "--buffer-size: more than %u chunks; use a larger --chunk-size", TP_MAX_DEPTH);
 		break;
 	default:
 		return ARGP_ERR_UNKNOWN;

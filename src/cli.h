@@ -21,6 +21,8 @@ struct tp_options {
 };
 
 #define TP_DEFAULT_BUFFER_SIZE (16u << 20)
+#define TP_AUTO_CHUNK_SIZE (1u << 20)   /* the auto chunk size's upper bound */
+#define TP_MAX_DEPTH (1u << 20)          /* most chunks in a ring */
 
 /* Parses argv into opts. Usage errors print one line and exit with status 2 (argp's way);
  * --help and --version print and exit 0. */

@@ -2,6 +2,8 @@
 #ifndef TP_REPORT_H
 #define TP_REPORT_H
 
+/* -N NAME: every later message reads "tpipe: NAME: WHAT: WHY". */
+void tp_report_set_name(const char *name);
 /* what: the object (a path, "standard output", an option); err: a positive or negative errno. */
 void tp_report_errno(const char *what, int err);
 /* why: a ready-made reason. */

@@ -18,7 +18,6 @@
 #include "stats.h"
 #include "writer.h"
 
-#define TP_AUTO_CHUNK (1u << 20)
 
 struct reader {
 	const struct tp_options *opts;
@@ -194,7 +193,7 @@ static size_t choose_chunk(const struct tp_options *o)
 		return (size_t)o->chunk_size;
 	/* Big chunks for throughput, but at least four in the ring so both sides can work. */
 	uint64_t c = o->buffer_size / 4;
-	return c > TP_AUTO_CHUNK ? TP_AUTO_CHUNK : (size_t)(c ? c : 1);
+	return c > TP_AUTO_CHUNK_SIZE ? TP_AUTO_CHUNK_SIZE : (size_t)(c ? c : 1);
 }
 
 static unsigned choose_depth(const struct tp_options *o, size_t chunk)
@@ -203,7 +202,7 @@ static unsigned choose_depth(const struct tp_options *o, size_t chunk)
 	uint64_t rounded = (chunk + page - 1) / page * page;
 	uint64_t depth = o->buffer_size / rounded;
 
-	return depth < 2 ? 2 : depth > 65536 ? 65536 : (unsigned)depth;
+	return depth < 2 ? 2 : (unsigned)depth; /* cli.c keeps it under TP_MAX_DEPTH */
 }
 
 /* Waits for the writer to finish the buffered data; signals still act. */
@@ -224,6 +223,7 @@ void tp_run(const struct tp_options *opts, struct tp_result *result)
 
 	result->status = TP_EXIT_FAILURE;
 	clock_gettime(CLOCK_MONOTONIC, &r.start);
+	tp_report_set_name(opts->name);
 	r.total = expected_total(opts);
 
 	err = tp_signals_init();
