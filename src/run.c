@@ -111,7 +111,7 @@ static int pump(struct reader *r, struct tp_source *src)
 				continue;
 			}
 		} else {
-			/* A file never makes us wait, so signals are let in here, once a chunk. */
+			/* A file never makes us wait, so signals are let in here, between reads. */
 			wait_for(r, -1, 0);
 		}
 
