@@ -1,13 +1,14 @@
 /* tp-benchio - generator, sink and latency probe for scripts/bench.
  *
- *   tp-benchio src SIZE              write SIZE bytes to stdout (1 MiB writes)
- *   tp-benchio sink [-o FILE]        read stdin to EOF (1 MiB reads), print the count
+ *   tp-benchio src [-P] SIZE         write SIZE bytes to stdout (1 MiB writes)
+ *   tp-benchio sink [-P] [-o FILE]   read stdin to EOF (1 MiB reads), print the count
  *   tp-benchio latency N [-t MS] -- CMD [ARGS...]
  *                                    run CMD between two pipes, send N short lines
  *                                    ~20 ms apart with its input kept open, time each
  *                                    line's round trip; print median and max in us
  *
- * It deliberately leaves pipe capacities alone so every middle stage starts equal.
+ * Pipe capacities are left alone (64 KiB) unless -P raises our end's pipe to
+ * /proc/sys/fs/pipe-max-size, to show what a middle gains from pipe size alone.
  */
 #include "config.h"
 
@@ -32,11 +33,12 @@ static char buf[BUFSZ];
 static void usage(void)
 {
 	fprintf(stderr,
-		"usage: tp-benchio src SIZE\n"
-		"       tp-benchio sink [-o FILE]\n"
+		"usage: tp-benchio src [-P] SIZE\n"
+		"       tp-benchio sink [-P] [-o FILE]\n"
 		"       tp-benchio latency N [-t TIMEOUT_MS] -- CMD [ARGS...]\n"
 		"latency prints: median_us=M max_us=X n=N, or 'timeout after K lines'\n"
-		"(exit 3) when a line does not come back within TIMEOUT_MS (default 2000)\n");
+		"(exit 3) when a line does not come back within TIMEOUT_MS (default 2000)\n"
+		"-P: raise the capacity of our pipe to /proc/sys/fs/pipe-max-size\n");
 	exit(1);
 }
 
@@ -55,6 +57,19 @@ static double now_us(void)
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return ts.tv_sec * 1e6 + ts.tv_nsec / 1e3;
+}
+
+static void grow_pipe(int fd)
+{
+	FILE *f = fopen("/proc/sys/fs/pipe-max-size", "r");
+	int max = 0;
+	if (f) {
+		if (fscanf(f, "%d", &max) != 1)
+			max = 0;
+		fclose(f);
+	}
+	if (max <= 0 || fcntl(fd, F_SETPIPE_SZ, max) < 0)
+		fprintf(stderr, "tp-benchio: cannot raise pipe size: %s\n", strerror(errno));
 }
 
 static int do_src(uint64_t size)
@@ -208,6 +223,12 @@ int main(int argc, char **argv)
 	uint64_t v;
 	if (argc < 2)
 		usage();
+	if (argc > 2 && !strcmp(argv[2], "-P") && strcmp(argv[1], "latency")) {
+		grow_pipe(strcmp(argv[1], "src") ? STDIN_FILENO : STDOUT_FILENO);
+		argv[2] = argv[1]; /* drop -P */
+		argv++;
+		argc--;
+	}
 	if (!strcmp(argv[1], "src")) {
 		if (argc != 3 || parse_u64(argv[2], &v))
 			usage();
