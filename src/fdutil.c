@@ -1,9 +1,32 @@
 #include "config.h"
 #include "fdutil.h"
 
+#include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <sys/stat.h>
+
+static unsigned std_closed; /* bit fd set: fd was closed at start */
+
+int tp_fd_guard_std(void)
+{
+	for (int fd = 0; fd <= 2; fd++) {
+		if (fcntl(fd, F_GETFD) >= 0 || errno != EBADF)
+			continue;
+		int got = open("/dev/null", fd == 0 ? O_RDONLY : O_WRONLY);
+		if (got < 0)
+			return -errno;
+		if (got != fd) /* lower ones are open, so open() returns the lowest free: fd */
+			return -EBADF;
+		std_closed |= 1u << fd;
+	}
+	return 0;
+}
+
+bool tp_fd_std_was_closed(int fd)
+{
+	return fd >= 0 && fd <= 2 && (std_closed & (1u << fd));
+}
 
 bool tp_fd_is_pipe(int fd)
 {

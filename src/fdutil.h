@@ -9,4 +9,11 @@
 void tp_fd_grow_pipe(int fd);
 bool tp_fd_is_pipe(int fd);
 
+/* Call first thing: a standard descriptor closed by our parent would otherwise be reused by
+ * our own open() (the output file turning up as fd 2 and catching error messages). Each closed
+ * one is filled with /dev/null and remembered. 0 or -errno. */
+int tp_fd_guard_std(void);
+/* Whether standard descriptor fd (0, 1, 2) was closed when we started. */
+bool tp_fd_std_was_closed(int fd);
+
 #endif

@@ -17,6 +17,8 @@ static int fd_open(struct tp_sink *sink, const char *dest, bool append)
 	if (strcmp(dest, "-") == 0) {
 		sink->name = "standard output";
 		sink->fd = STDOUT_FILENO;
+		if (tp_fd_std_was_closed(STDOUT_FILENO))
+			return -EBADF;
 	} else {
 		sink->name = dest;
 		sink->fd = open(dest, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOCTTY |

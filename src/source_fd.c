@@ -17,6 +17,8 @@ static int fd_open(struct tp_source *src, const char *spec)
 	if (strcmp(spec, "-") == 0) {
 		src->name = "standard input";
 		src->fd = STDIN_FILENO;
+		if (tp_fd_std_was_closed(STDIN_FILENO))
+			return -EBADF;
 	} else {
 		src->name = spec;
 		src->fd = open(spec, O_RDONLY | O_CLOEXEC | O_NOCTTY);
