@@ -1,0 +1,332 @@
+# Shared by the end-to-end tests (bash). Source it as:  . "$SRCDIR/tests/lib.sh"
+# Environment (set by `make check`): TPIPE, the binary; TESTDIR, where tp-gen and no-uring were
+# built; SRCDIR, the source tree.
+#
+# Every assertion prints one TAP-like line, "ok N - what" or "not ok N - what" followed by
+# "#   ..." lines saying what was expected and what happened. `finish` prints a summary and
+# exits 1 if anything failed. Nothing may hang: tpipe always runs under a timeout, and
+# background processes are waited for with bounded polling loops.
+
+: "${TPIPE:?TPIPE must name the tpipe binary}"
+: "${TESTDIR:?TESTDIR must name the build tests/ directory}"
+: "${SRCDIR:=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}"
+TPGEN=$TESTDIR/tp-gen
+NOURING=$TESTDIR/no-uring
+[ -x "$TPIPE" ] || { echo "FAIL: $TPIPE is not an executable"; exit 1; }
+[ -x "$TPGEN" ] || { echo "FAIL: $TPGEN is missing (make tests/tp-gen)"; exit 1; }
+
+# Generous: a hang is what these catch, not slowness.
+TMO=${TMO:-60}
+
+T=$(mktemp -d "${TMPDIR:-/tmp}/tpipe-e2e.XXXXXX") || exit 1
+_bg_pids=()
+_cleanup() {
+	local p
+	for p in "${_bg_pids[@]}"; do
+		kill -KILL "$p" 2>/dev/null
+	done
+	chmod -R u+rwx "$T" 2>/dev/null
+	rm -rf "$T"
+}
+trap _cleanup EXIT
+trap 'exit 1' INT TERM HUP
+
+_n=0
+_failed=0
+_skipped=0
+_notes=()
+
+# note MSG: detail shown under the next "not ok" line (discarded when the check passes).
+note() { _notes+=("$*"); }
+
+_report() { # _report STATUS DESC
+	_n=$((_n + 1))
+	if [ "$1" = 0 ]; then
+		echo "ok $_n - $2"
+	else
+		echo "not ok $_n - $2"
+		local m
+		for m in "${_notes[@]}"; do
+			printf '#   %s\n' "$m"
+		done
+		_failed=$((_failed + 1))
+	fi
+	_notes=()
+}
+
+# fail MSG: a failed check of its own.
+fail() {
+	echo "FAIL: $*"
+	_report 1 "$*"
+}
+pass() { _report 0 "$*"; }
+skip() {
+	_n=$((_n + 1))
+	_skipped=$((_skipped + 1))
+	echo "ok $_n - # SKIP $*"
+	_notes=()
+}
+
+# check DESC CMD...: passes when CMD succeeds.
+check() {
+	local desc=$1
+	shift
+	if "$@"; then
+		_report 0 "$desc"
+	else
+		_report 1 "$desc"
+	fi
+}
+
+finish() {
+	echo "# $_n checks, $_failed failed, $_skipped skipped"
+	[ "$_failed" = 0 ] || exit 1
+	exit 0
+}
+
+# with_timeout SECONDS CMD...: runs CMD, killed if it outlives SECONDS (status 124, or 137).
+with_timeout() {
+	local s=$1
+	shift
+	timeout -k 2 "$s" "$@"
+}
+
+timed_out() { [ "$1" = 124 ] || [ "$1" = 137 ]; }
+
+# run CMD...: runs CMD under the timeout with stdout in $T/out, stderr in $T/err, status in
+# $status. Standard input is the caller's (redirect it on the call).
+run() {
+	with_timeout "$TMO" "$@" >"$T/out" 2>"$T/err"
+	status=$?
+	_last_cmd="$*"
+}
+
+# tp ARGS...: run tpipe.
+tp() { run "$TPIPE" "$@"; }
+
+_show_err() {
+	local f=${1:-$T/err}
+	if [ -s "$f" ]; then
+		note "stderr was:"
+		while IFS= read -r l; do note "  | $l"; done < <(head -n 5 "$f")
+	else
+		note "stderr was empty"
+	fi
+}
+
+# expect_status CODE [DESC]: the last run's exit status.
+expect_status() {
+	local want=$1 desc=${2:-$_last_cmd}
+	if [ "$status" = "$want" ]; then
+		pass "$desc: exit status $want"
+	else
+		note "expected exit status $want, got $status$(timed_out "$status" && echo " (killed by the timeout: a hang)")"
+		note "command: $_last_cmd"
+		_show_err
+		fail "$desc: exit status $want"
+	fi
+}
+
+# status_is CODE GOT DESC: a status collected some other way (PIPESTATUS, wait).
+status_is() {
+	local want=$1 got=$2 desc=$3
+	if [ "$got" = "$want" ]; then
+		pass "$desc: exit status $want"
+	else
+		note "expected exit status $want, got $got$(timed_out "$got" && echo " (killed by the timeout: a hang)")"
+		[ -n "${4:-}" ] && _show_err "$4"
+		fail "$desc: exit status $want"
+	fi
+}
+
+# expect_stderr_empty [DESC] [FILE]
+expect_stderr_empty() {
+	local desc=${1:-$_last_cmd} f=${2:-$T/err}
+	if [ ! -s "$f" ]; then
+		pass "$desc: stderr empty"
+	else
+		_show_err "$f"
+		fail "$desc: stderr empty"
+	fi
+}
+
+# expect_stdout_empty [DESC]
+expect_stdout_empty() {
+	local desc=${1:-$_last_cmd}
+	if [ ! -s "$T/out" ]; then
+		pass "$desc: nothing on stdout"
+	else
+		note "expected no output, got $(wc -c <"$T/out") bytes: $(head -c 80 "$T/out" | tr -c '[:print:]' '.')"
+		fail "$desc: nothing on stdout"
+	fi
+}
+
+# expect_stderr_line REGEX [DESC] [FILE]: stderr is exactly one line "tpipe: WHAT: WHY"
+# that also matches REGEX (extended).
+expect_stderr_line() {
+	local re=$1 desc=${2:-$_last_cmd} f=${3:-$T/err}
+	local lines
+	lines=$(wc -l <"$f")
+	if [ "$lines" = 1 ] && [ "$(tail -c 1 "$f" | od -An -c | tr -d ' ')" = '\n' ] &&
+		grep -Eq '^tpipe: .+: .+$' "$f" && grep -Eq -- "$re" "$f"; then
+		pass "$desc: one stderr line like /$re/"
+	else
+		note "expected exactly one line 'tpipe: WHAT: WHY' matching /$re/, got $lines line(s)"
+		_show_err "$f"
+		fail "$desc: one stderr line like /$re/"
+	fi
+}
+
+# same_file GOT WANT DESC: byte-exact comparison.
+same_file() {
+	local got=$1 want=$2 desc=$3
+	if cmp -s "$got" "$want"; then
+		pass "$desc: output byte-exact"
+	else
+		note "expected $(wc -c <"$want") bytes identical to $want; got $(wc -c <"$got") bytes"
+		note "$(cmp "$got" "$want" 2>&1 | head -n 1)"
+		fail "$desc: output byte-exact"
+	fi
+}
+
+# pattern_file SIZE: prints the path of a file holding the first SIZE bytes of the pattern.
+pattern_file() {
+	local f=$T/pattern.$1
+	[ -f "$f" ] || "$TPGEN" gen "$1" >"$f"
+	echo "$f"
+}
+
+# alive PID: true while the process exists and is not a zombie.
+alive() {
+	kill -0 "$1" 2>/dev/null || return 1
+	local st
+	st=$(sed -e 's/^.*) //' "/proc/$1/stat" 2>/dev/null) || return 1
+	[ "${st%% *}" != Z ]
+}
+
+# track PID: remember a background job, killed at exit if still running:
+#   cmd <in >out & track $!; pid=$!
+track() {
+	_bg_pids+=("$1")
+}
+
+# wait_exit PID SECONDS: waits at most SECONDS for PID (a child of this shell) to end; sets
+# $status to its exit status, or to 124 after killing it when it did not end in time.
+wait_exit() {
+	local pid=$1 limit=$2 i=0 max
+	max=$((limit * 20))
+	while alive "$pid" && [ "$i" -lt "$max" ]; do
+		sleep 0.05
+		i=$((i + 1))
+	done
+	if alive "$pid"; then
+		kill -KILL "$pid" 2>/dev/null
+		wait "$pid" 2>/dev/null
+		status=124
+		return 1
+	fi
+	wait "$pid"
+	status=$?
+	return 0
+}
+
+# wait_for SECONDS CMD...: polls CMD every 50 ms until it succeeds; false if it never did.
+wait_for() {
+	local limit=$1 i=0 max
+	shift
+	max=$((limit * 20))
+	while ! "$@"; do
+		i=$((i + 1))
+		[ "$i" -ge "$max" ] && return 1
+		sleep 0.05
+	done
+	return 0
+}
+
+file_size() { stat -c %s "$1" 2>/dev/null || echo 0; }
+size_at_least() { [ "$(file_size "$1")" -ge "$2" ]; }
+lines_at_least() { [ -f "$1" ] && [ "$(wc -l <"$1")" -ge "$2" ]; }
+# input_pos PID FD: the file position of a process's descriptor (from /proc).
+input_pos() { sed -n 's/^pos:[[:space:]]*//p' "/proc/$1/fdinfo/$2" 2>/dev/null; }
+input_pos_is() { [ "$(input_pos "$1" "$2")" = "$3" ]; }
+
+KiB=1024
+MiB=$((1024 * 1024))
+
+# expect_clean DESC GOT WANT: the last run exited 0, said nothing on stderr, and GOT is WANT.
+expect_clean() {
+	local desc=$1 got=$2 want=$3 bad=0
+	if [ "$status" != 0 ]; then
+		note "expected exit status 0, got $status$(timed_out "$status" && echo " (timed out: a hang)")"
+		bad=1
+	fi
+	if [ -s "$T/err" ]; then
+		note "expected an empty stderr"
+		_show_err
+		bad=1
+	fi
+	if ! cmp -s "$got" "$want"; then
+		note "expected $(wc -c <"$want") bytes identical to the input; got $(wc -c <"$got" 2>/dev/null) bytes"
+		note "$(cmp "$got" "$want" 2>&1 | head -n 1)"
+		bad=1
+	fi
+	_report "$bad" "$desc: exit 0, stderr empty, byte-exact"
+}
+
+# pipe_status DESC ST_GEN ST_TPIPE ST_CHECK: a `tp-gen gen | tpipe | tp-gen check` pipeline.
+expect_pipeline() {
+	local desc=$1 sg=$2 st=$3 sc=$4 bad=0
+	if [ "$st" != 0 ]; then
+		note "expected tpipe's exit status 0, got $st$(timed_out "$st" && echo " (timed out: a hang)")"
+		bad=1
+	fi
+	if [ "$sc" != 0 ]; then
+		note "the checker failed (status $sc): the output is not the exact input"
+		bad=1
+	fi
+	if [ "$sg" != 0 ]; then
+		note "the producer failed (status $sg)"
+		bad=1
+	fi
+	if [ -s "$T/err" ]; then
+		_show_err
+		bad=1
+	fi
+	_report "$bad" "$desc: exit 0, byte-exact"
+}
+
+# have_uring: true when --engine=uring works here (it may be refused in containers).
+have_uring() {
+	[ -n "${_have_uring:-}" ] || {
+		if with_timeout 10 "$TPIPE" --engine=uring </dev/null >/dev/null 2>&1; then
+			_have_uring=yes
+		else
+			_have_uring=no
+		fi
+	}
+	[ "$_have_uring" = yes ]
+}
+
+# engines: the engines to try here.
+engines() {
+	if have_uring; then echo auto uring write; else echo auto write; fi
+}
+
+# catches PID SIGNUM: true once the process has a handler for the signal (it is ready for it).
+catches() {
+	local mask
+	mask=$(sed -n 's/^SigCgt:[[:space:]]*//p' "/proc/$1/status" 2>/dev/null) || return 1
+	[ -n "$mask" ] && (((0x$mask >> ($2 - 1)) & 1))
+}
+# has_open PID PATH: true while the process has PATH open.
+has_open() {
+	local l
+	for l in /proc/"$1"/fd/*; do
+		[ "$(readlink "$l" 2>/dev/null)" = "$2" ] && return 0
+	done
+	return 1
+}
+# read_bytes PID: bytes the process has read so far (rchar).
+read_bytes() { sed -n 's/^rchar: //p' "/proc/$1/io" 2>/dev/null || echo 0; }
+# done_with_file PID PATH SIZE: the process has read at least SIZE bytes and closed PATH.
+done_with_file() { [ "$(read_bytes "$1")" -ge "$3" ] && ! has_open "$1" "$2"; }
