@@ -12,6 +12,9 @@ const char *argp_program_version = PACKAGE_STRING;
 enum {
 	OPT_APPEND = 0x100,
 	OPT_ENGINE,
+	OPT_BURST,
+	OPT_STATS,
+	OPT_EXPLAIN,
 };
 
 static const struct argp_option options[] = {
@@ -26,8 +29,18 @@ static const struct argp_option options[] = {
 	{ "chunk-size", 'C', "SIZE|auto", 0, "size of each ring chunk (default auto: 1M, at most a quarter of the ring)", 2 },
 	{ "engine", OPT_ENGINE, "auto|uring|write", 0, "writer engine; auto uses io_uring and falls back to write() (default auto)", 2 },
 
-	{ NULL, 0, NULL, 0, "Messages:", 3 },
-	{ "name", 'N', "NAME", 0, "prefix the status line and messages with NAME", 3 },
+	{ NULL, 0, NULL, 0, "Pacing:", 3 },
+	{ "rate-limit", 'L', "RATE", 0, "pace the output to RATE, smoothly (0 = unlimited)", 3 },
+	{ "burst", OPT_BURST, "SIZE", 0, "largest burst the pacer sends at once (default: about 200 us of the rate, at least a page)", 3 },
+
+	{ NULL, 0, NULL, 0, "Progress and statistics (on standard error):", 4 },
+	{ "progress", 'p', NULL, 0, "show progress even when standard error is not a terminal", 4 },
+	{ "quiet", 'q', NULL, 0, "no progress line", 4 },
+	{ "numeric", 'n', NULL, 0, "progress as plain numbers, one line per interval: seconds, bytes, rate[, percent]", 4 },
+	{ "interval", 'i', "SEC", 0, "progress and statistics interval (default 1)", 4 },
+	{ "name", 'N', "NAME", 0, "prefix progress, status lines and messages with NAME", 4 },
+	{ "stats", OPT_STATS, "text|json", OPTION_ARG_OPTIONAL, "print final statistics (default text)", 4 },
+	{ "explain", OPT_EXPLAIN, NULL, 0, "say which engine, chunk size, ring depth and burst were chosen, and why", 4 },
 
 	{ NULL, 0, NULL, 0, "Informational:", -1 },
 	{ 0 }
@@ -38,8 +51,10 @@ static const char doc[] =
 	"ring of buffers, written out by a separate thread with io_uring."
 	"\v"
 	"SIZE is a number with an optional suffix: K M G T (powers of 1024) or kB MB GB TB "
-	"(powers of 1000).\n\n"
+	"(powers of 1000). RATE is a SIZE per second, or kbit Mbit Gbit (bits per second, "
+	"powers of 1000), optionally followed by /s. SEC is seconds, or a number with ms, s or m.\n\n"
 	"Several INPUTs are read in order, like cat; - is standard input.\n\n"
+	"Progress is shown when standard error is a terminal (and tpipe is in the foreground).\n\n"
 	"Signals: SIGUSR1 prints a status line on standard error. SIGINT or SIGTERM stop reading, "
 	"write out what is buffered and exit (130 or 143); a second one exits at once.\n\n"
 	"Exit status: 0 done, 1 an I/O or runtime error, 2 a usage error, 130/143 interrupted, "
@@ -59,6 +74,16 @@ static uint64_t size_arg(struct argp_state *state, const char *opt, const char *
 
 	if (err)
 		fail_value(state, opt, arg, err, "is not a size (e.g. 4096, 64K, 16M, 1G, 500kB)");
+	return v;
+}
+
+static uint64_t rate_arg(struct argp_state *state, const char *arg)
+{
+	uint64_t v = 0;
+	int err = tp_parse_rate(arg, &v);
+
+	if (err)
+		fail_value(state, "--rate-limit", arg, err, "is not a rate (e.g. 500K, 20MB/s, 100Mbit)");
 	return v;
 }
 
@@ -102,6 +127,42 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 	case 'N':
 		o->name = arg;
 		break;
+	case 'L':
+		o->rate_limit = rate_arg(state, arg);
+		break;
+	case OPT_BURST:
+		o->burst = size_arg(state, "--burst", arg);
+		if (o->burst == 0)
+			argp_failure(state, 2, 0, "--burst: must be more than 0");
+		break;
+	case 'p':
+		o->progress = TP_SHOW_ALWAYS;
+		break;
+	case 'q':
+		o->progress = TP_SHOW_NEVER;
+		break;
+	case 'n':
+		o->numeric = true;
+		break;
+	case 'i': {
+		int err = tp_parse_duration(arg, &o->interval_ns);
+		if (err)
+			fail_value(state, "--interval", arg, err, "is not a duration (e.g. 1, 0.5, 250ms)");
+		if (o->interval_ns < 10000000)
+			argp_failure(state, 2, 0, "--interval: at least 10ms");
+		break;
+	}
+	case OPT_STATS:
+		if (!arg || strcmp(arg, "text") == 0)
+			o->stats = TP_STATS_TEXT;
+		else if (strcmp(arg, "json") == 0)
+			o->stats = TP_STATS_JSON;
+		else
+			argp_failure(state, 2, 0, "--stats: '%s' is not one of text, json", arg);
+		break;
+	case OPT_EXPLAIN:
+		o->explain = true;
+		break;
 	case ARGP_KEY_ARGS:
 		o->inputs = state->argv + state->next;
 		o->n_inputs = state->argc - state->next;
@@ -134,6 +195,7 @@ void tp_cli_parse(int argc, char **argv, struct tp_options *opts)
 	opts->output = "-";
 	opts->buffer_size = TP_DEFAULT_BUFFER_SIZE;
 	opts->engine = TP_ENGINE_AUTO;
+	opts->interval_ns = TP_DEFAULT_INTERVAL_NS;
 	argp_err_exit_status = 2;
 	/* getopt names the program by argv[0] ("./tpipe"); every message says "tpipe:". */
 	static char program[] = PACKAGE;

@@ -7,6 +7,9 @@
 #include <stdint.h>
 #include "engine.h"
 
+enum tp_show { TP_SHOW_AUTO, TP_SHOW_ALWAYS, TP_SHOW_NEVER };
+enum tp_stats_format { TP_STATS_NONE, TP_STATS_TEXT, TP_STATS_JSON };
+
 struct tp_options {
 	char **inputs;              /* INPUT operands; {"-"} when none were given */
 	int n_inputs;
@@ -18,11 +21,19 @@ struct tp_options {
 	bool stop_at_size;          /* -S */
 	const char *name;           /* -N */
 	enum tp_engine_kind engine; /* --engine */
+	uint64_t rate_limit;        /* -L: bytes per second, 0 = unlimited */
+	uint64_t burst;             /* --burst: 0 = chosen from the rate */
+	enum tp_show progress;      /* -p / -q: progress line on stderr */
+	bool numeric;               /* -n: plain numeric lines instead */
+	uint64_t interval_ns;       /* -i */
+	enum tp_stats_format stats; /* --stats */
+	bool explain;               /* --explain */
 };
 
 #define TP_DEFAULT_BUFFER_SIZE (16u << 20)
 #define TP_AUTO_CHUNK_SIZE (1u << 20)   /* the auto chunk size's upper bound */
 #define TP_MAX_DEPTH (1u << 20)          /* most chunks in a ring */
+#define TP_DEFAULT_INTERVAL_NS 1000000000ull
 
 /* Parses argv into opts. Usage errors print one line and exit with status 2 (argp's way);
  * --help and --version print and exit 0. */

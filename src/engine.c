@@ -37,7 +37,9 @@ int tp_engine_init(struct tp_engine *eng, enum tp_engine_kind kind, struct tp_si
 int tp_write_all(int fd, const unsigned char *buf, size_t len, struct tp_counters *counters)
 {
 	while (len > 0) {
+		uint64_t t0 = tp_clock_ns();
 		ssize_t n = write(fd, buf, len);
+		tp_counters_note_write(counters, tp_clock_ns() - t0);
 		tp_counter_add(&counters->write_calls, 1);
 		if (n < 0) {
 			if (errno == EINTR)

@@ -18,6 +18,7 @@
 struct uring_req {
 	struct tp_chunk *chunk;
 	size_t done;        /* bytes of the chunk written so far */
+	uint64_t queued_ns; /* when its current write was prepared, for the latency */
 	bool complete;
 };
 
@@ -73,6 +74,7 @@ static void queue_write(struct tp_engine *eng, struct uring_req *req)
 	sqe->flags |= p->sqe_flags;
 	io_uring_sqe_set_data(sqe, req);
 	p->unsubmitted++;
+	req->queued_ns = tp_clock_ns();
 	tp_counter_add(&eng->counters->write_calls, 1);
 }
 
@@ -96,6 +98,7 @@ static int uring_submit(struct tp_engine *eng, struct tp_chunk *chunk)
 /* Accounts one completion; resubmits what a short write left. 0 or -errno. */
 static int complete_one(struct tp_engine *eng, struct uring_req *req, int res)
 {
+	tp_counters_note_write(eng->counters, tp_clock_ns() - req->queued_ns);
 	if (res == -EINTR)
 		res = 0;
 	if (res == -EAGAIN) {

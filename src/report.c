@@ -13,8 +13,19 @@ void tp_report_set_name(const char *name)
 	separator = name ? ": " : "";
 }
 
+static void (*hook)(void *);
+static void *hook_arg;
+
+void tp_report_set_hook(void (*before)(void *arg), void *arg)
+{
+	hook = before;
+	hook_arg = arg;
+}
+
 void tp_report(const char *what, const char *why)
 {
+	if (hook)
+		hook(hook_arg);
 	fprintf(stderr, "tpipe: %s%s%s: %s\n", prefix, separator, what, why);
 }
 

@@ -7,15 +7,18 @@
 #include <errno.h>
 #include <poll.h>
 #include <stdio.h>
+#include <string.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 #include "handoff.h"
+#include "monitor.h"
 #include "report.h"
 #include "signals.h"
 #include "sink.h"
 #include "source.h"
 #include "stats.h"
+#include "tune.h"
 #include "writer.h"
 
 
@@ -24,54 +27,29 @@ struct reader {
 	const struct tp_sink *sink;
 	struct tp_handoff handoff;
 	struct tp_counters counters;
+	struct tp_monitor monitor;
 	struct tp_chunk *chunk;   /* being filled, owned by the reader; NULL when none */
 	uint64_t offset;          /* stream bytes read so far */
-	uint64_t total;           /* expected size, 0 if unknown */
-	struct timespec start;
 };
 
 enum pump_end { PUMP_EOF = 0, PUMP_STOP = 1 };
 
-static double seconds_since(const struct timespec *t0)
-{
-	struct timespec now;
-
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	return (double)(now.tv_sec - t0->tv_sec) + (double)(now.tv_nsec - t0->tv_nsec) / 1e9;
-}
-
-static void print_status(struct reader *r)
-{
-	struct tp_snapshot snap = {
-		.bytes_in = tp_counter_get(&r->counters.bytes_in),
-		.bytes_out = tp_counter_get(&r->counters.bytes_out),
-		.write_calls = tp_counter_get(&r->counters.write_calls),
-		.elapsed = seconds_since(&r->start),
-		.ring_used = tp_handoff_used(&r->handoff),
-		.ring_depth = r->handoff.ring.depth,
-		.total = r->total,
-	};
-	char line[256];
-
-	tp_format_status(line, sizeof(line), r->opts->name, &snap);
-	fprintf(stderr, "tpipe: %s\n", line);
-}
-
-/* Waits for the input (fd >= 0) or for the writer's wake-up, with signals let in.
- * timeout_ms 0 just looks. Returns true when the input is readable. */
+/* Waits for the input (fd >= 0) or for the writer's wake-up, with signals let in, and no
+ * longer than the next progress tick. timeout_ms 0 just looks, -1 waits as long as needed.
+ * Returns true when the input is readable. */
 static bool wait_for(struct reader *r, int fd, int timeout_ms)
 {
 	struct pollfd pfd[2] = {
 		{ .fd = r->handoff.wake_fd, .events = POLLIN },
 		{ .fd = fd, .events = POLLIN },
 	};
-	struct timespec ts = { timeout_ms / 1000, (long)(timeout_ms % 1000) * 1000000 };
+	int ms = tp_monitor_timeout(&r->monitor, timeout_ms);
+	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000 };
 
-	int n = ppoll(pfd, fd >= 0 ? 2 : 1, timeout_ms < 0 ? NULL : &ts, tp_signals_wait_mask());
+	int n = ppoll(pfd, fd >= 0 ? 2 : 1, ms < 0 ? NULL : &ts, tp_signals_wait_mask());
 	if (n > 0 && pfd[0].revents)
 		tp_handoff_clear_wake(&r->handoff);
-	if (tp_signals_take_status_request())
-		print_status(r);
+	tp_monitor_poll(&r->monitor);
 	return n > 0 && fd >= 0 && pfd[1].revents;
 }
 
@@ -96,7 +74,10 @@ static int pump(struct reader *r, struct tp_source *src)
 		if (!r->chunk) {
 			r->chunk = tp_handoff_get_free(&r->handoff);
 			if (!r->chunk) {
-				wait_for(r, -1, -1); /* the ring is full: the output is the bottleneck */
+				/* The ring is full: the output is the bottleneck. */
+				uint64_t t0 = tp_clock_ns();
+				wait_for(r, -1, -1);
+				tp_counter_add(&r->counters.reader_wait_ns, tp_clock_ns() - t0);
 				continue;
 			}
 			r->chunk->len = 0;
@@ -187,24 +168,6 @@ static uint64_t expected_total(const struct tp_options *o)
 	return sum;
 }
 
-static size_t choose_chunk(const struct tp_options *o)
-{
-	if (o->chunk_size)
-		return (size_t)o->chunk_size;
-	/* Big chunks for throughput, but at least four in the ring so both sides can work. */
-	uint64_t c = o->buffer_size / 4;
-	return c > TP_AUTO_CHUNK_SIZE ? TP_AUTO_CHUNK_SIZE : (size_t)(c ? c : 1);
-}
-
-static unsigned choose_depth(const struct tp_options *o, size_t chunk)
-{
-	uint64_t page = (uint64_t)sysconf(_SC_PAGESIZE);
-	uint64_t rounded = (chunk + page - 1) / page * page;
-	uint64_t depth = o->buffer_size / rounded;
-
-	return depth < 2 ? 2 : (unsigned)depth; /* cli.c keeps it under TP_MAX_DEPTH */
-}
-
 /* Waits for the writer to finish the buffered data; signals still act. */
 static void drain(struct reader *r)
 {
@@ -213,18 +176,31 @@ static void drain(struct reader *r)
 		wait_for(r, -1, -1);
 }
 
+/* Why the engine in use was chosen, for --explain. */
+static void engine_reason(const struct tp_options *o, const struct tp_engine *eng, char *buf,
+			  size_t len)
+{
+	if (o->engine != TP_ENGINE_AUTO)
+		snprintf(buf, len, "set by --engine");
+	else if (eng->fallback_err)
+		snprintf(buf, len, "io_uring unavailable: %s", strerror(-eng->fallback_err));
+	else
+		snprintf(buf, len, "default; write() would be used if io_uring were refused");
+}
+
 void tp_run(const struct tp_options *opts, struct tp_result *result)
 {
 	struct tp_sink sink;
 	struct reader r = { .opts = opts, .sink = &sink };
+	struct tp_tuning tuning;
 	struct tp_engine engine;
-	struct tp_writer writer;
+	struct tp_writer writer = { .rate = opts->rate_limit };
+	char why[128];
 	int err;
 
 	result->status = TP_EXIT_FAILURE;
-	clock_gettime(CLOCK_MONOTONIC, &r.start);
+	r.counters.write_ns_min = UINT64_MAX;
 	tp_report_set_name(opts->name);
-	r.total = expected_total(opts);
 
 	err = tp_signals_init();
 	if (err) {
@@ -236,14 +212,14 @@ void tp_run(const struct tp_options *opts, struct tp_result *result)
 		tp_report_errno(sink.name ? sink.name : opts->output, err);
 		return;
 	}
-	size_t chunk = choose_chunk(opts);
-	unsigned depth = choose_depth(opts, chunk);
-	err = tp_handoff_init(&r.handoff, chunk, depth, 0);
+	tp_tune(opts, (size_t)sysconf(_SC_PAGESIZE), &tuning);
+	writer.burst = tuning.burst;
+	err = tp_handoff_init(&r.handoff, tuning.chunk, tuning.depth, 0);
 	if (err) {
 		tp_report_errno("buffer", err);
 		goto close_sink;
 	}
-	err = tp_engine_init(&engine, opts->engine, &sink, &r.counters, depth);
+	err = tp_engine_init(&engine, opts->engine, &sink, &r.counters, tuning.depth);
 	if (err == -ENOTSUP && opts->engine == TP_ENGINE_URING) {
 		tp_report("io_uring", "not built in (configured --without-liburing)");
 		goto free_ring;
@@ -251,7 +227,12 @@ void tp_run(const struct tp_options *opts, struct tp_result *result)
 		tp_report_errno(opts->engine == TP_ENGINE_URING ? "io_uring" : "engine", err);
 		goto free_ring;
 	}
-	err = tp_writer_start(&writer, &r.handoff, &engine);
+	tp_monitor_init(&r.monitor, opts, &r.counters, &r.handoff, expected_total(opts));
+	if (opts->explain) {
+		engine_reason(opts, &engine, why, sizeof(why));
+		tp_monitor_explain(&r.monitor, &tuning, engine.ops->name, why);
+	}
+	err = tp_writer_start(&writer, &r.handoff, &engine, &r.counters);
 	if (err) {
 		tp_report_errno("writer thread", err);
 		goto exit_engine;
@@ -260,6 +241,7 @@ void tp_run(const struct tp_options *opts, struct tp_result *result)
 	int in_status = read_inputs(&r);
 	drain(&r);
 	err = tp_writer_join(&writer);
+	tp_monitor_finish(&r.monitor, &tuning, engine.ops->name);
 
 	if (err == -EPIPE) {
 		result->status = TP_EXIT_SIGPIPE; /* silent, as cat is under SIGPIPE */
@@ -273,6 +255,7 @@ void tp_run(const struct tp_options *opts, struct tp_result *result)
 	if (tp_signals_stop_requested())
 		result->status = 128 + tp_signals_stop_requested();
 exit_engine:
+	tp_monitor_destroy(&r.monitor);
 	tp_engine_exit(&engine);
 free_ring:
 	tp_handoff_destroy(&r.handoff);

@@ -7,12 +7,16 @@
 
 static volatile sig_atomic_t stop_signal;
 static volatile sig_atomic_t status_requested;
+static volatile sig_atomic_t line_open;
 static sigset_t wait_mask;
 
 static void on_stop(int sig)
 {
 	if (stop_signal) {
 		/* The second one: the user does not want to wait for the buffer to drain. */
+		if (line_open && write(STDERR_FILENO, "\n", 1) < 0) {
+			/* nothing more we can do on the way out */
+		}
 		_exit(128 + sig);
 	}
 	stop_signal = sig;
@@ -40,6 +44,9 @@ int tp_signals_init(void)
 	sa.sa_handler = SIG_IGN;
 	if (sigaction(SIGPIPE, &sa, NULL) < 0)
 		return -errno;
+	/* Drawing progress from the background must never stop the process (TOSTOP). */
+	if (sigaction(SIGTTOU, &sa, NULL) < 0)
+		return -errno;
 
 	sigemptyset(&ours);
 	sigaddset(&ours, SIGINT);
@@ -52,6 +59,11 @@ int tp_signals_init(void)
 	sigdelset(&wait_mask, SIGTERM);
 	sigdelset(&wait_mask, SIGUSR1);
 	return 0;
+}
+
+void tp_signals_set_line_open(bool open)
+{
+	line_open = open;
 }
 
 const sigset_t *tp_signals_wait_mask(void)

@@ -13,6 +13,9 @@ int tp_signals_init(void);
 const sigset_t *tp_signals_wait_mask(void);
 /* The first SIGINT or SIGTERM received (0 if none). A second one exits at once. */
 int tp_signals_stop_requested(void);
+/* Whether a progress line is open on the terminal: a signal that ends us at once ends the
+ * line first, so the shell's prompt starts on a clean line. */
+void tp_signals_set_line_open(bool open);
 /* True once per SIGUSR1. */
 bool tp_signals_take_status_request(void);
 

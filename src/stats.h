@@ -5,12 +5,28 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 struct tp_counters {
 	uint64_t bytes_in;     /* reader: bytes read from the inputs */
+	uint64_t reader_wait_ns; /* reader: time spent waiting for a free chunk */
 	uint64_t bytes_out;    /* writer: bytes the sink accepted */
 	uint64_t write_calls;  /* writer: write() calls or io_uring writes submitted */
+	uint64_t write_ns_sum; /* writer: latency of those calls, summed, */
+	uint64_t write_ns_min; /*   smallest (UINT64_MAX before the first) */
+	uint64_t write_ns_max; /*   and largest */
+	uint64_t writer_wait_ns; /* writer: time spent waiting for a full chunk */
+	uint64_t pace_wait_ns;   /* writer: time slept to hold the rate */
 };
+
+/* CLOCK_MONOTONIC in nanoseconds. */
+static inline uint64_t tp_clock_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
 
 static inline void tp_counter_add(uint64_t *counter, uint64_t n)
 {
@@ -21,6 +37,16 @@ static inline void tp_counter_add(uint64_t *counter, uint64_t n)
 static inline uint64_t tp_counter_get(const uint64_t *counter)
 {
 	return __atomic_load_n(counter, __ATOMIC_RELAXED);
+}
+
+/* Writer only: one write call took ns. */
+static inline void tp_counters_note_write(struct tp_counters *c, uint64_t ns)
+{
+	tp_counter_add(&c->write_ns_sum, ns);
+	if (ns < tp_counter_get(&c->write_ns_min))
+		__atomic_store_n(&c->write_ns_min, ns, __ATOMIC_RELAXED);
+	if (ns > tp_counter_get(&c->write_ns_max))
+		__atomic_store_n(&c->write_ns_max, ns, __ATOMIC_RELAXED);
 }
 
 struct tp_snapshot {

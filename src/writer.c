@@ -3,23 +3,38 @@
 
 #include <errno.h>
 #include <signal.h>
+#include <sys/prctl.h>
+#include <time.h>
 
-/* Keeps the engine fed: queue chunks while it can take more, otherwise wait for the oldest to
- * be written and give it back. Ends when the reader has closed and everything is out. */
-static int writer_loop(struct tp_handoff *h, struct tp_engine *eng)
+/* Takes the next chunk, counting the time spent waiting for the reader. */
+static int take(struct tp_writer *w, bool wait, struct tp_chunk **chunk)
 {
+	uint64_t t0 = wait ? tp_clock_ns() : 0;
+	int err = tp_handoff_take(w->handoff, wait, chunk);
+
+	if (wait)
+		tp_counter_add(&w->counters->writer_wait_ns, tp_clock_ns() - t0);
+	return err;
+}
+
+/* Unpaced: keep the engine fed; queue chunks while it can take more, otherwise wait for the
+ * oldest to be written and give it back. Ends when the reader has closed and all is out. */
+static int write_unpaced(struct tp_writer *w)
+{
+	struct tp_engine *eng = w->engine;
+
 	for (;;) {
 		struct tp_chunk *chunk;
 
 		if (eng->inflight < eng->max_inflight) {
 			/* Sleep for work only when nothing is in flight; otherwise go reap. */
-			int err = tp_handoff_take(h, eng->inflight == 0, &chunk);
+			int err = take(w, eng->inflight == 0, &chunk);
 			if (err == 0) {
 				int rc = tp_engine_submit(eng, chunk);
 				if (rc < 0)
 					return rc;
 				if (rc == TP_ENGINE_DONE)
-					tp_handoff_release(h, chunk);
+					tp_handoff_release(w->handoff, chunk);
 				continue;
 			}
 			if (err == -ENODATA && eng->inflight == 0)
@@ -28,23 +43,76 @@ static int writer_loop(struct tp_handoff *h, struct tp_engine *eng)
 		int rc = tp_engine_reap(eng, &chunk);
 		if (rc < 0)
 			return rc;
-		tp_handoff_release(h, chunk);
+		tp_handoff_release(w->handoff, chunk);
 	}
+}
+
+/* Writes one piece and waits until it is out: paced bytes must really have left. */
+static int write_piece(struct tp_engine *eng, struct tp_chunk *piece)
+{
+	int rc = tp_engine_submit(eng, piece);
+
+	if (rc == TP_ENGINE_QUEUED) {
+		struct tp_chunk *done;
+		rc = tp_engine_reap(eng, &done);
+	}
+	return rc < 0 ? rc : 0;
+}
+
+/* Paced: each chunk goes out in pieces of at most one burst, each when the pacer says. */
+static int write_paced(struct tp_writer *w)
+{
+	struct tp_pacer pacer;
+	struct tp_chunk *chunk;
+	int err;
+
+	/* Sleep to the deadline, not up to 50 us past it (the default timer slack). */
+	prctl(PR_SET_TIMERSLACK, 1UL, 0, 0, 0);
+	tp_pace_init(&pacer, w->rate, w->burst, tp_clock_ns());
+	while ((err = take(w, true, &chunk)) == 0) {
+		for (size_t off = 0; off < chunk->len;) {
+			uint64_t now = tp_clock_ns();
+			uint64_t when = tp_pace_when(&pacer, now);
+			if (when > now) {
+				struct timespec ts = { (time_t)(when / 1000000000u), (long)(when % 1000000000u) };
+				while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR)
+					;
+				tp_counter_add(&w->counters->pace_wait_ns, tp_clock_ns() - now);
+				now = when;
+			}
+			size_t n = chunk->len - off;
+			if (n > tp_pace_max_send(&pacer))
+				n = (size_t)tp_pace_max_send(&pacer);
+			struct tp_chunk piece = {
+				.data = chunk->data + off, .cap = n, .len = n,
+				.offset = chunk->offset + off, .index = chunk->index,
+			};
+			err = write_piece(w->engine, &piece);
+			if (err)
+				return err;
+			tp_pace_sent(&pacer, now, n);
+			off += n;
+		}
+		tp_handoff_release(w->handoff, chunk);
+	}
+	return err == -ENODATA ? 0 : err;
 }
 
 static void *writer_main(void *arg)
 {
 	struct tp_writer *w = arg;
 
-	w->error = writer_loop(w->handoff, w->engine);
+	w->error = w->rate ? write_paced(w) : write_unpaced(w);
 	tp_handoff_writer_exit(w->handoff);
 	return NULL;
 }
 
-int tp_writer_start(struct tp_writer *w, struct tp_handoff *h, struct tp_engine *eng)
+int tp_writer_start(struct tp_writer *w, struct tp_handoff *h, struct tp_engine *eng,
+		    struct tp_counters *counters)
 {
 	w->handoff = h;
 	w->engine = eng;
+	w->counters = counters;
 	w->error = 0;
 	/* The thread inherits the caller's signal mask, in which our signals are blocked. */
 	return -pthread_create(&w->thread, NULL, writer_main, w);

@@ -1,21 +1,28 @@
-/* The writer thread: takes full chunks from the hand-off, writes them through the engine,
- * gives them back. It records the first error and ends; it never prints or exits. */
+/* The writer thread: takes full chunks from the hand-off, paces them when asked, writes them
+ * through the engine, gives them back. It records the first error and ends; it never prints
+ * or exits. */
 #ifndef TP_WRITER_H
 #define TP_WRITER_H
 
 #include <pthread.h>
 #include "engine.h"
 #include "handoff.h"
+#include "pace.h"
 
 struct tp_writer {
 	struct tp_handoff *handoff;
 	struct tp_engine *engine;
+	struct tp_counters *counters; /* the writer's fields of it */
+	uint64_t rate;                /* -L in bytes/s; 0 = unpaced */
+	uint64_t burst;               /* the pacer's burst, when paced */
 	pthread_t thread;
 	int error;   /* written by the writer before tp_handoff_writer_exit: 0 or -errno */
 };
 
-/* Starts the thread; signals are blocked in it (the caller blocks them first). 0 or -errno. */
-int tp_writer_start(struct tp_writer *w, struct tp_handoff *h, struct tp_engine *eng);
+/* Starts the thread; signals are blocked in it (the caller blocks them first). 0 or -errno.
+ * w->rate and w->burst are set by the caller beforehand. */
+int tp_writer_start(struct tp_writer *w, struct tp_handoff *h, struct tp_engine *eng,
+		    struct tp_counters *counters);
 /* Joins the thread (after tp_handoff_writer_done); returns its error. */
 int tp_writer_join(struct tp_writer *w);
 

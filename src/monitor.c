@@ -1,0 +1,180 @@
+#include "config.h"
+#include "monitor.h"
+
+#include <stdio.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+#include "report.h"
+#include "signals.h"
+
+static uint64_t elapsed_ns(const struct tp_monitor *m)
+{
+	return tp_clock_ns() - m->start_ns;
+}
+
+static void snapshot(struct tp_monitor *m, struct tp_snapshot *snap)
+{
+	*snap = (struct tp_snapshot){
+		.bytes_in = tp_counter_get(&m->counters->bytes_in),
+		.bytes_out = tp_counter_get(&m->counters->bytes_out),
+		.write_calls = tp_counter_get(&m->counters->write_calls),
+		.elapsed = (double)elapsed_ns(m) / 1e9,
+		.ring_used = tp_handoff_used(m->handoff),
+		.ring_depth = m->handoff->ring.depth,
+		.total = m->total,
+	};
+}
+
+/* A background job must neither draw over the shell's prompt nor be stopped for trying. */
+static bool in_foreground(void)
+{
+	pid_t fg = tcgetpgrp(STDERR_FILENO);
+	return fg < 0 || fg == getpgrp();
+}
+
+static unsigned term_width(void)
+{
+	struct winsize ws;
+
+	if (ioctl(STDERR_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0)
+		return ws.ws_col;
+	return 80;
+}
+
+static void end_line_hook(void *arg)
+{
+	tp_monitor_end_line(arg);
+}
+
+void tp_monitor_init(struct tp_monitor *m, const struct tp_options *o,
+		     struct tp_counters *counters, struct tp_handoff *handoff, uint64_t total)
+{
+	*m = (struct tp_monitor){ .opts = o, .counters = counters, .handoff = handoff,
+				  .total = total, .start_ns = tp_clock_ns() };
+	m->on_tty = isatty(STDERR_FILENO);
+	m->show = o->numeric || o->progress == TP_SHOW_ALWAYS ||
+		  (o->progress == TP_SHOW_AUTO && m->on_tty);
+	if (o->progress == TP_SHOW_NEVER && !o->numeric)
+		m->show = false;
+	tp_progress_init(&m->progress, stderr, o->numeric, o->name);
+	if (m->show || o->stats != TP_STATS_NONE)
+		m->next_tick_ns = m->start_ns + o->interval_ns;
+	tp_report_set_hook(end_line_hook, m);
+}
+
+int tp_monitor_timeout(const struct tp_monitor *m, int want)
+{
+	if (!m->next_tick_ns)
+		return want;
+	uint64_t now = tp_clock_ns();
+	int until = now >= m->next_tick_ns ? 0 : (int)((m->next_tick_ns - now + 999999) / 1000000);
+	return want < 0 || until < want ? until : want;
+}
+
+static void draw(struct tp_monitor *m, bool last)
+{
+	struct tp_snapshot snap;
+
+	if (!m->show || (m->on_tty && !m->opts->numeric && !in_foreground()))
+		return;
+	snapshot(m, &snap);
+	if (last)
+		tp_progress_finish(&m->progress, &snap, term_width());
+	else
+		tp_progress_draw(&m->progress, &snap, term_width());
+	tp_signals_set_line_open(m->progress.drawn && !m->opts->numeric);
+}
+
+void tp_monitor_poll(struct tp_monitor *m)
+{
+	if (tp_signals_take_status_request())
+		tp_monitor_status(m);
+	if (!m->next_tick_ns)
+		return;
+	uint64_t now = tp_clock_ns();
+	if (now < m->next_tick_ns)
+		return;
+	uint64_t bytes = tp_counter_get(&m->counters->bytes_out);
+	uint64_t span = now - (m->next_tick_ns - m->opts->interval_ns);
+	tp_rate_track_add(&m->rates, (double)(bytes - m->tick_bytes) * 1e9 / (double)span);
+	m->tick_bytes = bytes;
+	m->next_tick_ns += m->opts->interval_ns;
+	if (m->next_tick_ns <= now) /* we were held up: start the next interval from now */
+		m->next_tick_ns = now + m->opts->interval_ns;
+	draw(m, false);
+}
+
+void tp_monitor_end_line(struct tp_monitor *m)
+{
+	if (m->progress.drawn && !m->opts->numeric) {
+		fputc('\n', stderr);
+		m->progress.drawn = false;
+		tp_signals_set_line_open(false);
+	}
+}
+
+void tp_monitor_status(struct tp_monitor *m)
+{
+	struct tp_snapshot snap;
+	char line[256];
+
+	snapshot(m, &snap);
+	tp_format_status(line, sizeof(line), m->opts->name, &snap);
+	tp_monitor_end_line(m);
+	fprintf(stderr, "tpipe: %s\n", line);
+}
+
+void tp_monitor_explain(struct tp_monitor *m, const struct tp_tuning *t, const char *engine,
+			const char *engine_why)
+{
+	char chunk[32];
+
+	tp_format_bytes(chunk, sizeof(chunk), (double)t->chunk);
+	fprintf(stderr, "tpipe: engine: %s (%s)\n", engine, engine_why);
+	fprintf(stderr, "tpipe: chunk size: %s (%s)\n", chunk, t->chunk_why);
+	fprintf(stderr, "tpipe: ring depth: %u chunks (%s)\n", t->depth, t->depth_why);
+	if (t->burst)
+		fprintf(stderr, "tpipe: burst: %llu bytes (%s)\n", (unsigned long long)t->burst, t->burst_why);
+	else
+		fprintf(stderr, "tpipe: burst: %s\n", t->burst_why);
+	fprintf(stderr, "tpipe: frame size: none (output not framed)\n");
+}
+
+void tp_monitor_finish(struct tp_monitor *m, const struct tp_tuning *t, const char *engine)
+{
+	struct tp_counters *c = m->counters;
+	uint64_t calls = tp_counter_get(&c->write_calls);
+
+	draw(m, true);
+	tp_monitor_end_line(m);
+	if (m->opts->stats == TP_STATS_NONE)
+		return;
+	struct tp_summary s = {
+		.name = m->opts->name,
+		.engine = engine,
+		.bytes = tp_counter_get(&c->bytes_out),
+		.seconds = (double)elapsed_ns(m) / 1e9,
+		.rate_limit = m->opts->rate_limit,
+		.reader_wait = (double)tp_counter_get(&c->reader_wait_ns) / 1e9,
+		.writer_wait = (double)tp_counter_get(&c->writer_wait_ns) / 1e9,
+		.pace_wait = (double)tp_counter_get(&c->pace_wait_ns) / 1e9,
+		.write_calls = calls,
+		.write_min = calls ? (double)tp_counter_get(&c->write_ns_min) / 1e9 : 0,
+		.write_avg = calls ? (double)tp_counter_get(&c->write_ns_sum) / 1e9 / (double)calls : 0,
+		.write_max = (double)tp_counter_get(&c->write_ns_max) / 1e9,
+		.ring_high_water = m->handoff->high_water,
+		.ring_depth = t->depth,
+		.chunk_size = t->chunk,
+	};
+	tp_summary_set_rates(&s, &m->rates);
+	if (m->opts->stats == TP_STATS_JSON)
+		tp_summary_print_json(stderr, &s);
+	else
+		tp_summary_print_text(stderr, &s);
+}
+
+void tp_monitor_destroy(struct tp_monitor *m)
+{
+	tp_report_set_hook(NULL, NULL);
+	tp_rate_track_free(&m->rates);
+}

@@ -1,0 +1,44 @@
+/* The pacer: decides when the next bytes may leave, to hold a rate smoothly.
+ * Pure: the caller passes the time (CLOCK_MONOTONIC nanoseconds) and does the sleeping, so
+ * the schedule is tested with a fake clock.
+ *
+ * It schedules by bytes sent against an absolute clock (as spead2's sender does): sending n
+ * bytes moves the schedule n / rate later. A send may start up to one burst ahead of the
+ * schedule; when behind, it catches up at most TP_PACE_CATCHUP times the rate; and a schedule
+ * more than one burst in the past (idle input, a stalled output) is moved up to now, so idle
+ * time never turns into a burst. */
+#ifndef TP_PACE_H
+#define TP_PACE_H
+
+#include <stdint.h>
+
+#define TP_PACE_CATCHUP 1.05
+#define TP_PACE_BURST_NS 200000u /* default burst: 200 us worth of the rate */
+
+struct tp_pacer {
+	uint64_t rate;        /* bytes per second; 0 = unlimited */
+	uint64_t burst;       /* bytes a send may run ahead of the schedule */
+	uint64_t sched_ns;    /* when the bytes sent so far were due, at exactly `rate` */
+	uint64_t fast_ns;     /* the same at TP_PACE_CATCHUP x rate: the catch-up limit */
+};
+
+/* The default burst for a rate: about TP_PACE_BURST_NS worth, at least min_burst (a page,
+ * or one datagram). */
+uint64_t tp_pace_default_burst(uint64_t rate, uint64_t min_burst);
+
+void tp_pace_init(struct tp_pacer *p, uint64_t rate, uint64_t burst, uint64_t now_ns);
+
+/* A new rate from now on (0 = unlimited), keeping the burst rule; nothing is owed or banked. */
+void tp_pace_set_rate(struct tp_pacer *p, uint64_t rate, uint64_t burst, uint64_t now_ns);
+
+/* The most bytes to send in one go (the burst; UINT64_MAX when unlimited). */
+uint64_t tp_pace_max_send(const struct tp_pacer *p);
+
+/* When the next send (of at most tp_pace_max_send bytes) may start: a time <= now_ns means
+ * at once. */
+uint64_t tp_pace_when(struct tp_pacer *p, uint64_t now_ns);
+
+/* Records that `bytes` were sent at now_ns. */
+void tp_pace_sent(struct tp_pacer *p, uint64_t now_ns, uint64_t bytes);
+
+#endif

@@ -1,0 +1,52 @@
+/* The final statistics (--stats, --stats=json): what happened, and which side was the
+ * bottleneck. Pure: the caller collects the figures; this module computes and prints. */
+#ifndef TP_SUMMARY_H
+#define TP_SUMMARY_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+/* The per-interval rates seen during the run, kept to describe their spread. */
+struct tp_rate_track {
+	double *rates;      /* bytes/s of each interval */
+	size_t n, cap;
+};
+
+int tp_rate_track_add(struct tp_rate_track *t, double rate); /* 0 or -ENOMEM */
+void tp_rate_track_free(struct tp_rate_track *t);
+
+struct tp_summary {
+	const char *name;           /* -N, or NULL */
+	const char *engine;         /* "io_uring" or "write" */
+	uint64_t bytes;             /* written out */
+	double seconds;             /* wall time of the transfer */
+	uint64_t rate_limit;        /* -L in bytes/s, 0 = none */
+	/* Spread of the per-interval rate (bytes/s); all 0 when there was no full interval. */
+	uint64_t intervals;
+	double rate_min, rate_max, rate_mean_dev; /* mean absolute deviation from the mean */
+	double reader_wait;         /* s the reader waited for a free chunk: output-bound */
+	double writer_wait;         /* s the writer waited for data: input-bound */
+	double pace_wait;           /* s the writer slept to hold the rate */
+	uint64_t write_calls;
+	double write_min, write_avg, write_max; /* s per write call (0 when none) */
+	unsigned ring_high_water;   /* most chunks in use at once */
+	unsigned ring_depth;
+	size_t chunk_size;
+};
+
+/* Fills intervals, rate_min, rate_max and rate_mean_dev from the track. */
+void tp_summary_set_rates(struct tp_summary *s, const struct tp_rate_track *t);
+
+/* One plain sentence naming the bottleneck, e.g.
+ * "output-bound: waited for the consumer 93 % of the time", "input-bound: waited for the
+ * producer 88 % of the time", "rate-limited: held to 20.0 MB/s 97 % of the time", or
+ * "balanced: neither side waited more than 10 % of the time". Returns its length. */
+size_t tp_summary_bottleneck(char *buf, size_t len, const struct tp_summary *s);
+
+/* Human-readable lines, each starting "tpipe: " (and the name). */
+void tp_summary_print_text(FILE *out, const struct tp_summary *s);
+/* One JSON object on one line; keys documented in the man page (STATISTICS). */
+void tp_summary_print_json(FILE *out, const struct tp_summary *s);
+
+#endif

@@ -1,0 +1,69 @@
+#include "config.h"
+#include "tune.h"
+
+#include <stdio.h>
+#include "pace.h"
+#include "stats.h"
+
+static size_t round_down(uint64_t n, size_t page)
+{
+	uint64_t r = n / page * page;
+	return (size_t)(r < page ? page : r);
+}
+
+/* Decimal rate for messages: "20.0 MB/s". */
+static void format_rate(char *buf, size_t len, uint64_t rate)
+{
+	static const char *const units[] = { "B/s", "kB/s", "MB/s", "GB/s", "TB/s" };
+	double v = (double)rate;
+	unsigned u = 0;
+
+	while (v >= 1000 && u + 1 < sizeof(units) / sizeof(units[0])) {
+		v /= 1000;
+		u++;
+	}
+	snprintf(buf, len, u ? "%.1f %s" : "%.0f %s", v, units[u]);
+}
+
+void tp_tune(const struct tp_options *o, size_t page, struct tp_tuning *t)
+{
+	char rate[32], size[32], buf[32];
+	uint64_t quarter = o->buffer_size / 4;
+	uint64_t cap = quarter < TP_AUTO_CHUNK_SIZE ? quarter : TP_AUTO_CHUNK_SIZE;
+
+	format_rate(rate, sizeof(rate), o->rate_limit);
+	if (o->chunk_size) {
+		t->chunk = (o->chunk_size + page - 1) / page * page;
+		snprintf(t->chunk_why, sizeof(t->chunk_why), "set by --chunk-size");
+	} else if (o->rate_limit) {
+		uint64_t want = o->rate_limit * TP_TUNE_PACED_CHUNK_NS / 1000000000ull;
+		t->chunk = round_down(want < cap ? want : cap, page);
+		snprintf(t->chunk_why, sizeof(t->chunk_why), "auto: about %llu ms of output at %s",
+			 (unsigned long long)(TP_TUNE_PACED_CHUNK_NS / 1000000), rate);
+	} else {
+		t->chunk = round_down(cap, page);
+		snprintf(t->chunk_why, sizeof(t->chunk_why), cap < TP_AUTO_CHUNK_SIZE
+			 ? "auto: a quarter of --buffer-size, so the ring has four chunks"
+			 : "auto: unpaced, big chunks for throughput (1M measured on the plateau)");
+	}
+
+	uint64_t depth = o->buffer_size / t->chunk;
+	t->depth = depth < 2 ? 2 : (unsigned)depth; /* cli.c keeps it under TP_MAX_DEPTH */
+	tp_format_bytes(size, sizeof(size), (double)o->buffer_size);
+	tp_format_bytes(buf, sizeof(buf), (double)t->chunk);
+	snprintf(t->depth_why, sizeof(t->depth_why), depth < 2
+		 ? "at least two chunks, whatever --buffer-size says"
+		 : "--buffer-size %s / chunk %s", size, buf);
+
+	if (!o->rate_limit) {
+		t->burst = 0;
+		snprintf(t->burst_why, sizeof(t->burst_why), "none: not paced");
+	} else if (o->burst) {
+		t->burst = o->burst;
+		snprintf(t->burst_why, sizeof(t->burst_why), "set by --burst");
+	} else {
+		t->burst = tp_pace_default_burst(o->rate_limit, page);
+		snprintf(t->burst_why, sizeof(t->burst_why), "about %u us at %s, at least a page",
+			 TP_PACE_BURST_NS / 1000, rate);
+	}
+}

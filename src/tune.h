@@ -1,0 +1,25 @@
+/* Self-tuning: the chunk size, ring depth and pacer burst chosen from the options and the
+ * output, each with the reason in a few words (printed by --explain). Pure. */
+#ifndef TP_TUNE_H
+#define TP_TUNE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "cli.h"
+
+/* A paced chunk holds about this long at the rate, so the ring keeps its depth and the
+ * progress line stays fresh. */
+#define TP_TUNE_PACED_CHUNK_NS 4000000ull
+
+struct tp_tuning {
+	size_t chunk;          /* bytes, a multiple of the page size */
+	unsigned depth;        /* chunks in the ring */
+	uint64_t burst;        /* pacer burst in bytes; 0 when unpaced */
+	char chunk_why[96];
+	char depth_why[96];
+	char burst_why[96];
+};
+
+void tp_tune(const struct tp_options *o, size_t page, struct tp_tuning *t);
+
+#endif
