@@ -18,6 +18,7 @@ int tp_handoff_init(struct tp_handoff *h, size_t chunk_size, unsigned depth, siz
 		close(h->wake_fd);
 		return err;
 	}
+	h->wake_free = depth / 4 ? depth / 4 : 1;
 	pthread_mutex_init(&h->lock, NULL);
 	pthread_cond_init(&h->filled, NULL);
 	return 0;
@@ -125,7 +126,11 @@ void tp_handoff_release(struct tp_handoff *h, struct tp_chunk *chunk)
 {
 	pthread_mutex_lock(&h->lock);
 	tp_ring_release(&h->ring, chunk);
-	if (h->reader_waiting)
+	/* A reader waiting for room is woken once a quarter of the ring is free, not for every
+	 * chunk: the writer still has the other three quarters to write meanwhile, and each
+	 * wake-up costs both cores a context switch. */
+	unsigned free_chunks = h->ring.depth - tp_ring_used(&h->ring);
+	if (h->reader_waiting && free_chunks >= h->wake_free)
 		wake_reader(h);
 	pthread_mutex_unlock(&h->lock);
 }

@@ -19,6 +19,7 @@ struct tp_handoff {
 	bool reader_waiting;      /* the reader sleeps on wake_fd for a free chunk */
 	bool writer_done;         /* the writer has returned; no chunk will be freed again */
 	unsigned high_water;      /* most chunks in use at once */
+	unsigned wake_free;       /* free chunks that make it worth waking a waiting reader */
 };
 
 int tp_handoff_init(struct tp_handoff *h, size_t chunk_size, unsigned depth, size_t room);

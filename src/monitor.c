@@ -1,6 +1,7 @@
 #include "config.h"
 #include "monitor.h"
 
+#include <limits.h>
 #include <stdio.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
@@ -67,7 +68,8 @@ int tp_monitor_timeout(const struct tp_monitor *m, int want)
 	if (!m->next_tick_ns)
 		return want;
 	uint64_t now = tp_clock_ns();
-	int until = now >= m->next_tick_ns ? 0 : (int)((m->next_tick_ns - now + 999999) / 1000000);
+	uint64_t ms = now >= m->next_tick_ns ? 0 : (m->next_tick_ns - now + 999999) / 1000000;
+	int until = ms > INT_MAX ? INT_MAX : (int)ms;
 	return want < 0 || until < want ? until : want;
 }
 

@@ -177,6 +177,32 @@ START_TEST(test_handoff_take_states)
 }
 END_TEST
 
+START_TEST(test_handoff_wakes_reader_at_a_quarter_free)
+{
+	struct tp_handoff h;
+	struct tp_chunk *chunk;
+	struct pollfd pfd;
+
+	ck_assert_int_eq(tp_handoff_init(&h, 4096, 8, 0), 0);
+	pfd = (struct pollfd){ .fd = h.wake_fd, .events = POLLIN };
+	while ((chunk = tp_handoff_get_free(&h)))
+		tp_handoff_put(&h, chunk);         /* fill the ring; the last call finds none */
+	ck_assert(h.reader_waiting);
+	ck_assert_int_eq(tp_handoff_take(&h, false, &chunk), 0);
+	tp_handoff_release(&h, chunk);             /* 1 of 8 free: not worth a wake-up */
+	ck_assert_int_eq(poll(&pfd, 1, 0), 0);
+	ck_assert_int_eq(tp_handoff_take(&h, false, &chunk), 0);
+	tp_handoff_release(&h, chunk);             /* 2 of 8 free: a quarter, wake */
+	ck_assert_int_eq(poll(&pfd, 1, 0), 1);
+	tp_handoff_clear_wake(&h);
+	ck_assert_int_eq(poll(&pfd, 1, 0), 0);
+	/* The writer ending always wakes the reader, whatever is free. */
+	tp_handoff_writer_exit(&h);
+	ck_assert_int_eq(poll(&pfd, 1, 0), 1);
+	tp_handoff_destroy(&h);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("ring");
@@ -190,6 +216,7 @@ int main(void)
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_handoff_threads);
 	tcase_add_test(tc, test_handoff_take_states);
+	tcase_add_test(tc, test_handoff_wakes_reader_at_a_quarter_free);
 	suite_add_tcase(s, tc);
 
 	SRunner *sr = srunner_create(s);

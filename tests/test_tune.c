@@ -53,17 +53,18 @@ START_TEST(test_paced_chunk_is_a_few_ms)
 	tp_tune(&o, PAGE, &t);
 	ck_assert_uint_eq(t.chunk, 80000 / PAGE * PAGE);
 	ck_assert_uint_eq(t.depth, (16u << 20) / t.chunk);
-	ck_assert_uint_eq(t.burst, PAGE); /* 200 us = 4000 bytes: at least a page */
+	ck_assert_uint_eq(t.burst, 12000); /* 600 us at 20 MB/s */
 
 	o.rate_limit = 1000; /* very slow: never below a page */
 	tp_tune(&o, PAGE, &t);
 	ck_assert_uint_eq(t.chunk, PAGE);
+	ck_assert_uint_eq(t.burst, PAGE);
 
 	o.rate_limit = 10000000000ull; /* fast: capped like the unpaced case */
 	tp_tune(&o, PAGE, &t);
 	ck_assert_uint_eq(t.chunk, 1u << 20);
-	ck_assert_uint_eq(t.burst, 2000000); /* 200 us at 10 GB/s */
-	ck_assert_ptr_nonnull(strstr(t.burst_why, "200 us"));
+	ck_assert_uint_eq(t.burst, 6000000); /* 600 us at 10 GB/s */
+	ck_assert_ptr_nonnull(strstr(t.burst_why, "600 us"));
 }
 END_TEST
 
