@@ -26,7 +26,7 @@ static const struct argp_option options[] = {
 
 	{ NULL, 0, NULL, 0, "Buffering:", 2 },
 	{ "buffer-size", 'B', "SIZE", 0, "total memory of the ring (default 16M)", 2 },
-	{ "chunk-size", 'C', "SIZE|auto", 0, "size of each ring chunk (default auto: 1M, at most a quarter of the ring)", 2 },
+	{ "chunk-size", 'C', "SIZE|auto", 0, "size of each ring chunk (default auto: 1M unpaced, about 4 ms of output when paced; at most a quarter of the ring)", 2 },
 	{ "engine", OPT_ENGINE, "auto|uring|write", 0, "writer engine; auto uses io_uring and falls back to write() (default auto)", 2 },
 
 	{ NULL, 0, NULL, 0, "Pacing:", 3 },

@@ -212,7 +212,7 @@ void tp_run(const struct tp_options *opts, struct tp_result *result)
 		tp_report_errno(sink.name ? sink.name : opts->output, err);
 		return;
 	}
-	tp_tune(opts, (size_t)sysconf(_SC_PAGESIZE), &tuning);
+	tp_tune(opts, sink.flags, (size_t)sysconf(_SC_PAGESIZE), &tuning);
 	writer.burst = tuning.burst;
 	err = tp_handoff_init(&r.handoff, tuning.chunk, tuning.depth, 0);
 	if (err) {

@@ -3,6 +3,7 @@
 
 #include <stdio.h>
 #include "pace.h"
+#include "sink.h"
 #include "stats.h"
 
 static size_t round_down(uint64_t n, size_t page)
@@ -25,26 +26,44 @@ static void format_rate(char *buf, size_t len, uint64_t rate)
 	snprintf(buf, len, u ? "%.1f %s" : "%.0f %s", v, units[u]);
 }
 
-void tp_tune(const struct tp_options *o, size_t page, struct tp_tuning *t)
+static const char *output_kind(unsigned sink_flags)
+{
+	return sink_flags & TP_SINK_PIPE ? "pipe" : sink_flags & TP_SINK_TTY ? "terminal"
+	       : sink_flags & TP_SINK_SEEKABLE ? "file" : "output";
+}
+
+void tp_tune(const struct tp_options *o, unsigned sink_flags, size_t page, struct tp_tuning *t)
 {
 	char rate[32], size[32], buf[32];
 	uint64_t quarter = o->buffer_size / 4;
 	uint64_t cap = quarter < TP_AUTO_CHUNK_SIZE ? quarter : TP_AUTO_CHUNK_SIZE;
+	/* Never more than TP_MAX_DEPTH chunks, however small the paced chunk would be. */
+	uint64_t least = (o->buffer_size + TP_MAX_DEPTH - 1) / TP_MAX_DEPTH;
 
 	format_rate(rate, sizeof(rate), o->rate_limit);
 	if (o->chunk_size) {
 		t->chunk = (o->chunk_size + page - 1) / page * page;
 		snprintf(t->chunk_why, sizeof(t->chunk_why), "set by --chunk-size");
+	} else if (cap < page) {
+		t->chunk = page;
+		snprintf(t->chunk_why, sizeof(t->chunk_why), "auto: one page, the smallest chunk");
 	} else if (o->rate_limit) {
 		uint64_t want = o->rate_limit * TP_TUNE_PACED_CHUNK_NS / 1000000000ull;
 		t->chunk = round_down(want < cap ? want : cap, page);
-		snprintf(t->chunk_why, sizeof(t->chunk_why), "auto: about %llu ms of output at %s",
-			 (unsigned long long)(TP_TUNE_PACED_CHUNK_NS / 1000000), rate);
+		if (t->chunk < least)
+			t->chunk = (size_t)((least + page - 1) / page * page);
+		if (want < cap)
+			snprintf(t->chunk_why, sizeof(t->chunk_why), "auto: about %llu ms of output at %s",
+				 (unsigned long long)(TP_TUNE_PACED_CHUNK_NS / 1000000), rate);
+		else
+			snprintf(t->chunk_why, sizeof(t->chunk_why),
+				 "auto: paced at %s, capped at the unpaced size", rate);
 	} else {
 		t->chunk = round_down(cap, page);
 		snprintf(t->chunk_why, sizeof(t->chunk_why), cap < TP_AUTO_CHUNK_SIZE
 			 ? "auto: a quarter of --buffer-size, so the ring has four chunks"
-			 : "auto: unpaced, big chunks for throughput (1M measured on the plateau)");
+			 : "auto: unpaced %s, big chunks for throughput (1M measured on the plateau)",
+			 output_kind(sink_flags));
 	}
 
 	uint64_t depth = o->buffer_size / t->chunk;

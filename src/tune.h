@@ -20,6 +20,7 @@ struct tp_tuning {
 	char burst_why[96];
 };
 
-void tp_tune(const struct tp_options *o, size_t page, struct tp_tuning *t);
+/* sink_flags: enum tp_sink_flags of the output, which the reasons name. */
+void tp_tune(const struct tp_options *o, unsigned sink_flags, size_t page, struct tp_tuning *t);
 
 #endif
