@@ -31,7 +31,7 @@ static const struct argp_option options[] = {
 
 	{ NULL, 0, NULL, 0, "Pacing:", 3 },
 	{ "rate-limit", 'L', "RATE", 0, "pace the output to RATE, smoothly (0 = unlimited)", 3 },
-	{ "burst", OPT_BURST, "SIZE", 0, "largest burst the pacer sends at once (default: about 600 us of the rate, at least a page)", 3 },
+	{ "burst", OPT_BURST, "SIZE", 0, "largest burst the pacer sends at once (default: about 700 us of the rate, at least a page)", 3 },
 
 	{ NULL, 0, NULL, 0, "Progress and statistics (on standard error):", 4 },
 	{ "progress", 'p', NULL, 0, "show progress even when standard error is not a terminal", 4 },

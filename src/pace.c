@@ -34,6 +34,16 @@ uint64_t tp_pace_max_send(const struct tp_pacer *p)
 	return p->rate ? p->burst : UINT64_MAX;
 }
 
+uint64_t tp_pace_piece(const struct tp_pacer *p, uint64_t len)
+{
+	uint64_t max = tp_pace_max_send(p);
+
+	if (len <= max)
+		return len;
+	uint64_t pieces = (len + max - 1) / max;
+	return (len + pieces - 1) / pieces;
+}
+
 /* Forget lateness beyond one burst: whatever made us late (no input, a stalled output) is
  * not a debt to be paid back in a burst. */
 static void backdate(struct tp_pacer *p, uint64_t now_ns)

@@ -59,7 +59,7 @@ static int write_piece(struct tp_engine *eng, struct tp_chunk *piece)
 	return rc < 0 ? rc : 0;
 }
 
-/* Paced: each chunk goes out in pieces of at most one burst, each when the pacer says. */
+/* Paced: each chunk goes out in equal pieces of at most one burst, each when the pacer says. */
 static int write_paced(struct tp_writer *w)
 {
 	struct tp_pacer pacer;
@@ -70,6 +70,7 @@ static int write_paced(struct tp_writer *w)
 	prctl(PR_SET_TIMERSLACK, 1UL, 0, 0, 0);
 	tp_pace_init(&pacer, w->rate, w->burst, tp_clock_ns());
 	while ((err = take(w, true, &chunk)) == 0) {
+		size_t piece_len = (size_t)tp_pace_piece(&pacer, chunk->len);
 		for (size_t off = 0; off < chunk->len;) {
 			uint64_t now = tp_clock_ns();
 			uint64_t when = tp_pace_when(&pacer, now);
@@ -80,9 +81,7 @@ static int write_paced(struct tp_writer *w)
 				tp_counter_add(&w->counters->pace_wait_ns, tp_clock_ns() - now);
 				now = when;
 			}
-			size_t n = chunk->len - off;
-			if (n > tp_pace_max_send(&pacer))
-				n = (size_t)tp_pace_max_send(&pacer);
+			size_t n = chunk->len - off < piece_len ? chunk->len - off : piece_len;
 			struct tp_chunk piece = {
 				.data = chunk->data + off, .cap = n, .len = n,
 				.offset = chunk->offset + off, .index = chunk->index,

@@ -54,7 +54,7 @@ START_TEST(test_paced_chunk_is_a_few_ms)
 	tp_tune(&o, TP_SINK_PIPE, PAGE, &t);
 	ck_assert_uint_eq(t.chunk, 80000 / PAGE * PAGE);
 	ck_assert_uint_eq(t.depth, (16u << 20) / t.chunk);
-	ck_assert_uint_eq(t.burst, 12000); /* 600 us at 20 MB/s */
+	ck_assert_uint_eq(t.burst, 14000); /* 700 us at 20 MB/s */
 
 	o.rate_limit = 1000; /* very slow: never below a page */
 	tp_tune(&o, TP_SINK_PIPE, PAGE, &t);
@@ -65,8 +65,8 @@ START_TEST(test_paced_chunk_is_a_few_ms)
 	tp_tune(&o, TP_SINK_PIPE, PAGE, &t);
 	ck_assert_uint_eq(t.chunk, 1u << 20);
 	ck_assert_ptr_nonnull(strstr(t.chunk_why, "capped"));
-	ck_assert_uint_eq(t.burst, 6000000); /* 600 us at 10 GB/s */
-	ck_assert_ptr_nonnull(strstr(t.burst_why, "600 us"));
+	ck_assert_uint_eq(t.burst, 7000000); /* 700 us at 10 GB/s */
+	ck_assert_ptr_nonnull(strstr(t.burst_why, "700 us"));
 }
 END_TEST
 
