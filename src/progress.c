@@ -12,6 +12,8 @@
 #define BAR_MIN 10
 /* ... and the size it should have when the line is short of room. */
 #define BAR_WANT 20
+/* Shortest span over which the current rate is measured, in seconds. */
+#define TP_PROGRESS_MIN_SPAN 0.05
 
 /* Rates and times come from doubles the caller computed: NaN, negatives and infinities become
  * 0 or a large finite value so that formatting stays bounded and casts stay defined. */
@@ -77,7 +79,14 @@ size_t tp_progress_render(char *buf, size_t len, unsigned width, const char *nam
 	snprintf(text[P_RING], sizeof(text[0]), "ring %3u%%", v->ring_pct);
 	for (int i = P_BYTES; i <= P_RING; i++)
 		s[i] = text[i];
+	/* A control character in the name would break the line redrawn in place. */
+	char safe[128];
 	if (name && *name) {
+		size_t k = 0;
+		for (; name[k] && k + 1 < sizeof(safe); k++)
+			safe[k] = (unsigned char)name[k] < 0x20 || name[k] == 0x7f ? '?' : name[k];
+		safe[k] = 0;
+		name = safe;
 		s[P_NAME] = name;
 		n[P_NAME] = strlen(name) + 1;  /* with its colon, written below */
 	}
@@ -197,13 +206,23 @@ void tp_progress_draw(struct tp_progress *p, const struct tp_snapshot *snap, uns
 		.ring_pct = snap->ring_depth ? (unsigned)((uint64_t)snap->ring_used * 100 / snap->ring_depth) : 0,
 		.total = snap->total,
 	};
-	/* The current rate is over the time since the previous draw; with nothing to compare
-	 * against yet (first draw, or no time passed) the average is the best estimate. */
+	/* The current rate is over the time since it was last measured. The final draw can come
+	 * moments after a tick: over so short a span the last measurement stands (a rate of 0
+	 * there would be noise). With nothing measured yet, the average is the best estimate. */
 	double dt = snap->elapsed - p->last_elapsed;
-	if (p->drawn && dt > 0 && snap->bytes_out >= p->last_bytes)
+	if (p->drawn && dt >= TP_PROGRESS_MIN_SPAN && snap->bytes_out >= p->last_bytes) {
 		v.rate_now = (double)(snap->bytes_out - p->last_bytes) / dt;
-	else
+		p->last_rate = v.rate_now;
+		p->last_bytes = snap->bytes_out;
+		p->last_elapsed = snap->elapsed;
+	} else if (p->drawn) {
+		v.rate_now = p->last_rate;
+	} else {
 		v.rate_now = v.rate_avg;
+		p->last_rate = v.rate_now;
+		p->last_bytes = snap->bytes_out;
+		p->last_elapsed = snap->elapsed;
+	}
 
 	char line[4096];
 	if (p->numeric) {
@@ -215,16 +234,15 @@ void tp_progress_draw(struct tp_progress *p, const struct tp_snapshot *snap, uns
 		fprintf(p->out, "\r%s\033[K", line);
 	}
 	fflush(p->out);
-	p->last_bytes = snap->bytes_out;
-	p->last_elapsed = snap->elapsed;
+	p->shown_bytes = snap->bytes_out;
 	p->drawn = true;
 }
 
 void tp_progress_finish(struct tp_progress *p, const struct tp_snapshot *snap, unsigned width)
 {
 	if (p->numeric) {
-		/* A line per interval: repeat the last one only if time moved on since. */
-		if (!p->drawn || snap->elapsed > p->last_elapsed)
+		/* A line per interval: a last one only if it says something new. */
+		if (!p->drawn || snap->bytes_out != p->shown_bytes)
 			tp_progress_draw(p, snap, width);
 		return;
 	}

@@ -34,8 +34,10 @@ struct tp_progress {
 	bool numeric;          /* -n */
 	const char *name;      /* -N */
 	bool drawn;            /* a line is on the screen and needs a final newline */
-	uint64_t last_bytes;   /* at the previous draw, for the current rate */
+	uint64_t last_bytes;   /* when the current rate was last measured */
 	double last_elapsed;
+	double last_rate;      /* that measurement, reused over spans too short to measure */
+	uint64_t shown_bytes;  /* on the line last drawn */
 };
 
 void tp_progress_init(struct tp_progress *p, FILE *out, bool numeric, const char *name);

@@ -80,7 +80,7 @@ for sig in INT TERM; do
 		n=$("$TPGEN" check 100000000000 -P <"$T/out")
 		check "SIG$sig ($e): the output is a correct prefix of the stream (got ${n:-?} bytes)" \
 			test -n "$n" -a "${n:-0}" -ge 200000
-		kill "$gen" 2>/dev/null
+		stop_child "$gen"
 		wait_exit "$gen" 10
 	done
 done

@@ -23,7 +23,7 @@ _bg_pids=()
 _cleanup() {
 	local p
 	for p in "${_bg_pids[@]}"; do
-		kill -KILL "$p" 2>/dev/null
+		stop_child "$p" KILL
 	done
 	chmod -R u+rwx "$T" 2>/dev/null
 	rm -rf "$T"
@@ -204,10 +204,35 @@ alive() {
 	[ "${st%% *}" != Z ]
 }
 
+# child PID: true while PID is a live child of this shell not yet waited for. A PID we have
+# reaped may already name someone else's process (pid_max can be as low as 32768), so
+# nothing here signals a PID unless this holds.
+child() {
+	local st
+	st=$(sed -e 's/^.*) //' "/proc/$1/stat" 2>/dev/null) || return 1
+	set -- $st
+	[ "$1" != Z ] && [ "$2" = "$$" ]
+}
+
+# stop_child PID [SIG]: sends SIG (default TERM) to PID only if it is still our child.
+stop_child() {
+	child "$1" && kill -"${2:-TERM}" "$1" 2>/dev/null
+	return 0
+}
+
 # track PID: remember a background job, killed at exit if still running:
 #   cmd <in >out & track $!; pid=$!
 track() {
 	_bg_pids+=("$1")
+}
+
+# _untrack PID: a reaped PID is no longer ours to signal.
+_untrack() {
+	local p keep=()
+	for p in "${_bg_pids[@]}"; do
+		[ "$p" = "$1" ] || keep+=("$p")
+	done
+	_bg_pids=("${keep[@]}")
 }
 
 # wait_exit PID SECONDS: waits at most SECONDS for PID (a child of this shell) to end; sets
@@ -220,13 +245,15 @@ wait_exit() {
 		i=$((i + 1))
 	done
 	if alive "$pid"; then
-		kill -KILL "$pid" 2>/dev/null
+		stop_child "$pid" KILL
 		wait "$pid" 2>/dev/null
 		status=124
+		_untrack "$pid"
 		return 1
 	fi
 	wait "$pid"
 	status=$?
+	_untrack "$pid"
 	return 0
 }
 

@@ -2,6 +2,8 @@
  *   tp-gen gen SIZE [-p PIECE | -r MAXPIECE] [-w MS] [-s SEED]
  *       writes SIZE bytes of a position-dependent pattern to standard output, in pieces of
  *       PIECE bytes or of random sizes 1..MAXPIECE, sleeping MS milliseconds between pieces.
+ *       A random piece is at most 64 KiB; a fixed PIECE may be larger (written in 64 KiB
+ *       writes, the pause coming after the whole piece: a producer that sends in bursts).
  *   tp-gen check SIZE [-r MAXREAD] [-w MS] [-s SEED] [-o OFFSET]
  *       reads standard input (in random pieces up to MAXREAD, sleeping MS between reads: a slow
  *       consumer) and exits 0 only if it is exactly the pattern from OFFSET, SIZE bytes long.
@@ -69,21 +71,24 @@ static int gen(uint64_t size, size_t fixed, size_t max_random, unsigned wait, ui
 	uint64_t rng = seed + 1;
 
 	for (uint64_t off = 0; off < size;) {
-		size_t n = piece_size(fixed, max_random, &rng);
-		if (n > BLOCK)
-			n = BLOCK;
-		if (n > size - off)
-			n = (size_t)(size - off);
-		pattern(buf, start + off, n, seed);
-		for (size_t done = 0; done < n;) {
-			ssize_t w = write(STDOUT_FILENO, buf + done, n - done);
-			if (w < 0) {
-				fprintf(stderr, "tp-gen: write at %" PRIu64 ": %s\n", off + done, strerror(errno));
-				return 1;
+		uint64_t piece = piece_size(fixed, max_random, &rng);
+		if (!fixed && piece > BLOCK)
+			piece = BLOCK;
+		if (piece > size - off)
+			piece = size - off;
+		for (uint64_t end = off + piece; off < end;) {
+			size_t n = end - off > BLOCK ? BLOCK : (size_t)(end - off);
+			pattern(buf, start + off, n, seed);
+			for (size_t done = 0; done < n;) {
+				ssize_t w = write(STDOUT_FILENO, buf + done, n - done);
+				if (w < 0) {
+					fprintf(stderr, "tp-gen: write at %" PRIu64 ": %s\n", off + done, strerror(errno));
+					return 1;
+				}
+				done += (size_t)w;
 			}
-			done += (size_t)w;
+			off += n;
 		}
-		off += n;
 		pause_ms(wait);
 	}
 	return 0;
