@@ -3,20 +3,38 @@
 
 #include <stdio.h>
 
-char *tp_format_bytes(char *buf, size_t len, double bytes)
+/* Three significant digits in steps of `base`: "999 B", "1.50 KiB", "20.0 MB". Rounding is
+ * looked ahead so a value never shows as "1024 KiB" or "1000 kB". */
+static char *format_scaled(char *buf, size_t len, double v, double base,
+			   const char *const *units, unsigned n_units)
 {
-	static const char *const units[] = { "B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB" };
 	unsigned u = 0;
 
-	while (bytes >= 1024 && u + 1 < sizeof(units) / sizeof(units[0])) {
-		bytes /= 1024;
+	if (!(v >= 0) || v > 1e300) /* NaN, negative, infinite: nothing sensible to show */
+		v = 0;
+	while (v >= base - 0.5 && u + 1 < n_units) {
+		v /= base;
 		u++;
 	}
 	if (u == 0)
-		snprintf(buf, len, "%.0f B", bytes);
+		snprintf(buf, len, "%.0f %s", v, units[0]);
 	else
-		snprintf(buf, len, "%.*f %s", bytes < 10 ? 2 : bytes < 100 ? 1 : 0, bytes, units[u]);
+		snprintf(buf, len, "%.*f %s", v < 9.995 ? 2 : v < 99.95 ? 1 : 0, v, units[u]);
 	return buf;
+}
+
+char *tp_format_bytes(char *buf, size_t len, double bytes)
+{
+	static const char *const units[] = { "B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB" };
+
+	return format_scaled(buf, len, bytes, 1024, units, sizeof(units) / sizeof(units[0]));
+}
+
+char *tp_format_decimal(char *buf, size_t len, double bytes)
+{
+	static const char *const units[] = { "B", "kB", "MB", "GB", "TB", "PB", "EB" };
+
+	return format_scaled(buf, len, bytes, 1000, units, sizeof(units) / sizeof(units[0]));
 }
 
 int tp_format_status(char *buf, size_t len, const char *name, const struct tp_snapshot *snap)

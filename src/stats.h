@@ -61,6 +61,8 @@ struct tp_snapshot {
 
 /* "1.50 GiB" style: binary units, three significant digits. Returns buf. */
 char *tp_format_bytes(char *buf, size_t len, double bytes);
+/* "20.0 MB" style: decimal units (as rates are given), three significant digits. */
+char *tp_format_decimal(char *buf, size_t len, double bytes);
 
 /* One status line (no newline) into buf: name, bytes, elapsed, average rate, ring fill,
  * and percentage when the total is known. Returns the length snprintf would have written. */

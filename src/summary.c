@@ -57,25 +57,6 @@ void tp_summary_set_rates(struct tp_summary *s, const struct tp_rate_track *t)
 	s->rate_mean_dev = dev / (double)t->n;
 }
 
-/* Three significant digits with the given unit step: "20.0 MB", "1.50 kB", "999 B". */
-static char *format_decimal(char *buf, size_t len, double v)
-{
-	static const char *const units[] = { "B", "kB", "MB", "GB", "TB", "PB", "EB" };
-	unsigned u = 0;
-
-	if (!isfinite(v) || v < 0)
-		v = 0;
-	while (v >= 999.5 && u + 1 < sizeof(units) / sizeof(units[0])) {
-		v /= 1000;
-		u++;
-	}
-	if (u == 0)
-		snprintf(buf, len, "%.0f B", v);
-	else
-		snprintf(buf, len, "%.*f %s", v < 9.995 ? 2 : v < 99.95 ? 1 : 0, v, units[u]);
-	return buf;
-}
-
 /* A duration with three significant digits in us, ms or s: "12.0 us", "310 us", "4.20 ms". */
 static char *format_secs(char *buf, size_t len, double s)
 {
@@ -131,7 +112,7 @@ size_t tp_summary_bottleneck(char *buf, size_t len, const struct tp_summary *s)
 			     (int)(in * 100 + 0.5));
 	else
 		n = snprintf(buf, len, "rate-limited: held to %s/s %d %% of the time",
-			     format_decimal(rate, sizeof(rate), (double)s->rate_limit),
+			     tp_format_decimal(rate, sizeof(rate), (double)s->rate_limit),
 			     (int)(pace * 100 + 0.5));
 	return n < 0 ? 0 : (size_t)n;
 }
@@ -159,7 +140,7 @@ void tp_summary_print_text(FILE *out, const struct tp_summary *s)
 		(unsigned long long)s->bytes, format_secs(b, sizeof(b), secs),
 		tp_format_bytes(c, sizeof(c), secs > 0 ? (double)s->bytes / secs : 0));
 	if (s->rate_limit)
-		fprintf(out, ", limit %s/s", format_decimal(a, sizeof(a), (double)s->rate_limit));
+		fprintf(out, ", limit %s/s", tp_format_decimal(a, sizeof(a), (double)s->rate_limit));
 	fputc('\n', out);
 	if (s->intervals) {
 		prefix(out, s);

@@ -2,6 +2,7 @@
 #include "tune.h"
 
 #include <stdio.h>
+#include <string.h>
 #include "pace.h"
 #include "sink.h"
 #include "stats.h"
@@ -10,20 +11,6 @@ static size_t round_down(uint64_t n, size_t page)
 {
 	uint64_t r = n / page * page;
 	return (size_t)(r < page ? page : r);
-}
-
-/* Decimal rate for messages: "20.0 MB/s". */
-static void format_rate(char *buf, size_t len, uint64_t rate)
-{
-	static const char *const units[] = { "B/s", "kB/s", "MB/s", "GB/s", "TB/s" };
-	double v = (double)rate;
-	unsigned u = 0;
-
-	while (v >= 1000 && u + 1 < sizeof(units) / sizeof(units[0])) {
-		v /= 1000;
-		u++;
-	}
-	snprintf(buf, len, u ? "%.1f %s" : "%.0f %s", v, units[u]);
 }
 
 static const char *output_kind(unsigned sink_flags)
@@ -40,7 +27,7 @@ void tp_tune(const struct tp_options *o, unsigned sink_flags, size_t page, struc
 	/* Never more than TP_MAX_DEPTH chunks, however small the paced chunk would be. */
 	uint64_t least = (o->buffer_size + TP_MAX_DEPTH - 1) / TP_MAX_DEPTH;
 
-	format_rate(rate, sizeof(rate), o->rate_limit);
+	strcat(tp_format_decimal(rate, sizeof(rate) - 2, (double)o->rate_limit), "/s");
 	if (o->chunk_size) {
 		t->chunk = (o->chunk_size + page - 1) / page * page;
 		snprintf(t->chunk_why, sizeof(t->chunk_why), "set by --chunk-size");

@@ -3,6 +3,7 @@
 #include "config.h"
 
 #include <check.h>
+#include "unit.h"
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -253,9 +254,5 @@ int main(void)
 	tcase_add_test(tc, test_forced_engine_is_used);
 	suite_add_tcase(s, tc);
 
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return tp_unit_run(s);
 }

@@ -1,6 +1,7 @@
 #include "config.h"
 
 #include <check.h>
+#include "unit.h"
 #include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -328,11 +329,5 @@ static Suite *parse_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(parse_suite());
-	int failures;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failures = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failures ? 1 : 0;
+	return tp_unit_run(parse_suite());
 }

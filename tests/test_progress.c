@@ -3,6 +3,7 @@
 #include "config.h"
 
 #include <check.h>
+#include "unit.h"
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -262,9 +263,5 @@ int main(void)
 	tcase_add_test(td, test_draw_numeric);
 	suite_add_tcase(s, td);
 
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return tp_unit_run(s);
 }

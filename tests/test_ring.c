@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <check.h>
+#include "unit.h"
 #include <errno.h>
 #include <poll.h>
 #include <pthread.h>
@@ -219,9 +220,5 @@ int main(void)
 	tcase_add_test(tc, test_handoff_wakes_reader_at_a_quarter_free);
 	suite_add_tcase(s, tc);
 
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return tp_unit_run(s);
 }

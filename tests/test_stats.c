@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <check.h>
+#include "unit.h"
 #include <string.h>
 #include "stats.h"
 
@@ -17,6 +18,20 @@ START_TEST(test_format_bytes)
 	ck_assert_str_eq(tp_format_bytes(b, sizeof(b), 500.0 * 1073741824), "500 GiB");
 	ck_assert_str_eq(tp_format_bytes(b, sizeof(b), 4.5 * 1099511627776.0), "4.50 TiB");
 	ck_assert_str_eq(tp_format_bytes(b, 6, 1536), "1.50 "); /* truncated, still terminated */
+}
+END_TEST
+
+START_TEST(test_format_decimal)
+{
+	char b[32];
+
+	ck_assert_str_eq(tp_format_decimal(b, sizeof(b), 999), "999 B");
+	ck_assert_str_eq(tp_format_decimal(b, sizeof(b), 999.7), "1.00 kB"); /* never "1000 B" */
+	ck_assert_str_eq(tp_format_decimal(b, sizeof(b), 20e6), "20.0 MB");
+	ck_assert_str_eq(tp_format_decimal(b, sizeof(b), 5e6), "5.00 MB");
+	ck_assert_str_eq(tp_format_decimal(b, sizeof(b), 999.9e6), "1.00 GB");
+	ck_assert_str_eq(tp_format_decimal(b, sizeof(b), -1), "0 B");        /* nonsense shows 0 */
+	ck_assert_str_eq(tp_format_bytes(b, sizeof(b), 1023.7), "1.00 KiB");  /* never "1024 B" */
 }
 END_TEST
 
@@ -44,12 +59,9 @@ int main(void)
 	Suite *s = suite_create("stats");
 	TCase *tc = tcase_create("format");
 	tcase_add_test(tc, test_format_bytes);
+	tcase_add_test(tc, test_format_decimal);
 	tcase_add_test(tc, test_status_line);
 	suite_add_tcase(s, tc);
 
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return tp_unit_run(s);
 }

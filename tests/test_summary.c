@@ -3,6 +3,7 @@
 #include "config.h"
 
 #include <check.h>
+#include "unit.h"
 #include <json-c/json.h>
 #include <math.h>
 #include <stdlib.h>
@@ -341,11 +342,5 @@ static Suite *summary_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(summary_suite());
-	int failures;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failures = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failures ? 1 : 0;
+	return tp_unit_run(summary_suite());
 }

@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <check.h>
+#include "unit.h"
 #include <string.h>
 #include "cli.h"
 #include "sink.h"
@@ -125,9 +126,5 @@ int main(void)
 	tcase_add_test(tc, test_paced_depth_stays_bounded);
 	suite_add_tcase(s, tc);
 
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return tp_unit_run(s);
 }
