@@ -44,12 +44,14 @@ uint64_t tp_pace_piece(const struct tp_pacer *p, uint64_t len)
 	return (len + pieces - 1) / pieces;
 }
 
-/* Forget lateness beyond one burst: whatever made us late (no input, a stalled output) is
- * not a debt to be paid back in a burst. */
+/* Forget lateness beyond a few ms: whatever made us that late (no input, a stalled output) is
+ * not a debt to be paid back; a late wake-up is, at no more than the catch-up rate. */
 static void backdate(struct tp_pacer *p, uint64_t now_ns)
 {
 	uint64_t slack = duration_ns(p->burst, p->rate, 1.0);
 
+	if (slack < TP_PACE_MAX_LAG_NS)
+		slack = TP_PACE_MAX_LAG_NS;
 	if (now_ns > slack && p->sched_ns < now_ns - slack)
 		p->sched_ns = now_ns - slack;
 	if (p->fast_ns < now_ns)

@@ -13,6 +13,9 @@
 #include <stdint.h>
 
 #define TP_PACE_CATCHUP 1.05
+/* Lateness up to this much (or one burst, if longer) is repaid, at the catch-up rate: a
+ * wake-up that comes late must not cost the average. More is forgiven: idle time. */
+#define TP_PACE_MAX_LAG_NS 5000000u
 /* Default burst: 700 us of the rate. Every send after a sleep costs a timer wake-up, about
  * 23-35 us of CPU on the machines we measure on, so 200 us bursts cost 12 % of a core at
  * 20 MB/s. Sends at least 700 us / 1.05 = 667 us apart never put more than two bursts in a
