@@ -148,8 +148,8 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		int err = tp_parse_duration(arg, &o->interval_ns);
 		if (err)
 			fail_value(state, "--interval", arg, err, "is not a duration (e.g. 1, 0.5, 250ms)");
-		if (o->interval_ns < 10000000)
-			argp_failure(state, 2, 0, "--interval: at least 10ms");
+		if (o->interval_ns < 10000000 || o->interval_ns > 86400000000000ull)
+			argp_failure(state, 2, 0, "--interval: from 10ms to a day (1440m)");
 		break;
 	}
 	case OPT_STATS:

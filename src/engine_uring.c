@@ -131,10 +131,15 @@ static int uring_reap(struct tp_engine *eng, struct tp_chunk **done)
 		struct io_uring_cqe *cqe;
 
 		if (p->unsubmitted) {
+			/* The kernel may take fewer than prepared; the rest stay queued and go
+			 * out with the next submit, before we may wait for what they complete. */
 			err = io_uring_submit_and_wait(&p->ring, 1);
 			if (err < 0 && err != -EINTR)
 				return err;
-			p->unsubmitted = 0;
+			if (err > 0)
+				p->unsubmitted -= (unsigned)err < p->unsubmitted ? (unsigned)err : p->unsubmitted;
+			if (p->unsubmitted)
+				continue;
 		}
 		err = io_uring_wait_cqe(&p->ring, &cqe);
 		if (err == -EINTR)

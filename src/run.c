@@ -127,7 +127,15 @@ static int read_inputs(struct reader *r)
 	for (int i = 0; i < r->opts->n_inputs; i++) {
 		struct tp_source src;
 		const char *why = NULL;
-		int rc = tp_source_open(&src, r->opts->inputs[i]);
+		int rc;
+		do { /* opening a FIFO waits for its writer: signals must act meanwhile */
+			tp_signals_let_in(true);
+			rc = tp_source_open(&src, r->opts->inputs[i]);
+			tp_signals_let_in(false);
+			tp_monitor_poll(&r->monitor);
+		} while (rc == -EINTR && !tp_signals_stop_requested());
+		if (rc == -EINTR)
+			rc = PUMP_STOP;
 		if (rc == 0) {
 			if (is_output(r, &src))
 				why = "input file is output file";
@@ -207,8 +215,15 @@ void tp_run(const struct tp_options *opts, struct tp_result *result)
 		tp_report_errno("signals", err);
 		return;
 	}
-	err = tp_sink_open(&sink, opts->output, opts->append);
-	if (err) {
+	do { /* opening a FIFO waits for its reader: signals must act meanwhile */
+		tp_signals_let_in(true);
+		err = tp_sink_open(&sink, opts->output, opts->append);
+		tp_signals_let_in(false);
+	} while (err == -EINTR && !tp_signals_stop_requested());
+	if (err == -EINTR) {
+		result->status = 128 + tp_signals_stop_requested();
+		return;
+	} else if (err) {
 		tp_report_errno(sink.name ? sink.name : opts->output, err);
 		return;
 	}
@@ -260,5 +275,10 @@ exit_engine:
 free_ring:
 	tp_handoff_destroy(&r.handoff);
 close_sink:
-	tp_sink_close(&sink);
+	/* Some file systems report a failed write-back only here (NFS, quotas). */
+	err = tp_sink_close(&sink);
+	if (err && result->status == TP_EXIT_OK) {
+		tp_report_errno(sink.name, err);
+		result->status = TP_EXIT_FAILURE;
+	}
 }

@@ -2,6 +2,7 @@
 #include "signals.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -64,6 +65,16 @@ int tp_signals_init(void)
 void tp_signals_set_line_open(bool open)
 {
 	line_open = open;
+}
+
+void tp_signals_let_in(bool let_in)
+{
+	static sigset_t blocked;
+
+	if (let_in)
+		pthread_sigmask(SIG_SETMASK, &wait_mask, &blocked);
+	else
+		pthread_sigmask(SIG_SETMASK, &blocked, NULL);
 }
 
 const sigset_t *tp_signals_wait_mask(void)

@@ -9,6 +9,10 @@
 /* Installs the handlers, ignores SIGPIPE (EPIPE is handled as an error code), and blocks
  * SIGINT, SIGTERM and SIGUSR1 in the calling thread. Call before starting threads. */
 int tp_signals_init(void);
+/* Lets our signals in (true) or blocks them again (false) around a call that may block
+ * outside ppoll(), such as opening a FIFO nobody has opened yet: such a call then fails with
+ * EINTR when a signal arrives. */
+void tp_signals_let_in(bool let_in);
 /* The mask to pass to ppoll(): the original one, with our signals let in. */
 const sigset_t *tp_signals_wait_mask(void);
 /* The first SIGINT or SIGTERM received (0 if none). A second one exits at once. */

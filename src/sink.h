@@ -22,7 +22,9 @@ struct tp_sink_ops {
 	int (*open)(struct tp_sink *sink, const char *dest, bool append);
 	/* After the last byte: leave the descriptor as a caller expects it (file position). */
 	int (*finish)(struct tp_sink *sink, uint64_t total);
-	void (*close)(struct tp_sink *sink);
+	/* Closes the descriptor, standard output included (as coreutils' close_stdout does, so
+	 * a failed write-back is seen); 0 or -errno. */
+	int (*close)(struct tp_sink *sink);
 };
 
 struct tp_sink {
@@ -46,10 +48,9 @@ static inline int tp_sink_finish(struct tp_sink *sink, uint64_t total)
 	return sink->ops->finish ? sink->ops->finish(sink, total) : 0;
 }
 
-static inline void tp_sink_close(struct tp_sink *sink)
+static inline int tp_sink_close(struct tp_sink *sink)
 {
-	if (sink->ops && sink->ops->close)
-		sink->ops->close(sink);
+	return sink->ops && sink->ops->close ? sink->ops->close(sink) : 0;
 }
 
 #endif

@@ -69,11 +69,14 @@ static int fd_finish(struct tp_sink *sink, uint64_t total)
 	return 0;
 }
 
-static void fd_close(struct tp_sink *sink)
+static int fd_close(struct tp_sink *sink)
 {
-	if (sink->own_fd && sink->fd >= 0)
-		close(sink->fd);
+	int err = 0;
+
+	if (sink->fd >= 0 && close(sink->fd) < 0)
+		err = -errno;
 	sink->fd = -1;
+	return err;
 }
 
 const struct tp_sink_ops tp_sink_fd_ops = {

@@ -35,7 +35,9 @@ void tp_tune(const struct tp_options *o, unsigned sink_flags, size_t page, struc
 		t->chunk = page;
 		snprintf(t->chunk_why, sizeof(t->chunk_why), "auto: one page, the smallest chunk");
 	} else if (o->rate_limit) {
-		uint64_t want = o->rate_limit * TP_TUNE_PACED_CHUNK_NS / 1000000000ull;
+		/* In double: rate x 4 ms overflows 64 bits past 4.6 TB/s. */
+		double want_d = (double)o->rate_limit * TP_TUNE_PACED_CHUNK_NS / 1e9;
+		uint64_t want = want_d < (double)cap ? (uint64_t)want_d : cap;
 		t->chunk = round_down(want < cap ? want : cap, page);
 		if (t->chunk < least)
 			t->chunk = (size_t)((least + page - 1) / page * page);

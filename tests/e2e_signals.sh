@@ -153,4 +153,27 @@ for eng in $(engines); do
 	expect_stderr_empty "reader goes away, input a file ($e)"
 done
 
+# --- waiting to open a FIFO: signals still act -------------------------------------------------
+# Opening a FIFO blocks until the other end opens it; tpipe must not sit deaf to Ctrl-C there.
+mkfifo "$T/nobody-reads" "$T/nobody-writes"
+"$TPIPE" -o "$T/nobody-reads" </dev/null 2>"$T/err" &
+track $!; tp=$!
+wait_for 10 catches "$tp" $SIGUSR1
+kill -USR1 "$tp"
+sleep 0.3
+check "waiting to open an output FIFO: SIGUSR1 does not end tpipe" alive "$tp"
+kill -INT "$tp"
+wait_exit "$tp" 10
+status_is 130 "$status" "waiting to open an output FIFO: SIGINT ends it" "$T/err"
+expect_stderr_empty "waiting to open an output FIFO, SIGINT"
+
+"$TPIPE" "$T/in8" "$T/nobody-writes" "$T/in8" >"$T/out" 2>"$T/err" &
+track $!; tp=$!
+wait_for 10 size_at_least "$T/out" "$(file_size "$T/in8")"
+kill -TERM "$tp"
+wait_exit "$tp" 10
+status_is 143 "$status" "waiting to open an input FIFO: SIGTERM ends it" "$T/err"
+same_file "$T/out" "$T/in8" "waiting to open an input FIFO: what came before is written out"
+expect_stderr_empty "waiting to open an input FIFO, SIGTERM"
+
 finish
