@@ -140,17 +140,26 @@ static int do_src(const struct src_opts *o)
 	return 0;
 }
 
+/* One read of standard input into buf, retried on EINTR; -1 after reporting an error. */
+static ssize_t read_in(void)
+{
+	ssize_t r;
+
+	do
+		r = read(STDIN_FILENO, buf, BUFSZ);
+	while (r < 0 && errno == EINTR);
+	if (r < 0)
+		perror("tp-benchio: read");
+	return r;
+}
+
 static int do_sink(const char *outpath)
 {
 	uint64_t total = 0;
 	for (;;) {
-		ssize_t r = read(STDIN_FILENO, buf, BUFSZ);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0) {
-			perror("tp-benchio: read");
+		ssize_t r = read_in();
+		if (r < 0)
 			return 1;
-		}
 		if (r == 0)
 			break;
 		total += (uint64_t)r;
@@ -226,14 +235,10 @@ static int do_pace_read(const char *outpath, int64_t after_ns, int after_gap, in
 		return 1;
 	}
 	for (;;) {
-		ssize_t r = read(STDIN_FILENO, buf, BUFSZ);
+		ssize_t r = read_in();
 		int64_t t = now_ns();
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0) {
-			perror("tp-benchio: read");
+		if (r < 0)
 			return 1;
-		}
 		if (r == 0)
 			break;
 		if (n == 0)

@@ -16,9 +16,7 @@ static uint64_t elapsed_ns(const struct tp_monitor *m)
 static void snapshot(struct tp_monitor *m, struct tp_snapshot *snap)
 {
 	*snap = (struct tp_snapshot){
-		.bytes_in = tp_counter_get(&m->counters->bytes_in),
 		.bytes_out = tp_counter_get(&m->counters->bytes_out),
-		.write_calls = tp_counter_get(&m->counters->write_calls),
 		.elapsed = (double)elapsed_ns(m) / 1e9,
 		.ring_used = tp_handoff_used(m->handoff),
 		.ring_depth = m->handoff->ring.depth,

@@ -24,11 +24,6 @@ void tp_pace_init(struct tp_pacer *p, uint64_t rate, uint64_t burst, uint64_t no
 	p->fast_ns = now_ns;
 }
 
-void tp_pace_set_rate(struct tp_pacer *p, uint64_t rate, uint64_t burst, uint64_t now_ns)
-{
-	tp_pace_init(p, rate, burst, now_ns);
-}
-
 uint64_t tp_pace_max_send(const struct tp_pacer *p)
 {
 	return p->rate ? p->burst : UINT64_MAX;

@@ -33,10 +33,9 @@ struct tp_pacer {
  * or one datagram). */
 uint64_t tp_pace_default_burst(uint64_t rate, uint64_t min_burst);
 
+/* Starts a schedule at now_ns; calling it again changes the rate from then on, with nothing
+ * owed or banked. */
 void tp_pace_init(struct tp_pacer *p, uint64_t rate, uint64_t burst, uint64_t now_ns);
-
-/* A new rate from now on (0 = unlimited), keeping the burst rule; nothing is owed or banked. */
-void tp_pace_set_rate(struct tp_pacer *p, uint64_t rate, uint64_t burst, uint64_t now_ns);
 
 /* The most bytes to send in one go (the burst; UINT64_MAX when unlimited). */
 uint64_t tp_pace_max_send(const struct tp_pacer *p);

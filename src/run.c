@@ -104,7 +104,6 @@ static int pump(struct reader *r, struct tp_source *src)
 			return (int)n;
 		r->chunk->len += (size_t)n;
 		r->offset += (uint64_t)n;
-		tp_counter_add(&r->counters.bytes_in, (uint64_t)n);
 		if (r->chunk->len == r->chunk->cap)
 			hand_over(r);
 	}

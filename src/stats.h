@@ -8,7 +8,6 @@
 #include <time.h>
 
 struct tp_counters {
-	uint64_t bytes_in;     /* reader: bytes read from the inputs */
 	uint64_t reader_wait_ns; /* reader: time spent waiting for a free chunk */
 	uint64_t bytes_out;    /* writer: bytes the sink accepted */
 	uint64_t write_calls;  /* writer: write() calls or io_uring writes submitted */
@@ -50,9 +49,7 @@ static inline void tp_counters_note_write(struct tp_counters *c, uint64_t ns)
 }
 
 struct tp_snapshot {
-	uint64_t bytes_in;
 	uint64_t bytes_out;
-	uint64_t write_calls;
 	double elapsed;        /* seconds since the start */
 	unsigned ring_used;    /* chunks full or being written */
 	unsigned ring_depth;

@@ -161,7 +161,7 @@ START_TEST(test_rate_change)
 	sim_init(&sim, 10000000, 0, 2);
 	sim_run(&sim, 1 * S, 1 << 20, 1000);
 	uint64_t first = sim.sent;
-	tp_pace_set_rate(&sim.pacer, 40000000, tp_pace_default_burst(40000000, 4096), sim.now);
+	tp_pace_init(&sim.pacer, 40000000, tp_pace_default_burst(40000000, 4096), sim.now);
 	sim_run(&sim, 1 * S, 1 << 20, 1000);
 	double second = (double)(sim.sent - first);
 	ck_assert_msg(second > 0.995 * 40e6 && second < 1.005 * 40e6, "after change: %.0f", second);

@@ -193,7 +193,7 @@ static char *draw_steps(bool numeric, const char *name, const struct step *steps
 	tp_progress_init(&p, f, numeric, name);
 	ck_assert(!p.drawn);
 	for (size_t i = 0; i < n; i++) {
-		struct tp_snapshot snap = { .bytes_out = steps[i].bytes, .bytes_in = steps[i].bytes * 2,
+		struct tp_snapshot snap = { .bytes_out = steps[i].bytes,
 					    .elapsed = steps[i].elapsed, .ring_used = 4 * (unsigned)(i + 1),
 					    .ring_depth = 16 };
 		if (steps[i].finish) {

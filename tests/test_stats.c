@@ -38,7 +38,7 @@ END_TEST
 START_TEST(test_status_line)
 {
 	struct tp_snapshot snap = {
-		.bytes_in = 3 << 20, .bytes_out = 2 << 20, .elapsed = 2.0,
+		.bytes_out = 2 << 20, .elapsed = 2.0,
 		.ring_used = 3, .ring_depth = 16,
 	};
 	char line[256];
