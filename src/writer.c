@@ -78,8 +78,12 @@ static int write_paced(struct tp_writer *w)
 				struct timespec ts = { (time_t)(when / 1000000000u), (long)(when % 1000000000u) };
 				while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR)
 					;
-				tp_counter_add(&w->counters->pace_wait_ns, tp_clock_ns() - now);
-				now = when;
+				/* The pacer hears the real time: after a late wake-up (a busy CPU), the
+				 * catch-up limit then spaces the next pieces from when this one really
+				 * left, instead of letting them out back to back. */
+				uint64_t woke = tp_clock_ns();
+				tp_counter_add(&w->counters->pace_wait_ns, woke - now);
+				now = woke;
 			}
 			size_t n = chunk->len - off < piece_len ? chunk->len - off : piece_len;
 			struct tp_chunk piece = {
