@@ -15,11 +15,15 @@ enum {
 	OPT_BURST,
 	OPT_STATS,
 	OPT_EXPLAIN,
+	OPT_FRAME_SIZE,
+	OPT_REPEAT,
+	OPT_ON_GAP,
+	OPT_IDLE_TIMEOUT,
 };
 
 static const struct argp_option options[] = {
 	{ NULL, 0, NULL, 0, "Input and output:", 1 },
-	{ "output", 'o', "DEST", 0, "write to DEST: - (standard output, the default) or a file", 1 },
+	{ "output", 'o', "DEST", 0, "write to DEST: - (standard output, the default), a file, or udp://HOST:PORT", 1 },
 	{ "append", OPT_APPEND, NULL, 0, "append to the output file instead of truncating it", 1 },
 	{ "size", 's', "SIZE", 0, "expected total size (for percentages; default: sizes of input files)", 1 },
 	{ "stop-at-size", 'S', NULL, 0, "stop after --size bytes", 1 },
@@ -30,6 +34,15 @@ static const struct argp_option options[] = {
 	{ "engine", OPT_ENGINE, "auto|uring|write", 0, "writer engine; auto uses io_uring and falls back to write() (default auto)", 2 },
 
 	{ NULL, 0, NULL, 0, "Pacing:", 3 },
+	{ "idle-timeout", OPT_IDLE_TIMEOUT, "SEC", 0, "an input that may wait (udp://, a pipe) ends after SEC without data", 1 },
+
+	{ NULL, 0, NULL, 0, "Frames (CRC-checked, for links that lose or garble data):", 5 },
+	{ "frame", 'F', NULL, 0, "encode the output as CRC-32C-checked frames", 5 },
+	{ "deframe", 'D', NULL, 0, "the input is framed: verify every frame, drop duplicates, report loss, write only verified data", 5 },
+	{ "frame-size", OPT_FRAME_SIZE, "SIZE", 0, "payload bytes per frame or datagram (default: 1444 framed / 1472 raw on udp://, 64K on streams)", 5 },
+	{ "repeat", OPT_REPEAT, "N", 0, "send every frame N more times, interleaved (default 0, at most 15)", 5 },
+	{ "on-gap", OPT_ON_GAP, "stop|skip|zero", 0, "when data is missing for good: stop there (default), skip it, or write zeros in its place; exit status 3 in every case", 5 },
+
 	{ "rate-limit", 'L', "RATE", 0, "pace the output to RATE, smoothly (0 = unlimited)", 3 },
 	{ "burst", OPT_BURST, "SIZE", 0, "largest burst the pacer sends at once (default: about 700 us of the rate, at least a page)", 3 },
 
@@ -57,7 +70,10 @@ static const char doc[] =
 	"Progress is shown when standard error is a terminal (and tpipe is in the foreground).\n\n"
 	"Signals: SIGUSR1 prints a status line on standard error. SIGINT or SIGTERM stop reading, "
 	"write out what is buffered and exit (130 or 143); a second one exits at once.\n\n"
-	"Exit status: 0 done, 1 an I/O or runtime error, 2 a usage error, 130/143 interrupted, "
+	"An INPUT or output udp://HOST:PORT sends or receives datagrams (IPv6 in brackets); an "
+	"input udp://:PORT listens on every local address.\n\n"
+	"Exit status: 0 done, 1 an I/O or runtime error, 2 a usage error, 3 the receiver (-D) lost "
+	"or could not verify data, 130/143 interrupted, "
 	"141 the reader of the output went away.";
 
 static void fail_value(struct argp_state *state, const char *opt, const char *arg, int err,
@@ -85,6 +101,47 @@ static uint64_t rate_arg(struct argp_state *state, const char *arg)
 	if (err)
 		fail_value(state, "--rate-limit", arg, err, "is not a rate (e.g. 500K, 20MB/s, 100Mbit)");
 	return v;
+}
+
+/* Set by --on-gap, which only means something with -D. */
+static bool on_gap_set;
+
+/* A udp:// endpoint that does not parse is a usage error, not a file name. */
+static bool udp_endpoint(struct argp_state *state, const char *text, bool input)
+{
+	char host[256];
+	unsigned port;
+	int rc = tp_parse_udp_endpoint(text, host, sizeof(host), &port);
+
+	if (rc < 0)
+		argp_failure(state, 2, 0, "%s: not udp://%s:PORT (PORT 0-65535; an IPv6 address in brackets)",
+			     text, input ? "[ADDR]" : "HOST");
+	else if (rc > 0 && !input && (!host[0] || port == 0))
+		argp_failure(state, 2, 0, "%s: an output needs a host and a port other than 0", text);
+	return rc > 0;
+}
+
+static void check_frame_options(struct argp_state *state, const struct tp_options *o)
+{
+	bool udp_out = udp_endpoint(state, o->output, false);
+
+	for (int i = 0; i < o->n_inputs; i++)
+		udp_endpoint(state, o->inputs[i], true);
+
+	if (o->repeat && !o->frame)
+		argp_failure(state, 2, 0, "--repeat: needs -F (only frames can be told apart)");
+	if (on_gap_set && !o->deframe)
+		argp_failure(state, 2, 0, "--on-gap: needs -D");
+	if (o->frame_size && !o->frame && !udp_out)
+		argp_failure(state, 2, 0, "--frame-size: needs -F or a udp:// output");
+	if (udp_out && o->frame_size + (o->frame ? TP_FRAME_OVERHEAD : 0) > TP_UDP_MAX_PAYLOAD)
+		argp_failure(state, 2, 0, "--frame-size: a datagram holds at most %u bytes%s",
+			     o->frame ? TP_UDP_MAX_PAYLOAD - TP_FRAME_OVERHEAD : TP_UDP_MAX_PAYLOAD,
+			     o->frame ? " of payload" : "");
+	if (udp_out && o->engine != TP_ENGINE_AUTO)
+		argp_failure(state, 2, 0, "--engine: a udp:// output has its own (sendmsg)");
+	if (udp_out && o->append)
+		argp_failure(state, 2, 0, "--append: not for a udp:// output");
 }
 
 static error_t parse_opt(int key, char *arg, struct argp_state *state)
@@ -163,11 +220,52 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 	case OPT_EXPLAIN:
 		o->explain = true;
 		break;
+	case 'F':
+		o->frame = true;
+		break;
+	case 'D':
+		o->deframe = true;
+		break;
+	case OPT_FRAME_SIZE:
+		o->frame_size = size_arg(state, "--frame-size", arg);
+		if (o->frame_size == 0 || o->frame_size > TP_FRAME_MAX_PAYLOAD)
+			argp_failure(state, 2, 0, "--frame-size: from 1 to %u", TP_FRAME_MAX_PAYLOAD);
+		break;
+	case OPT_REPEAT: {
+		char *end;
+		errno = 0;
+		unsigned long n = strtoul(arg, &end, 10);
+		if (!*arg || *end || errno || arg[0] == '-' || n > TP_MAX_REPEAT)
+			argp_failure(state, 2, 0, "--repeat: '%s' is not a number from 0 to %u", arg,
+				     TP_MAX_REPEAT);
+		o->repeat = (unsigned)n;
+		break;
+	}
+	case OPT_ON_GAP:
+		if (strcmp(arg, "stop") == 0)
+			o->on_gap = TP_GAP_STOP;
+		else if (strcmp(arg, "skip") == 0)
+			o->on_gap = TP_GAP_SKIP;
+		else if (strcmp(arg, "zero") == 0)
+			o->on_gap = TP_GAP_ZERO;
+		else
+			argp_failure(state, 2, 0, "--on-gap: '%s' is not one of stop, skip, zero", arg);
+		on_gap_set = true;
+		break;
+	case OPT_IDLE_TIMEOUT: {
+		int err = tp_parse_duration(arg, &o->idle_timeout_ns);
+		if (err)
+			fail_value(state, "--idle-timeout", arg, err, "is not a duration (e.g. 5, 500ms)");
+		if (o->idle_timeout_ns == 0)
+			argp_failure(state, 2, 0, "--idle-timeout: must be more than 0");
+		break;
+	}
 	case ARGP_KEY_ARGS:
 		o->inputs = state->argv + state->next;
 		o->n_inputs = state->argc - state->next;
 		break;
 	case ARGP_KEY_END:
+		check_frame_options(state, o);
 		if (o->stop_at_size && o->size == 0)
 			argp_failure(state, 2, 0, "--stop-at-size: needs --size");
 		if (o->chunk_size && o->chunk_size > o->buffer_size / 2)

@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include "engine.h"
+#include "track.h"
 
 enum tp_show { TP_SHOW_AUTO, TP_SHOW_ALWAYS, TP_SHOW_NEVER };
 enum tp_stats_format { TP_STATS_NONE, TP_STATS_TEXT, TP_STATS_JSON };
@@ -28,7 +29,17 @@ struct tp_options {
 	uint64_t interval_ns;       /* -i */
 	enum tp_stats_format stats; /* --stats */
 	bool explain;               /* --explain */
+	bool frame;                 /* -F: encode the output as CRC-checked frames */
+	bool deframe;               /* -D: the input is framed: verify, emit only verified data */
+	uint64_t frame_size;        /* --frame-size: payload per frame / datagram; 0 = auto */
+	unsigned repeat;            /* --repeat: extra copies of every frame */
+	enum tp_gap_policy on_gap;  /* --on-gap */
+	uint64_t idle_timeout_ns;   /* --idle-timeout: 0 = none */
 };
+
+/* The largest UDP payload (65535 - 8 - 20), and so the largest datagram tpipe sends. */
+#define TP_UDP_MAX_PAYLOAD 65507u
+#define TP_MAX_REPEAT 15u
 
 #define TP_DEFAULT_BUFFER_SIZE (16u << 20)
 #define TP_AUTO_CHUNK_SIZE (1u << 20)   /* the auto chunk size's upper bound */

@@ -13,6 +13,10 @@ int tp_engine_init(struct tp_engine *eng, enum tp_engine_kind kind, struct tp_si
 	eng->sink = sink;
 	eng->counters = counters;
 	eng->max_inflight = 1;
+	if (sink->flags & TP_SINK_DGRAM) { /* datagrams have an engine of their own */
+		eng->ops = &tp_engine_dgram_ops;
+		return eng->ops->init(eng, depth);
+	}
 	if (kind != TP_ENGINE_WRITE) {
 #ifdef HAVE_LIBURING
 		eng->ops = &tp_engine_uring_ops;

@@ -38,6 +38,7 @@ struct tp_engine {
 };
 
 extern const struct tp_engine_ops tp_engine_write_ops;
+extern const struct tp_engine_ops tp_engine_dgram_ops;
 #ifdef HAVE_LIBURING
 extern const struct tp_engine_ops tp_engine_uring_ops;
 #endif

@@ -85,10 +85,28 @@ static void draw(struct tp_monitor *m, bool last)
 	tp_signals_set_line_open(m->progress.drawn && !m->opts->numeric);
 }
 
+/* ECONNREFUSED: said at once, then at most once a second while it goes on. */
+static void report_refused(struct tp_monitor *m)
+{
+	uint64_t refused = tp_counter_get(&m->counters->refused), now;
+	char why[128];
+
+	if (refused == m->refused_reported ||
+	    ((now = tp_clock_ns()) < m->refused_report_ns + 1000000000ull && m->refused_report_ns))
+		return;
+	snprintf(why, sizeof(why), "nobody is listening (refused %llu time%s so far); still sending",
+		 (unsigned long long)refused, refused == 1 ? "" : "s");
+	tp_report(m->sink_name, why);
+	m->refused_reported = refused;
+	m->refused_report_ns = now;
+}
+
 void tp_monitor_poll(struct tp_monitor *m)
 {
 	if (tp_signals_take_status_request())
 		tp_monitor_status(m);
+	if (m->udp_out)
+		report_refused(m);
 	if (!m->next_tick_ns)
 		return;
 	uint64_t now = tp_clock_ns();
@@ -137,7 +155,10 @@ void tp_monitor_explain(struct tp_monitor *m, const struct tp_tuning *t, const c
 		fprintf(stderr, "tpipe: burst: %llu bytes (%s)\n", (unsigned long long)t->burst, t->burst_why);
 	else
 		fprintf(stderr, "tpipe: burst: %s\n", t->burst_why);
-	fprintf(stderr, "tpipe: frame size: none (output not framed)\n");
+	if (t->frame_size)
+		fprintf(stderr, "tpipe: frame size: %zu bytes (%s)\n", t->frame_size, t->frame_why);
+	else
+		fprintf(stderr, "tpipe: frame size: %s\n", t->frame_why);
 }
 
 void tp_monitor_finish(struct tp_monitor *m, const struct tp_tuning *t, const char *engine)
@@ -147,6 +168,10 @@ void tp_monitor_finish(struct tp_monitor *m, const struct tp_tuning *t, const ch
 
 	draw(m, true);
 	tp_monitor_end_line(m);
+	if (m->udp_out) {
+		m->refused_report_ns = 0; /* the last word, whenever the one before was */
+		report_refused(m);
+	}
 	if (m->opts->stats == TP_STATS_NONE)
 		return;
 	struct tp_summary s = {
@@ -165,6 +190,15 @@ void tp_monitor_finish(struct tp_monitor *m, const struct tp_tuning *t, const ch
 		.ring_high_water = m->handoff->high_water,
 		.ring_depth = t->depth,
 		.chunk_size = t->chunk,
+		.udp_out = m->udp_out,
+		.datagrams = tp_counter_get(&c->datagrams),
+		.send_retries = tp_counter_get(&c->send_retries),
+		.refused = tp_counter_get(&c->refused),
+		.repeat = m->opts->repeat,
+		.copies = tp_counter_get(&c->copies),
+		.udp_in = m->kernel_drops != NULL,
+		.kernel_drops = m->kernel_drops ? *m->kernel_drops : 0,
+		.rx = m->rx,
 	};
 	tp_summary_set_rates(&s, &m->rates);
 	if (m->opts->stats == TP_STATS_JSON)

@@ -25,6 +25,13 @@ struct tp_monitor {
 	bool on_tty;              /* stderr is a terminal: redraw in place */
 	struct tp_progress progress;
 	struct tp_rate_track rates;
+	/* Links, for the statistics (set by the caller after init; NULL when unused). */
+	const struct tp_rx_stats *rx;     /* -D */
+	const uint64_t *kernel_drops;     /* a udp:// input */
+	bool udp_out;
+	const char *sink_name;            /* for the "nobody listening" line */
+	uint64_t refused_reported;        /* ECONNREFUSED count at the last such line */
+	uint64_t refused_report_ns;
 };
 
 void tp_monitor_init(struct tp_monitor *m, const struct tp_options *opts,

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* Hand-written rather than strtod(): locale-independent, and exact up to UINT64_MAX,
@@ -172,4 +173,36 @@ int tp_parse_duration(const char *text, uint64_t *nsec)
 	if (!text)
 		return -EINVAL;
 	return parse_with(text, strlen(text), duration_units, nsec);
+}
+
+int tp_parse_udp_endpoint(const char *text, char *host, size_t hostlen, unsigned *port)
+{
+	static const char scheme[] = "udp://";
+	const char *h, *h_end, *colon;
+
+	if (!text || strncmp(text, scheme, sizeof(scheme) - 1) != 0)
+		return 0;
+	h = text + sizeof(scheme) - 1;
+	if (*h == '[') { /* an IPv6 address: its colons are not the port's */
+		h_end = strchr(++h, ']');
+		if (!h_end || h_end == h || h_end[1] != ':')
+			return -EINVAL;
+		colon = h_end + 1;
+	} else {
+		colon = strrchr(h, ':');
+		if (!colon || memchr(h, ':', (size_t)(colon - h)))
+			return -EINVAL; /* a bare IPv6 address needs brackets */
+		h_end = colon;
+	}
+	const char *p = colon + 1;
+	if (*p == 0 || strspn(p, "0123456789") != strlen(p))
+		return -EINVAL;
+	if (strlen(p) > 5 || strtoul(p, NULL, 10) > 65535)
+		return -ERANGE;
+	if ((size_t)(h_end - h) >= hostlen)
+		return -ERANGE;
+	memcpy(host, h, (size_t)(h_end - h));
+	host[h_end - h] = 0;
+	*port = (unsigned)strtoul(p, NULL, 10);
+	return 1;
 }

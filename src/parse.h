@@ -3,6 +3,7 @@
 #ifndef TP_PARSE_H
 #define TP_PARSE_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 /* SIZE: digits with an optional fraction and an optional suffix.
@@ -18,5 +19,13 @@ int tp_parse_rate(const char *text, uint64_t *bytes_per_sec);
 /* DURATION: seconds with an optional fraction and an optional unit: "ms", "s", "m".
  * Stored in nanoseconds. */
 int tp_parse_duration(const char *text, uint64_t *nsec);
+
+/* ENDPOINT: "udp://HOST:PORT", where HOST is a name, an IPv4 address, an IPv6 address in
+ * brackets ("udp://[::1]:9000"), or empty ("udp://:9000": any local address). PORT is
+ * 0..65535. host receives the host without brackets (empty when none; hostlen bytes at most,
+ * NUL included). Returns 1 when text is a udp:// endpoint, 0 when it is not one (a path),
+ * -EINVAL when it starts with udp:// but is malformed, -ERANGE for a port past 65535 or a
+ * host longer than hostlen - 1. */
+int tp_parse_udp_endpoint(const char *text, char *host, size_t hostlen, unsigned *port);
 
 #endif

@@ -5,6 +5,9 @@
 #include "run.h"
 
 #include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <sys/random.h>
 #include <poll.h>
 #include <stdio.h>
 #include <string.h>
@@ -12,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "handoff.h"
+#include "reader.h"
 #include "monitor.h"
 #include "report.h"
 #include "signals.h"
@@ -22,22 +26,7 @@
 #include "writer.h"
 
 
-struct reader {
-	const struct tp_options *opts;
-	const struct tp_sink *sink;
-	struct tp_handoff handoff;
-	struct tp_counters counters;
-	struct tp_monitor monitor;
-	struct tp_chunk *chunk;   /* being filled, owned by the reader; NULL when none */
-	uint64_t offset;          /* stream bytes read so far */
-};
-
-enum pump_end { PUMP_EOF = 0, PUMP_STOP = 1 };
-
-/* Waits for the input (fd >= 0) or for the writer's wake-up, with signals let in, and no
- * longer than the next progress tick. timeout_ms 0 just looks, -1 waits as long as needed.
- * Returns true when the input is readable. */
-static bool wait_for(struct reader *r, int fd, int timeout_ms)
+bool tp_reader_wait(struct tp_reader *r, int fd, int timeout_ms)
 {
 	struct pollfd pfd[2] = {
 		{ .fd = r->handoff.wake_fd, .events = POLLIN },
@@ -53,64 +42,170 @@ static bool wait_for(struct reader *r, int fd, int timeout_ms)
 	return n > 0 && fd >= 0 && pfd[1].revents;
 }
 
-static bool must_stop(struct reader *r)
+bool tp_reader_must_stop(struct tp_reader *r)
 {
 	return tp_signals_stop_requested() || tp_handoff_writer_done(&r->handoff) ||
 	       (r->opts->stop_at_size && r->offset >= r->opts->size);
 }
 
-static void hand_over(struct reader *r)
+bool tp_reader_get_chunk(struct tp_reader *r)
 {
+	while (!r->chunk) {
+		if (tp_signals_stop_requested() || tp_handoff_writer_done(&r->handoff))
+			return false;
+		r->chunk = tp_handoff_get_free(&r->handoff);
+		if (r->chunk) {
+			r->chunk->len = 0;
+			r->chunk->offset = r->out_offset;
+			break;
+		}
+		/* The ring is full: the output is the bottleneck. */
+		uint64_t t0 = tp_clock_ns();
+		tp_reader_wait(r, -1, -1);
+		tp_counter_add(&r->counters.reader_wait_ns, tp_clock_ns() - t0);
+	}
+	return true;
+}
+
+void tp_reader_hand_over(struct tp_reader *r)
+{
+	r->out_offset += r->chunk->len;
 	tp_handoff_put(&r->handoff, r->chunk);
 	r->chunk = NULL;
 }
 
-/* Reads one input to its end into chunks. Returns PUMP_EOF, PUMP_STOP, or -errno. */
-static int pump(struct reader *r, struct tp_source *src)
+ssize_t tp_reader_read(struct tp_reader *r, struct tp_source *src, unsigned char *buf, size_t len)
 {
+	if (!src->datagram)
+		return tp_source_read(src, buf, len);
+	if (!r->stage_len) {
+		/* A datagram read must have room for the largest, or its tail would be lost. */
+		if (len >= TP_DATAGRAM_ROOM)
+			return tp_source_read(src, buf, len);
+		ssize_t n = tp_source_read(src, r->stage, TP_DATAGRAM_ROOM);
+		if (n <= 0)
+			return n;
+		r->stage_len = (size_t)n;
+		r->stage_off = 0;
+	}
+	size_t n = r->stage_len - r->stage_off < len ? r->stage_len - r->stage_off : len;
+	memcpy(buf, r->stage + r->stage_off, n);
+	r->stage_off += n;
+	if (r->stage_off == r->stage_len)
+		r->stage_len = 0;
+	return (ssize_t)n;
+}
+
+/* Where the next bytes go in the chunk, and how many; 0 when it is full. */
+static size_t fill_room(struct tp_reader *r, unsigned char **at)
+{
+	if (r->framer)
+		return tp_framer_room(r->framer, r->chunk, at);
+	*at = r->chunk->data + r->chunk->len;
+	return r->chunk->cap - r->chunk->len;
+}
+
+static void fill_add(struct tp_reader *r, size_t n)
+{
+	if (r->framer)
+		tp_framer_add(r->framer, r->chunk, n);
+	else
+		r->chunk->len += n;
+	r->offset += n;
+}
+
+/* The chunk holds data to send; the framer's open frame is sealed first. */
+static bool fill_pending(struct tp_reader *r)
+{
+	return r->chunk && (r->framer ? tp_framer_pending(r->framer, r->chunk) : r->chunk->len > 0);
+}
+
+static void fill_flush(struct tp_reader *r)
+{
+	if (r->framer)
+		tp_framer_flush(r->framer, r->chunk);
+	tp_reader_hand_over(r);
+}
+
+/* ms until --idle-timeout runs out since the last data (-1: no timeout). */
+static int idle_wait_ms(const struct tp_reader *r, uint64_t last_ns)
+{
+	uint64_t idle = r->opts->idle_timeout_ns, now = tp_clock_ns();
+
+	if (!idle)
+		return -1;
+	if (now >= last_ns + idle)
+		return 0;
+	uint64_t ms = (last_ns + idle - now + 999999) / 1000000;
+	return ms > INT_MAX ? INT_MAX : (int)ms;
+}
+
+/* Reads one input to its end into chunks. Returns TP_PUMP_EOF, TP_PUMP_STOP, or -errno. */
+static int pump(struct tp_reader *r, struct tp_source *src)
+{
+	uint64_t last_ns = tp_clock_ns();
+	unsigned again = 0;
+
 	for (;;) {
-		if (must_stop(r))
-			return PUMP_STOP;
-		if (!r->chunk) {
-			r->chunk = tp_handoff_get_free(&r->handoff);
-			if (!r->chunk) {
-				/* The ring is full: the output is the bottleneck. */
-				uint64_t t0 = tp_clock_ns();
-				wait_for(r, -1, -1);
-				tp_counter_add(&r->counters.reader_wait_ns, tp_clock_ns() - t0);
-				continue;
-			}
-			r->chunk->len = 0;
-			r->chunk->offset = r->offset;
-		}
-		if (src->pollable) {
+		if (tp_reader_must_stop(r) || !tp_reader_get_chunk(r))
+			return TP_PUMP_STOP;
+		if (again) {
+			again--; /* the last datagram may not have been the last one there */
+		} else if (src->pollable && !r->stage_len) {
 			/* Holding data: only look. Data that trickles in goes out at once and never
 			 * waits for a chunk to fill. */
-			if (!wait_for(r, src->fd, r->chunk->len ? 0 : -1)) {
-				if (r->chunk->len)
-					hand_over(r);
+			bool holding = fill_pending(r);
+			if (!tp_reader_wait(r, src->fd, holding ? 0 : idle_wait_ms(r, last_ns))) {
+				if (holding)
+					fill_flush(r);
+				else if (r->opts->idle_timeout_ns && idle_wait_ms(r, last_ns) == 0)
+					return TP_PUMP_EOF; /* --idle-timeout: as good as the end */
 				continue;
 			}
 		} else {
 			/* A file never makes us wait, so signals are let in here, between reads. */
-			wait_for(r, -1, 0);
+			tp_reader_wait(r, -1, 0);
 		}
 
-		size_t room = r->chunk->cap - r->chunk->len;
+		unsigned char *at;
+		size_t room = fill_room(r, &at);
+		if (room == 0) {
+			tp_reader_hand_over(r);
+			continue;
+		}
 		if (r->opts->stop_at_size && r->opts->size - r->offset < room)
 			room = (size_t)(r->opts->size - r->offset);
-		ssize_t n = tp_source_read(src, r->chunk->data + r->chunk->len, room);
+		ssize_t n = tp_reader_read(r, src, at, room);
+		if (n == -EAGAIN) {
+			again = 0;
+			continue;
+		}
+		if (src->datagram && n > 0 && !again)
+			again = TP_READ_AGAIN;
 		if (n <= 0)
 			return (int)n;
-		r->chunk->len += (size_t)n;
-		r->offset += (uint64_t)n;
-		if (r->chunk->len == r->chunk->cap)
-			hand_over(r);
+		last_ns = tp_clock_ns();
+		fill_add(r, (size_t)n);
+		if (!r->framer && r->chunk->len == r->chunk->cap)
+			tp_reader_hand_over(r);
+	}
+}
+
+/* -F: after the last input, the open frame and three END frames. */
+static void end_frames(struct tp_reader *r)
+{
+	for (int i = 0; i < TP_FRAMER_END_FRAMES;) {
+		if (!tp_reader_get_chunk(r))
+			return; /* told to stop: the receiver will say the stream ended early */
+		if (tp_framer_end(r->framer, r->chunk) == 0)
+			i++;
+		else
+			tp_reader_hand_over(r);
 	}
 }
 
 /* Reading the file we write to would never end (`tpipe f >> f`); cat refuses it too. */
-static bool is_output(const struct reader *r, const struct tp_source *src)
+static bool is_output(const struct tp_reader *r, const struct tp_source *src)
 {
 	struct stat st;
 
@@ -119,7 +214,7 @@ static bool is_output(const struct reader *r, const struct tp_source *src)
 }
 
 /* Reads every input in order, like cat: a missing or unreadable one is reported and skipped. */
-static int read_inputs(struct reader *r)
+static int read_inputs(struct tp_reader *r)
 {
 	int status = TP_EXIT_OK;
 
@@ -134,26 +229,37 @@ static int read_inputs(struct reader *r)
 			tp_monitor_poll(&r->monitor);
 		} while (rc == -EINTR && !tp_signals_stop_requested());
 		if (rc == -EINTR)
-			rc = PUMP_STOP;
+			rc = TP_PUMP_STOP;
+		if (rc == 0 && r->opts->explain && src.local[0])
+			fprintf(stderr, "tpipe: input: listening on %s\n", src.local);
 		if (rc == 0) {
 			if (is_output(r, &src))
 				why = "input file is output file";
 			else
-				rc = pump(r, &src);
+				rc = r->opts->deframe ? tp_rx_pump(r, &src) : pump(r, &src);
+			r->kernel_drops += src.kernel_drops;
 			tp_source_close(&src);
 		}
 		if (rc < 0 || why) {
-			if (why)
-				tp_report(src.name, why);
+			if (why || src.why)
+				tp_report(src.name ? src.name : r->opts->inputs[i], why ? why : src.why);
 			else
 				tp_report_errno(src.name ? src.name : r->opts->inputs[i], rc);
 			status = TP_EXIT_FAILURE;
 		}
-		if (rc == PUMP_STOP)
+		if (rc == TP_PUMP_STOP)
 			break;
 	}
+	if (r->opts->deframe) {
+		if (tp_rx_finish(r) < 0)
+			status = TP_EXIT_FAILURE;
+	} else if (r->framer) {
+		if (fill_pending(r))
+			tp_framer_flush(r->framer, r->chunk);
+		end_frames(r);
+	}
 	if (r->chunk && r->chunk->len)
-		hand_over(r);
+		tp_reader_hand_over(r);
 	return status;
 }
 
@@ -176,11 +282,39 @@ static uint64_t expected_total(const struct tp_options *o)
 }
 
 /* Waits for the writer to finish the buffered data; signals still act. */
-static void drain(struct reader *r)
+static void drain(struct tp_reader *r)
 {
 	tp_handoff_close(&r->handoff);
 	while (!tp_handoff_writer_done(&r->handoff))
-		wait_for(r, -1, -1);
+		tp_reader_wait(r, -1, -1);
+}
+
+/* A random session id: a receiver sees a restarted sender by its new id. */
+static uint32_t new_session(void)
+{
+	uint32_t id = 0;
+
+	if (getrandom(&id, sizeof(id), 0) != sizeof(id))
+		id = (uint32_t)tp_clock_ns() ^ (uint32_t)getpid() << 16;
+	return id;
+}
+
+/* What META announces: the name (-N, or the first input file's), the total if known. */
+static void meta_for(const struct tp_options *o, const struct tp_tuning *t,
+		     struct tp_frame_meta *m)
+{
+	const char *name = o->name;
+	uint64_t total = expected_total(o);
+
+	if (!name && strcmp(o->inputs[0], "-") != 0 && strncmp(o->inputs[0], "udp://", 6) != 0) {
+		const char *slash = strrchr(o->inputs[0], '/');
+		name = slash ? slash + 1 : o->inputs[0];
+	}
+	memset(m, 0, sizeof(*m));
+	snprintf(m->name, sizeof(m->name), "%s", name ? name : "");
+	m->total = total ? total : TP_FRAME_TOTAL_UNKNOWN;
+	m->frame_size = (uint32_t)t->frame_size;
+	m->repeat = (uint16_t)o->repeat;
 }
 
 /* Why the engine in use was chosen, for --explain. */
@@ -198,10 +332,11 @@ static void engine_reason(const struct tp_options *o, const struct tp_engine *en
 void tp_run(const struct tp_options *opts, struct tp_result *result)
 {
 	struct tp_sink sink;
-	struct reader r = { .opts = opts, .sink = &sink };
+	struct tp_reader r = { .opts = opts, .sink = &sink };
 	struct tp_tuning tuning;
 	struct tp_engine engine;
 	struct tp_writer writer = { .rate = opts->rate_limit };
+	struct tp_framer framer;
 	char why[128];
 	int err;
 
@@ -223,11 +358,29 @@ void tp_run(const struct tp_options *opts, struct tp_result *result)
 		result->status = 128 + tp_signals_stop_requested();
 		return;
 	} else if (err) {
-		tp_report_errno(sink.name ? sink.name : opts->output, err);
+		if (sink.why)
+			tp_report(sink.name ? sink.name : opts->output, sink.why);
+		else
+			tp_report_errno(sink.name ? sink.name : opts->output, err);
 		return;
 	}
 	tp_tune(opts, sink.flags, (size_t)sysconf(_SC_PAGESIZE), &tuning);
 	writer.burst = tuning.burst;
+	writer.repeat = opts->repeat;
+	sink.dgram_size = tuning.frame_size;
+	sink.dgram_framed = opts->frame;
+	if (opts->frame) {
+		struct tp_frame_meta meta;
+		meta_for(opts, &tuning, &meta);
+		tp_framer_init(&framer, !(sink.flags & TP_SINK_DGRAM), tuning.frame_size,
+			       new_session(), tuning.meta_every, &meta);
+		r.framer = &framer;
+	}
+	r.stage = malloc(TP_DATAGRAM_ROOM);
+	if (!r.stage || (opts->deframe && (err = tp_rx_init(&r)) < 0)) {
+		tp_report_errno("buffer", r.stage ? err : -ENOMEM);
+		goto close_sink;
+	}
 	err = tp_handoff_init(&r.handoff, tuning.chunk, tuning.depth, 0);
 	if (err) {
 		tp_report_errno("buffer", err);
@@ -242,6 +395,12 @@ void tp_run(const struct tp_options *opts, struct tp_result *result)
 		goto free_ring;
 	}
 	tp_monitor_init(&r.monitor, opts, &r.counters, &r.handoff, expected_total(opts));
+	r.monitor.rx = opts->deframe ? &r.rx : NULL;
+	r.monitor.udp_out = sink.flags & TP_SINK_DGRAM;
+	r.monitor.sink_name = sink.name;
+	for (int i = 0; i < opts->n_inputs; i++)
+		if (strncmp(opts->inputs[i], "udp://", 6) == 0)
+			r.monitor.kernel_drops = &r.kernel_drops;
 	if (opts->explain) {
 		engine_reason(opts, &engine, why, sizeof(why));
 		tp_monitor_explain(&r.monitor, &tuning, engine.ops->name, why);
@@ -266,6 +425,8 @@ void tp_run(const struct tp_options *opts, struct tp_result *result)
 	} else {
 		result->status = in_status;
 	}
+	if (result->status == TP_EXIT_OK && r.rx_incomplete)
+		result->status = TP_EXIT_UNVERIFIED;
 	if (tp_signals_stop_requested())
 		result->status = 128 + tp_signals_stop_requested();
 exit_engine:
@@ -274,6 +435,9 @@ exit_engine:
 free_ring:
 	tp_handoff_destroy(&r.handoff);
 close_sink:
+	if (opts->deframe)
+		tp_rx_destroy(&r);
+	free(r.stage);
 	/* Some file systems report a failed write-back only here (NFS, quotas). */
 	err = tp_sink_close(&sink);
 	if (err && result->status == TP_EXIT_OK) {

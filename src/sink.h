@@ -12,6 +12,7 @@ enum tp_sink_flags {
 	TP_SINK_SEEKABLE = 1 << 0, /* a regular file not in append mode: writes at offsets */
 	TP_SINK_PIPE     = 1 << 1, /* a pipe or FIFO */
 	TP_SINK_TTY      = 1 << 2, /* a terminal: a write may block inside io_uring_submit */
+	TP_SINK_DGRAM    = 1 << 3, /* a connected datagram socket: bytes go out as datagrams */
 };
 
 struct tp_sink;
@@ -36,11 +37,16 @@ struct tp_sink {
 	dev_t dev;            /* a regular file's identity, so an input can be told apart */
 	ino_t ino;            /* (both 0 for anything else) */
 	bool own_fd;          /* we opened it, so we close it */
+	const char *why;      /* a reason that is no errno (a host name that does not resolve) */
+	/* Datagram sinks: how chunks split into datagrams (dgram.h), set once tuning is done. */
+	size_t dgram_size;    /* raw datagram size */
+	bool dgram_framed;    /* one frame per datagram */
 };
 
 extern const struct tp_sink_ops tp_sink_fd_ops;
+extern const struct tp_sink_ops tp_sink_udp_ops;
 
-/* Picks the sink for a destination ("-", a path) and opens it. */
+/* Picks the sink for a destination ("-", a path, udp://HOST:PORT) and opens it. */
 int tp_sink_open(struct tp_sink *sink, const char *dest, bool append);
 
 static inline int tp_sink_finish(struct tp_sink *sink, uint64_t total)

@@ -5,6 +5,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 struct tp_source;
@@ -24,11 +25,21 @@ struct tp_source {
 	int fd;
 	bool pollable;        /* may have nothing right now (pipe, tty, socket): wait in ppoll */
 	bool own_fd;
+	const char *why;      /* a reason that is no errno (a host name that does not resolve) */
+	/* Datagram sources: read() returns one whole datagram and needs room for the largest. */
+	bool datagram;
+	uint64_t kernel_drops; /* datagrams the kernel dropped for want of buffer (SO_RXQ_OVFL) */
+	char local[80];       /* the address it listens on, port included (for --explain) */
+	void *priv;           /* the transport's own state */
 };
 
 extern const struct tp_source_ops tp_source_fd_ops;
+extern const struct tp_source_ops tp_source_udp_ops;
 
-/* Picks the source for an input spec ("-", a path) and opens it. */
+/* The room a datagram source's read() needs. */
+#define TP_DATAGRAM_ROOM 65536u
+
+/* Picks the source for an input spec ("-", a path, udp://[ADDR]:PORT) and opens it. */
 int tp_source_open(struct tp_source *src, const char *spec);
 
 static inline ssize_t tp_source_read(struct tp_source *src, void *buf, size_t len)

@@ -16,6 +16,10 @@ struct tp_counters {
 	uint64_t write_ns_max; /*   and largest */
 	uint64_t writer_wait_ns; /* writer: time spent waiting for a full chunk */
 	uint64_t pace_wait_ns;   /* writer: time slept to hold the rate */
+	uint64_t datagrams;      /* writer: datagrams sent (udp://) */
+	uint64_t send_retries;   /* writer: sends retried after ENOBUFS (a full queue) */
+	uint64_t refused;        /* writer: ECONNREFUSED reports (nobody listening) */
+	uint64_t copies;         /* writer: frames' extra copies sent (--repeat), in chunks */
 };
 
 /* CLOCK_MONOTONIC in nanoseconds. */

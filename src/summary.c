@@ -118,7 +118,7 @@ size_t tp_summary_bottleneck(char *buf, size_t len, const struct tp_summary *s)
 }
 
 /* "tpipe: " and the name, with control characters shown as '?' so each line stays one line. */
-static void prefix(FILE *out, const struct tp_summary *s)
+void tp_summary_prefix(FILE *out, const struct tp_summary *s)
 {
 	const unsigned char *p;
 
@@ -135,7 +135,7 @@ void tp_summary_print_text(FILE *out, const struct tp_summary *s)
 	char a[32], b[32], c[32], line[160];
 	double secs = finite_or_zero(s->seconds);
 
-	prefix(out, s);
+	tp_summary_prefix(out, s);
 	fprintf(out, "%s (%llu bytes) in %s, %s/s average", tp_format_bytes(a, sizeof(a), (double)s->bytes),
 		(unsigned long long)s->bytes, format_secs(b, sizeof(b), secs),
 		tp_format_bytes(c, sizeof(c), secs > 0 ? (double)s->bytes / secs : 0));
@@ -143,28 +143,29 @@ void tp_summary_print_text(FILE *out, const struct tp_summary *s)
 		fprintf(out, ", limit %s/s", tp_format_decimal(a, sizeof(a), (double)s->rate_limit));
 	fputc('\n', out);
 	if (s->intervals) {
-		prefix(out, s);
+		tp_summary_prefix(out, s);
 		fprintf(out, "per-interval rate: min %s/s, ", tp_format_bytes(a, sizeof(a), finite_or_zero(s->rate_min)));
 		fprintf(out, "max %s/s, mean deviation %s/s (%llu interval%s)\n",
 			tp_format_bytes(b, sizeof(b), finite_or_zero(s->rate_max)),
 			tp_format_bytes(c, sizeof(c), finite_or_zero(s->rate_mean_dev)),
 			(unsigned long long)s->intervals, s->intervals == 1 ? "" : "s");
 	}
-	prefix(out, s);
+	tp_summary_prefix(out, s);
 	fprintf(out, "waited: reader for a free chunk %s, writer for data %s, pacing %s\n",
 		format_secs(a, sizeof(a), s->reader_wait), format_secs(b, sizeof(b), s->writer_wait),
 		format_secs(c, sizeof(c), s->pace_wait));
-	prefix(out, s);
+	tp_summary_prefix(out, s);
 	fprintf(out, "writes: %llu call%s", (unsigned long long)s->write_calls, s->write_calls == 1 ? "" : "s");
 	if (s->write_calls)
 		fprintf(out, ", latency min %s / avg %s / max %s", format_secs(a, sizeof(a), s->write_min),
 			format_secs(b, sizeof(b), s->write_avg), format_secs(c, sizeof(c), s->write_max));
 	fprintf(out, "; engine %s\n", s->engine ? s->engine : "unknown");
-	prefix(out, s);
+	tp_summary_prefix(out, s);
 	fprintf(out, "ring: high-water %u of %u chunks of %s\n", s->ring_high_water, s->ring_depth,
 		tp_format_bytes(a, sizeof(a), (double)s->chunk_size));
+	tp_summary_print_link_text(out, s);
 	tp_summary_bottleneck(line, sizeof(line), s);
-	prefix(out, s);
+	tp_summary_prefix(out, s);
 	fprintf(out, "bottleneck: %s\n", line);
 }
 
@@ -248,5 +249,6 @@ void tp_summary_print_json(FILE *out, const struct tp_summary *s)
 	fprintf(out, ",\"ring_high_water\":%u,\"ring_depth\":%u,\"chunk_size\":%zu,\"bottleneck\":",
 		s->ring_high_water, s->ring_depth, s->chunk_size);
 	json_string(out, sentence);
+	tp_summary_print_link_json(out, s);
 	fputs("}\n", out);
 }

@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include "track.h"
 
 /* The per-interval rates seen during the run, kept to describe their spread. */
 struct tp_rate_track {
@@ -33,6 +34,14 @@ struct tp_summary {
 	unsigned ring_high_water;   /* most chunks in use at once */
 	unsigned ring_depth;
 	size_t chunk_size;
+	/* Links (summary_link.c): zero / NULL when not in use. */
+	bool udp_out;               /* datagrams sent, retries after ENOBUFS, ECONNREFUSED seen */
+	uint64_t datagrams, send_retries, refused;
+	unsigned repeat;            /* --repeat, and chunks whose copies went out */
+	uint64_t copies;
+	bool udp_in;                /* datagrams the kernel dropped before we read them */
+	uint64_t kernel_drops;
+	const struct tp_rx_stats *rx; /* -D: what the receiver verified, refused and lost */
 };
 
 /* Fills intervals, rate_min, rate_max and rate_mean_dev from the track. */
@@ -48,5 +57,11 @@ size_t tp_summary_bottleneck(char *buf, size_t len, const struct tp_summary *s);
 void tp_summary_print_text(FILE *out, const struct tp_summary *s);
 /* One JSON object on one line; keys documented in the man page (STATISTICS). */
 void tp_summary_print_json(FILE *out, const struct tp_summary *s);
+
+/* The link lines and keys, part of the two above. */
+void tp_summary_print_link_text(FILE *out, const struct tp_summary *s);
+void tp_summary_print_link_json(FILE *out, const struct tp_summary *s);
+/* "tpipe: " and the name. */
+void tp_summary_prefix(FILE *out, const struct tp_summary *s);
 
 #endif

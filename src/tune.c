@@ -3,6 +3,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include "frame.h"
 #include "pace.h"
 #include "sink.h"
 #include "stats.h"
@@ -16,7 +17,38 @@ static size_t round_down(uint64_t n, size_t page)
 static const char *output_kind(unsigned sink_flags)
 {
 	return sink_flags & TP_SINK_PIPE ? "pipe" : sink_flags & TP_SINK_TTY ? "terminal"
+	       : sink_flags & TP_SINK_DGRAM ? "udp://"
 	       : sink_flags & TP_SINK_SEEKABLE ? "file" : "output";
+}
+
+/* The frame (or raw datagram) size, first: the chunk and the burst depend on it. */
+static void tune_frames(const struct tp_options *o, unsigned sink_flags, struct tp_tuning *t)
+{
+	bool dgram = sink_flags & TP_SINK_DGRAM;
+
+	t->frame_size = 0;
+	t->meta_every = 0;
+	if (!o->frame && !dgram) {
+		snprintf(t->frame_why, sizeof(t->frame_why), "none (output not framed)");
+		return;
+	}
+	if (o->frame_size) {
+		t->frame_size = (size_t)o->frame_size;
+		snprintf(t->frame_why, sizeof(t->frame_why), "set by --frame-size");
+	} else if (dgram) {
+		t->frame_size = TP_TUNE_UDP_DATAGRAM - (o->frame ? TP_FRAME_OVERHEAD : 0);
+		snprintf(t->frame_why, sizeof(t->frame_why), o->frame
+			 ? "a %u-byte datagram fits a 1500-byte MTU (with the 28-byte header and CRC)"
+			 : "raw datagrams of %u bytes fit a 1500-byte MTU", TP_TUNE_UDP_DATAGRAM);
+	} else {
+		t->frame_size = TP_TUNE_STREAM_FRAME;
+		snprintf(t->frame_why, sizeof(t->frame_why),
+			 "stream default: header, CRC and stuffing cost under 0.5 %%");
+	}
+	if (o->frame) {
+		size_t every = TP_TUNE_META_BYTES / t->frame_size;
+		t->meta_every = every ? (uint32_t)every : 1;
+	}
 }
 
 void tp_tune(const struct tp_options *o, unsigned sink_flags, size_t page, struct tp_tuning *t)
@@ -27,6 +59,11 @@ void tp_tune(const struct tp_options *o, unsigned sink_flags, size_t page, struc
 	/* Never more than TP_MAX_DEPTH chunks, however small the paced chunk would be. */
 	uint64_t least = (o->buffer_size + TP_MAX_DEPTH - 1) / TP_MAX_DEPTH;
 
+	tune_frames(o, sink_flags, t);
+	/* --repeat holds a chunk until its last copy is out: the ring needs room for those and
+	 * two more, or the reader would wait for ever. */
+	if (o->repeat && cap > o->buffer_size / (o->repeat + 2))
+		cap = o->buffer_size / (o->repeat + 2);
 	strcat(tp_format_decimal(rate, sizeof(rate) - 2, (double)o->rate_limit), "/s");
 	if (o->chunk_size) {
 		t->chunk = (o->chunk_size + page - 1) / page * page;
@@ -69,6 +106,12 @@ void tp_tune(const struct tp_options *o, unsigned sink_flags, size_t page, struc
 	} else if (o->burst) {
 		t->burst = o->burst;
 		snprintf(t->burst_why, sizeof(t->burst_why), "set by --burst");
+	} else if (sink_flags & TP_SINK_DGRAM) {
+		/* Never less than one whole datagram. */
+		size_t dgram = t->frame_size + (o->frame ? TP_FRAME_OVERHEAD : 0);
+		t->burst = tp_pace_default_burst(o->rate_limit, dgram);
+		snprintf(t->burst_why, sizeof(t->burst_why), "about %u us at %s, at least a datagram",
+			 TP_PACE_BURST_NS / 1000, rate);
 	} else {
 		t->burst = tp_pace_default_burst(o->rate_limit, page);
 		snprintf(t->burst_why, sizeof(t->burst_why), "about %u us at %s, at least a page",

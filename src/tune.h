@@ -18,7 +18,17 @@ struct tp_tuning {
 	char chunk_why[96];
 	char depth_why[96];
 	char burst_why[96];
+	size_t frame_size;     /* -F: payload per frame; udp:// raw: bytes per datagram; else 0 */
+	uint32_t meta_every;   /* -F: DATA frames between two METAs */
+	char frame_why[96];
 };
+
+/* Default payloads: a framed datagram fits a 1500-byte MTU (1472 bytes of UDP payload);
+ * a stream frame is big enough that header, CRC and stuffing cost under 0.5 %. */
+#define TP_TUNE_UDP_DATAGRAM 1472u
+#define TP_TUNE_STREAM_FRAME (64u << 10)
+/* A META goes out again after about this much payload. */
+#define TP_TUNE_META_BYTES (1u << 20)
 
 /* sink_flags: enum tp_sink_flags of the output, which the reasons name. */
 void tp_tune(const struct tp_options *o, unsigned sink_flags, size_t page, struct tp_tuning *t);

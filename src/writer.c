@@ -4,7 +4,10 @@
 #include <errno.h>
 #include <signal.h>
 #include <sys/prctl.h>
+#include <string.h>
 #include <time.h>
+#include "cli.h"
+#include "dgram.h"
 
 /* Takes the next chunk, counting the time spent waiting for the reader. */
 static int take(struct tp_writer *w, bool wait, struct tp_chunk **chunk)
@@ -59,44 +62,111 @@ static int write_piece(struct tp_engine *eng, struct tp_chunk *piece)
 	return rc < 0 ? rc : 0;
 }
 
-/* Paced: each chunk goes out in equal pieces of at most one burst, each when the pacer says. */
-static int write_paced(struct tp_writer *w)
+/* The next piece of a chunk: equal pieces of at most one burst on a byte stream; whole
+ * datagrams (at least one) for a datagram sink. */
+static size_t next_piece(const struct tp_sink *sink, const struct tp_pacer *pacer,
+			 const struct tp_chunk *chunk, size_t off)
+{
+	if (sink->flags & TP_SINK_DGRAM)
+		return tp_dgram_span(chunk->data + off, chunk->len - off, sink->dgram_size,
+				     sink->dgram_framed, tp_pace_max_send(pacer));
+	size_t piece = (size_t)tp_pace_piece(pacer, chunk->len);
+	return chunk->len - off < piece ? chunk->len - off : piece;
+}
+
+/* Sends one chunk's bytes, each piece when the pacer says (unpaced: all at once). *pos is
+ * where they go in the output (a file written at offsets): copies (--repeat) go after what
+ * was sent before them, not over it. */
+static int send_chunk(struct tp_writer *w, struct tp_pacer *pacer, struct tp_chunk *chunk,
+		      uint64_t *pos)
+{
+	for (size_t off = 0; off < chunk->len;) {
+		uint64_t now = tp_clock_ns();
+		uint64_t when = tp_pace_when(pacer, now);
+		if (when > now) {
+			struct timespec ts = { (time_t)(when / 1000000000u), (long)(when % 1000000000u) };
+			while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR)
+				;
+			/* The pacer hears the real time: after a late wake-up (a busy CPU), the
+			 * catch-up limit then spaces the next pieces from when this one really
+			 * left, instead of letting them out back to back. */
+			uint64_t woke = tp_clock_ns();
+			tp_counter_add(&w->counters->pace_wait_ns, woke - now);
+			now = woke;
+		}
+		size_t n = next_piece(w->engine->sink, pacer, chunk, off);
+		struct tp_chunk piece = {
+			.data = chunk->data + off, .cap = n, .len = n,
+			.offset = *pos, .index = chunk->index,
+		};
+		int err = write_piece(w->engine, &piece);
+		if (err)
+			return err;
+		*pos += n;
+		tp_pace_sent(pacer, now, n);
+		off += n;
+	}
+	return 0;
+}
+
+/* Chunks sent and waiting for their extra copies (--repeat), oldest first. */
+struct held {
+	struct tp_chunk *chunk[TP_MAX_REPEAT];
+	unsigned copies[TP_MAX_REPEAT];  /* copies sent so far */
+	unsigned n;
+};
+
+/* One copy of every held chunk that is due one, oldest first; the oldest is given back once
+ * its last copy is out. Copy k of a chunk thus goes out after k newer chunks: never back to
+ * back, so a burst of noise or loss cannot take every copy. */
+static int send_copies(struct tp_writer *w, struct tp_pacer *pacer, struct held *h,
+		       uint64_t *pos)
+{
+	for (unsigned i = 0; i < h->n; i++) {
+		int err = send_chunk(w, pacer, h->chunk[i], pos);
+		if (err)
+			return err;
+		h->copies[i]++;
+		tp_counter_add(&w->counters->copies, 1);
+	}
+	if (h->n && h->copies[0] == w->repeat) {
+		tp_handoff_release(w->handoff, h->chunk[0]);
+		h->n--;
+		memmove(h->chunk, h->chunk + 1, h->n * sizeof(h->chunk[0]));
+		memmove(h->copies, h->copies + 1, h->n * sizeof(h->copies[0]));
+	}
+	return 0;
+}
+
+/* Paced, or repeating: one chunk at a time, in pieces when paced, copies interleaved. */
+static int write_in_turn(struct tp_writer *w)
 {
 	struct tp_pacer pacer;
+	struct held h = { .n = 0 };
 	struct tp_chunk *chunk;
+	uint64_t pos = 0;
 	int err;
 
 	/* Sleep to the deadline, not up to 50 us past it (the default timer slack). */
 	prctl(PR_SET_TIMERSLACK, 1UL, 0, 0, 0);
 	tp_pace_init(&pacer, w->rate, w->burst, tp_clock_ns());
 	while ((err = take(w, true, &chunk)) == 0) {
-		size_t piece_len = (size_t)tp_pace_piece(&pacer, chunk->len);
-		for (size_t off = 0; off < chunk->len;) {
-			uint64_t now = tp_clock_ns();
-			uint64_t when = tp_pace_when(&pacer, now);
-			if (when > now) {
-				struct timespec ts = { (time_t)(when / 1000000000u), (long)(when % 1000000000u) };
-				while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR)
-					;
-				/* The pacer hears the real time: after a late wake-up (a busy CPU), the
-				 * catch-up limit then spaces the next pieces from when this one really
-				 * left, instead of letting them out back to back. */
-				uint64_t woke = tp_clock_ns();
-				tp_counter_add(&w->counters->pace_wait_ns, woke - now);
-				now = woke;
-			}
-			size_t n = chunk->len - off < piece_len ? chunk->len - off : piece_len;
-			struct tp_chunk piece = {
-				.data = chunk->data + off, .cap = n, .len = n,
-				.offset = chunk->offset + off, .index = chunk->index,
-			};
-			err = write_piece(w->engine, &piece);
-			if (err)
-				return err;
-			tp_pace_sent(&pacer, now, n);
-			off += n;
+		err = send_chunk(w, &pacer, chunk, &pos);
+		if (!err && w->repeat) {
+			err = send_copies(w, &pacer, &h, &pos);
+			h.chunk[h.n] = chunk;
+			h.copies[h.n++] = 0;
+		} else {
+			tp_handoff_release(w->handoff, chunk);
 		}
-		tp_handoff_release(w->handoff, chunk);
+		if (err)
+			return err;
+	}
+	/* The input is over: the last chunks' remaining copies, still interleaved. */
+	while (err == -ENODATA && h.n) {
+		int rc = send_copies(w, &pacer, &h, &pos);
+		if (rc)
+			return rc;
 	}
 	return err == -ENODATA ? 0 : err;
 }
@@ -105,7 +175,7 @@ static void *writer_main(void *arg)
 {
 	struct tp_writer *w = arg;
 
-	w->error = w->rate ? write_paced(w) : write_unpaced(w);
+	w->error = w->rate || w->repeat ? write_in_turn(w) : write_unpaced(w);
 	tp_handoff_writer_exit(w->handoff);
 	return NULL;
 }

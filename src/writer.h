@@ -15,12 +15,13 @@ struct tp_writer {
 	struct tp_counters *counters; /* the writer's fields of it */
 	uint64_t rate;                /* -L in bytes/s; 0 = unpaced */
 	uint64_t burst;               /* the pacer's burst, when paced */
+	unsigned repeat;              /* --repeat: extra copies of every chunk's frames */
 	pthread_t thread;
 	int error;   /* written by the writer before tp_handoff_writer_exit: 0 or -errno */
 };
 
 /* Starts the thread; signals are blocked in it (the caller blocks them first). 0 or -errno.
- * w->rate and w->burst are set by the caller beforehand. */
+ * w->rate, w->burst and w->repeat are set by the caller beforehand. */
 int tp_writer_start(struct tp_writer *w, struct tp_handoff *h, struct tp_engine *eng,
 		    struct tp_counters *counters);
 /* Joins the thread (after tp_handoff_writer_done); returns its error. */

@@ -298,6 +298,52 @@ START_TEST(duration_range)
 }
 END_TEST
 
+/* ---- endpoints ---- */
+
+static void endpoint_ok(const char *text, const char *want_host, unsigned want_port)
+{
+	char host[64];
+	unsigned port = 99999;
+
+	ck_assert_msg(tp_parse_udp_endpoint(text, host, sizeof(host), &port) == 1, "%s", text);
+	ck_assert_str_eq(host, want_host);
+	ck_assert_uint_eq(port, want_port);
+}
+
+START_TEST(endpoint_forms)
+{
+	endpoint_ok("udp://127.0.0.1:9000", "127.0.0.1", 9000);
+	endpoint_ok("udp://localhost:1", "localhost", 1);
+	endpoint_ok("udp://:9000", "", 9000);
+	endpoint_ok("udp://[::1]:65535", "::1", 65535);
+	endpoint_ok("udp://[::]:0", "::", 0);
+	endpoint_ok("udp://[fe80::1%lo]:53", "fe80::1%lo", 53);
+}
+END_TEST
+
+START_TEST(endpoint_rejects)
+{
+	char host[16];
+	unsigned port;
+	static const char *bad[] = {
+		"udp://", "udp://host", "udp://host:", "udp://host:x1", "udp://::1:90",
+		"udp://[::1]90", "udp://[]:90", "udp://[::1:90", "udp://h:-1", "udp://h: 1",
+	};
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		ck_assert_msg(tp_parse_udp_endpoint(bad[i], host, sizeof(host), &port) == -EINVAL,
+			      "%s", bad[i]);
+	ck_assert_int_eq(tp_parse_udp_endpoint("udp://h:65536", host, sizeof(host), &port), -ERANGE);
+	ck_assert_int_eq(tp_parse_udp_endpoint("udp://h:000009000", host, sizeof(host), &port), -ERANGE);
+	ck_assert_int_eq(tp_parse_udp_endpoint("udp://a-very-long-host-name:1", host, sizeof(host), &port),
+			 -ERANGE);
+	/* Not endpoints at all: paths. */
+	ck_assert_int_eq(tp_parse_udp_endpoint("-", host, sizeof(host), &port), 0);
+	ck_assert_int_eq(tp_parse_udp_endpoint("udp:/x:1", host, sizeof(host), &port), 0);
+	ck_assert_int_eq(tp_parse_udp_endpoint("./udp://x:1", host, sizeof(host), &port), 0);
+}
+END_TEST
+
 static Suite *parse_suite(void)
 {
 	Suite *s = suite_create("parse");
@@ -322,6 +368,11 @@ static Suite *parse_suite(void)
 	tcase_add_test(tc, duration_fractions);
 	tcase_add_test(tc, duration_rejects);
 	tcase_add_test(tc, duration_range);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("endpoint");
+	tcase_add_test(tc, endpoint_forms);
+	tcase_add_test(tc, endpoint_rejects);
 	suite_add_tcase(s, tc);
 
 	return s;

@@ -1,0 +1,31 @@
+/* COBS (consistent overhead byte stuffing): framed byte streams carry each frame COBS-encoded
+ * between 0x00 delimiters, so a receiver finds the next frame after any garbage, and frames
+ * nested in frames can never be taken for real ones. Pure: no I/O, no allocation. */
+#ifndef TP_COBS_H
+#define TP_COBS_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+/* The most bytes len bytes encode to (no delimiters): one code byte per started 254-byte run. */
+static inline size_t tp_cobs_max_encoded(size_t len)
+{
+	return len + len / 254 + 1;
+}
+
+/* How far before src the output may start when encoding in place (see tp_cobs_encode). */
+static inline size_t tp_cobs_gap(size_t len)
+{
+	return len / 254 + 2;
+}
+
+/* Encodes src[0..len) to dst, which then holds no 0x00 byte; returns the encoded length
+ * (at most tp_cobs_max_encoded(len)). dst and src may overlap when dst <= src - tp_cobs_gap(len)
+ * (encoding in place, towards the front of one buffer); otherwise they must not overlap. */
+size_t tp_cobs_encode(unsigned char *dst, const unsigned char *src, size_t len);
+
+/* Decodes src[0..len) (no delimiters) to dst; dst may equal src. Returns the decoded length,
+ * or -EINVAL when the input holds a 0x00 byte or a code points past its end. */
+ssize_t tp_cobs_decode(unsigned char *dst, const unsigned char *src, size_t len);
+
+#endif

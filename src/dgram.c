@@ -1,0 +1,31 @@
+#include "config.h"
+#include "dgram.h"
+
+#include <stdint.h>
+#include "frame.h"
+
+size_t tp_dgram_next(const unsigned char *buf, size_t avail, size_t size, bool framed)
+{
+	size_t len = size;
+
+	if (framed && avail >= TP_FRAME_HDR_SIZE) {
+		/* The framer wrote this header (little-endian payload length at byte 20). */
+		uint32_t payload = (uint32_t)buf[20] | (uint32_t)buf[21] << 8 |
+				   (uint32_t)buf[22] << 16 | (uint32_t)buf[23] << 24;
+		len = tp_frame_size(payload);
+	}
+	return len < avail ? len : avail;
+}
+
+size_t tp_dgram_span(const unsigned char *buf, size_t avail, size_t size, bool framed, size_t max)
+{
+	size_t span = tp_dgram_next(buf, avail, size, framed);
+
+	while (span < avail) {
+		size_t n = tp_dgram_next(buf + span, avail - span, size, framed);
+		if (span + n > max)
+			break;
+		span += n;
+	}
+	return span;
+}

@@ -1,0 +1,103 @@
+/* Frames: the unit of a framed stream (-F / -D). Pure: layout, sealing and checking only.
+ *
+ * Wire layout, little-endian, naturally aligned (documented in tpipe(1), FRAME FORMAT):
+ *   0  u16 magic      0x5054 ("TP" read as a little-endian u16: bytes 'T' 'P')
+ *   2  u8  vtype      version (high 4 bits, 1) | type (low 4 bits)
+ *   3  u8  flags      0; a receiver ignores bits it does not know
+ *   4  u32 session    random per run: a new value means the sender restarted
+ *   8  u64 offset     stream offset of the payload's first byte
+ *  16  u32 seq        DATA frames count 0, 1, 2...; META and END carry the next DATA seq
+ *  20  u32 len        payload bytes
+ *  24  payload
+ *  24+len u32 crc     CRC-32C of bytes 0 .. 24+len
+ * A datagram carries exactly one frame. A byte stream carries each frame COBS-encoded between
+ * 0x00 delimiters (cobs.h). */
+#ifndef TP_FRAME_H
+#define TP_FRAME_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define TP_FRAME_MAGIC 0x5054u
+#define TP_FRAME_VERSION 1u
+#define TP_FRAME_HDR_SIZE 24u
+#define TP_FRAME_CRC_SIZE 4u
+#define TP_FRAME_OVERHEAD (TP_FRAME_HDR_SIZE + TP_FRAME_CRC_SIZE)
+/* The largest payload a receiver accepts (and --frame-size allows). */
+#define TP_FRAME_MAX_PAYLOAD (1u << 20)
+
+enum tp_frame_type { TP_FRAME_DATA = 1, TP_FRAME_META = 2, TP_FRAME_END = 3 };
+
+/* Why a frame was refused, in the order they are checked. */
+enum tp_frame_error {
+	TP_FRAME_OK = 0,
+	TP_FRAME_ERR_SHORT,    /* fewer bytes than a header and a CRC */
+	TP_FRAME_ERR_MAGIC,    /* not our magic */
+	TP_FRAME_ERR_VERSION,  /* a version we do not know */
+	TP_FRAME_ERR_LENGTH,   /* the length field disagrees with the frame's size, or is too big */
+	TP_FRAME_ERR_CRC,      /* the CRC does not match */
+	TP_FRAME_ERR_TYPE,     /* an unknown type, or a META/END payload that does not parse */
+	TP_FRAME_ERR_COBS,     /* (byte streams) the stuffing does not decode */
+	TP_FRAME_NERRORS
+};
+
+/* A frame's header fields, and where its payload is. */
+struct tp_frame {
+	enum tp_frame_type type;
+	uint8_t flags;
+	uint32_t session;
+	uint64_t offset;
+	uint32_t seq;
+	uint32_t len;
+	const unsigned char *payload;
+};
+
+/* The total bytes of a frame with a payload of len bytes. */
+static inline size_t tp_frame_size(size_t len)
+{
+	return len + TP_FRAME_OVERHEAD;
+}
+
+/* Seals a frame in place: the payload (f->len bytes) is already at buf + TP_FRAME_HDR_SIZE;
+ * writes the header from f before it and the CRC after it (f->payload is ignored). Returns
+ * the frame's size. No copy of the payload. */
+size_t tp_frame_seal(unsigned char *buf, const struct tp_frame *f);
+
+/* Checks a whole frame of exactly len bytes; fills *f (payload pointing into buf) and returns
+ * TP_FRAME_OK, or the first enum tp_frame_error that applies. */
+enum tp_frame_error tp_frame_open(const unsigned char *buf, size_t len, struct tp_frame *f);
+
+/* A short name for a refusal reason ("crc", "length"...), used as a stats key. */
+const char *tp_frame_error_name(enum tp_frame_error e);
+
+/* META payload: what a receiver that starts late needs to know.
+ *   u64 total (UINT64_MAX when unknown), u32 frame_size, u16 repeat, u16 name_len, name bytes */
+#define TP_FRAME_TOTAL_UNKNOWN UINT64_MAX
+#define TP_FRAME_NAME_MAX 255u
+struct tp_frame_meta {
+	uint64_t total;
+	uint32_t frame_size;
+	uint16_t repeat;
+	char name[TP_FRAME_NAME_MAX + 1]; /* NUL-terminated; "" when unknown */
+};
+
+/* Writes a META payload to p (room for cap bytes); returns its length, or 0 if cap is too
+ * small. A longer name is cut to TP_FRAME_NAME_MAX bytes. */
+size_t tp_frame_meta_encode(unsigned char *p, size_t cap, const struct tp_frame_meta *m);
+/* 0, or -EINVAL when the payload does not parse (its name_len past its end, say). */
+int tp_frame_meta_decode(const unsigned char *p, size_t len, struct tp_frame_meta *m);
+
+/* END payload: u64 total bytes, u32 digest (CRC-32C of the whole stream), u32 frames (DATA
+ * frames sent, so the last seq is frames - 1). */
+#define TP_FRAME_END_SIZE 16u
+struct tp_frame_end {
+	uint64_t total;
+	uint32_t digest;
+	uint32_t frames;
+};
+
+size_t tp_frame_end_encode(unsigned char *p, size_t cap, const struct tp_frame_end *e);
+int tp_frame_end_decode(const unsigned char *p, size_t len, struct tp_frame_end *e);
+
+#endif

@@ -1,0 +1,136 @@
+#include "config.h"
+#include "framer.h"
+
+#include <errno.h>
+#include <string.h>
+#include "cobs.h"
+#include "crc.h"
+
+/* A frame is not opened with less payload room than this (unless the frame size is
+ * smaller): a chunk's last few hundred bytes are not worth a frame's overhead. */
+#define MIN_OPEN 512u
+
+void tp_framer_init(struct tp_framer *fr, bool stream, size_t payload_max, uint32_t session,
+		    uint32_t meta_every, const struct tp_frame_meta *meta)
+{
+	memset(fr, 0, sizeof(*fr));
+	fr->stream = stream;
+	fr->payload_max = payload_max;
+	fr->session = session;
+	fr->meta = *meta;
+	fr->meta_every = meta_every ? meta_every : 1;
+	fr->metas_due = TP_FRAMER_START_METAS;
+}
+
+/* Where a raw frame of up to `len` payload bytes goes when the chunk holds `used` bytes:
+ * on streams, far enough on that it can be encoded in place to just after a delimiter. */
+static size_t raw_position(const struct tp_framer *fr, size_t used, size_t len)
+{
+	return fr->stream ? used + 1 + tp_cobs_gap(tp_frame_size(len)) : used;
+}
+
+size_t tp_framer_wire_size(const struct tp_framer *fr, size_t len)
+{
+	/* On a stream the in-place encoding needs the gap in front while it runs; what stays is
+	 * at most 2 delimiters + the encoded frame, which fits within the same bound. */
+	return raw_position(fr, 0, len) + tp_frame_size(len);
+}
+
+/* Seals the raw frame at chunk->data + at and, on a stream, encodes it in place behind a
+ * delimiter. */
+static void seal(struct tp_framer *fr, struct tp_chunk *chunk, size_t at, const struct tp_frame *f)
+{
+	size_t size = tp_frame_seal(chunk->data + at, f);
+
+	if (!fr->stream) {
+		chunk->len = at + size;
+		return;
+	}
+	unsigned char *out = chunk->data + chunk->len;
+	out[0] = 0;
+	size_t enc = tp_cobs_encode(out + 1, chunk->data + at, size);
+	out[1 + enc] = 0;
+	chunk->len += enc + 2;
+}
+
+/* Appends a META or END frame; -ENOSPC when the chunk has no room for it. */
+static int put_control(struct tp_framer *fr, struct tp_chunk *chunk, enum tp_frame_type type)
+{
+	unsigned char payload[TP_FRAME_END_SIZE + 16 + TP_FRAME_NAME_MAX];
+	size_t len = type == TP_FRAME_META ? tp_frame_meta_encode(payload, sizeof(payload), &fr->meta)
+					   : tp_frame_end_encode(payload, sizeof(payload),
+								 &(struct tp_frame_end){ fr->offset, fr->digest, fr->seq });
+	size_t at = raw_position(fr, chunk->len, len);
+
+	if (at + tp_frame_size(len) > chunk->cap)
+		return -ENOSPC;
+	memcpy(chunk->data + at + TP_FRAME_HDR_SIZE, payload, len);
+	struct tp_frame f = { .type = type, .session = fr->session, .offset = fr->offset,
+			      .seq = fr->seq, .len = (uint32_t)len };
+	seal(fr, chunk, at, &f);
+	return 0;
+}
+
+size_t tp_framer_room(struct tp_framer *fr, struct tp_chunk *chunk, unsigned char **at)
+{
+	if (!fr->open) {
+		if (fr->since_meta >= fr->meta_every) {
+			fr->since_meta = 0;
+			fr->metas_due++;
+		}
+		while (fr->metas_due) {
+			if (put_control(fr, chunk, TP_FRAME_META) < 0)
+				return 0;
+			fr->metas_due--;
+		}
+		size_t at0 = raw_position(fr, chunk->len, fr->payload_max);
+		if (at0 + TP_FRAME_OVERHEAD >= chunk->cap)
+			return 0;
+		size_t room = chunk->cap - at0 - TP_FRAME_OVERHEAD;
+		if (room > fr->payload_max)
+			room = fr->payload_max;
+		if (room < fr->payload_max && room < MIN_OPEN)
+			return 0;
+		fr->open = true;
+		fr->open_at = at0;
+		fr->open_len = 0;
+		fr->open_cap = room;
+	}
+	*at = chunk->data + fr->open_at + TP_FRAME_HDR_SIZE + fr->open_len;
+	return fr->open_cap - fr->open_len;
+}
+
+void tp_framer_flush(struct tp_framer *fr, struct tp_chunk *chunk)
+{
+	if (!fr->open)
+		return;
+	fr->open = false;
+	if (fr->open_len == 0)
+		return;
+	const unsigned char *payload = chunk->data + fr->open_at + TP_FRAME_HDR_SIZE;
+	struct tp_frame f = { .type = TP_FRAME_DATA, .session = fr->session, .offset = fr->offset,
+			      .seq = fr->seq, .len = (uint32_t)fr->open_len };
+	fr->digest = tp_crc32c(fr->digest, payload, fr->open_len);
+	seal(fr, chunk, fr->open_at, &f);
+	fr->seq++;
+	fr->offset += fr->open_len;
+	fr->since_meta++;
+}
+
+void tp_framer_add(struct tp_framer *fr, struct tp_chunk *chunk, size_t n)
+{
+	fr->open_len += n;
+	if (fr->open_len == fr->open_cap)
+		tp_framer_flush(fr, chunk);
+}
+
+bool tp_framer_pending(const struct tp_framer *fr, const struct tp_chunk *chunk)
+{
+	return chunk->len > 0 || (fr->open && fr->open_len > 0);
+}
+
+int tp_framer_end(struct tp_framer *fr, struct tp_chunk *chunk)
+{
+	tp_framer_flush(fr, chunk);
+	return put_control(fr, chunk, TP_FRAME_END);
+}

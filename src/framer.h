@@ -1,0 +1,67 @@
+/* The framer (-F): builds frames in place in the ring's chunks as the reader fills them.
+ * Pure: no I/O; the reader asks where to read to, reads, and says how much came.
+ *
+ * Datagram outputs get frames back to back, one per datagram; the payload is read straight
+ * into its place between header and CRC, so it is never copied. Byte streams get each frame
+ * COBS-encoded between 0x00 delimiters: the payload is read a little further on in the chunk
+ * and encoded towards the front, in place; that encoding is the one pass over the bytes.
+ *
+ * A run starts with three META frames and repeats one every meta_every DATA frames; the
+ * reader ends it with three END frames (tp_framer_end). */
+#ifndef TP_FRAMER_H
+#define TP_FRAMER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "frame.h"
+#include "ring.h"
+
+#define TP_FRAMER_START_METAS 3
+#define TP_FRAMER_END_FRAMES 3
+
+struct tp_framer {
+	bool stream;            /* COBS between delimiters; else one frame per datagram */
+	size_t payload_max;     /* --frame-size */
+	uint32_t session;
+	uint32_t seq;           /* the next DATA frame's */
+	uint64_t offset;        /* payload bytes framed so far */
+	uint32_t digest;        /* their CRC-32C, for END */
+	struct tp_frame_meta meta;
+	uint32_t meta_every;    /* DATA frames between two METAs */
+	uint32_t since_meta;
+	unsigned metas_due;     /* METAs owed before the next DATA frame */
+	/* The open frame: its payload is being read into the chunk. */
+	bool open;
+	size_t open_at;         /* where the raw frame starts in chunk->data */
+	size_t open_len;        /* payload bytes in it so far */
+	size_t open_cap;        /* payload bytes it may take */
+};
+
+/* meta: name, total (TP_FRAME_TOTAL_UNKNOWN), frame_size and repeat to announce. */
+void tp_framer_init(struct tp_framer *fr, bool stream, size_t payload_max, uint32_t session,
+		    uint32_t meta_every, const struct tp_frame_meta *meta);
+
+/* The most chunk bytes one frame with a payload of len bytes can take (delimiters and
+ * stuffing included): a chunk should hold a whole number of these. */
+size_t tp_framer_wire_size(const struct tp_framer *fr, size_t len);
+
+/* Where the reader may read next into chunk (*at) and how much (returned). 0 means the
+ * chunk is full: hand it over and ask again with an empty one. Puts a META first when one
+ * is due. */
+size_t tp_framer_room(struct tp_framer *fr, struct tp_chunk *chunk, unsigned char **at);
+
+/* n bytes (n <= what tp_framer_room allowed) were read to *at; a full frame is sealed. */
+void tp_framer_add(struct tp_framer *fr, struct tp_chunk *chunk, size_t n);
+
+/* Seals the open frame, if it has any payload (the input paused, or ended). */
+void tp_framer_flush(struct tp_framer *fr, struct tp_chunk *chunk);
+
+/* True when the chunk holds something to send (sealed frames, or an open frame with data). */
+bool tp_framer_pending(const struct tp_framer *fr, const struct tp_chunk *chunk);
+
+/* Seals the open frame and appends one END frame. 0, or -ENOSPC: hand the chunk over and
+ * call again with an empty one. */
+int tp_framer_end(struct tp_framer *fr, struct tp_chunk *chunk);
+
+#endif

@@ -1,0 +1,245 @@
+/* The receive path (-D): input -> deframer (finds and checks frames) -> tracker (orders them,
+ * drops copies, decides what is lost) -> only verified bytes into the ring's chunks. Reports
+ * each loss as it is declared, at most a few lines a second, and sets the exit status. */
+#include "config.h"
+#include "reader.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "deframe.h"
+#include "report.h"
+#include "signals.h"
+#include "track.h"
+
+/* How much may be held out of order, waiting for a missing frame's late copy. */
+#define RX_WINDOW_BYTES (16u << 20)
+#define RX_WINDOW_FRAMES 16384u
+/* After END, late copies of missing frames may still come (--repeat): wait this long. */
+#define RX_END_GRACE_NS 500000000ull
+/* Loss lines on stderr: at most one per this interval; the rest are counted. */
+#define RX_REPORT_GAP_NS 200000000ull
+/* Bytes read from a stream at a time. */
+#define RX_READ_SIZE (256u << 10)
+
+struct tp_rx {
+	struct tp_reader *r;
+	struct tp_deframer deframer;
+	struct tp_track track;
+	unsigned char *buf;
+	int result;              /* the tracker's last verdict: TP_TRACK_* */
+	uint64_t end_seen_ns;    /* when END arrived with data still missing */
+	uint64_t last_report_ns;
+	uint64_t unreported;     /* loss lines held back by the rate limit */
+};
+
+/* Verified bytes into chunks, handed to the writer as they fill. */
+static int rx_emit(void *ctx, const unsigned char *data, size_t len)
+{
+	struct tp_rx *rx = ctx;
+	struct tp_reader *r = rx->r;
+
+	while (len) {
+		if (!tp_reader_get_chunk(r))
+			return -EINTR; /* told to stop */
+		size_t n = r->chunk->cap - r->chunk->len;
+		if (n > len)
+			n = len;
+		memcpy(r->chunk->data + r->chunk->len, data, n);
+		r->chunk->len += n;
+		r->offset += n;
+		data += n;
+		len -= n;
+		if (r->chunk->len == r->chunk->cap)
+			tp_reader_hand_over(r);
+	}
+	return 0;
+}
+
+static void rx_lost(void *ctx, const struct tp_track_loss *loss)
+{
+	struct tp_rx *rx = ctx;
+	uint64_t now = tp_clock_ns();
+	char what[48], why[160];
+
+	if (rx->last_report_ns && now - rx->last_report_ns < RX_REPORT_GAP_NS) {
+		rx->unreported++;
+		return;
+	}
+	rx->last_report_ns = now;
+	if (loss->first_seq > loss->last_seq)
+		snprintf(what, sizeof(what), "lost data");
+	else if (loss->first_seq == loss->last_seq)
+		snprintf(what, sizeof(what), "lost frame %" PRIu32, loss->first_seq);
+	else
+		snprintf(what, sizeof(what), "lost frames %" PRIu32 "-%" PRIu32, loss->first_seq,
+			 loss->last_seq);
+	if (loss->bytes == UINT64_MAX)
+		snprintf(why, sizeof(why), "the stream's end is missing, from offset %" PRIu64,
+			 loss->offset);
+	else
+		snprintf(why, sizeof(why), "%" PRIu64 " bytes at offset %" PRIu64 "%s", loss->bytes,
+			 loss->offset, rx->unreported ? " (and earlier losses, see --stats)" : "");
+	rx->unreported = 0;
+	tp_report(what, why);
+}
+
+static void rx_restart(void *ctx, uint32_t old_session, uint32_t new_session)
+{
+	char why[96];
+
+	snprintf(why, sizeof(why), "new session %08" PRIx32 " after %08" PRIx32, new_session,
+		 old_session);
+	tp_report("sender restarted", why);
+}
+
+static void rx_meta(void *ctx, const struct tp_frame_meta *meta)
+{
+	struct tp_rx *rx = ctx;
+
+	/* The sender knows the size: progress gets a percentage and an ETA. */
+	if (meta->total != TP_FRAME_TOTAL_UNKNOWN && !rx->r->monitor.total)
+		rx->r->monitor.total = meta->total;
+}
+
+static const struct tp_track_ops rx_ops = {
+	.emit = rx_emit,
+	.lost = rx_lost,
+	.restart = rx_restart,
+	.meta = rx_meta,
+};
+
+static int rx_frame(void *ctx, const struct tp_frame *f)
+{
+	struct tp_rx *rx = ctx;
+	int rc = tp_track_frame(&rx->track, f);
+
+	if (rc < 0 || rc == TP_TRACK_COMPLETE || rc == TP_TRACK_STOPPED) {
+		rx->result = rc;
+		return rc < 0 ? rc : 1; /* stop feeding */
+	}
+	return 0;
+}
+
+int tp_rx_init(struct tp_reader *r)
+{
+	struct tp_rx *rx = calloc(1, sizeof(*rx));
+	int err = -ENOMEM;
+
+	if (!rx)
+		return -ENOMEM;
+	rx->r = r;
+	rx->result = TP_TRACK_MORE;
+	r->rx.total = UINT64_MAX;
+	rx->buf = malloc(RX_READ_SIZE);
+	if (rx->buf && (err = tp_deframer_init(&rx->deframer, &r->rx, rx_frame, rx)) == 0) {
+		err = tp_track_init(&rx->track, &rx_ops, rx, &r->rx, r->opts->on_gap,
+				    RX_WINDOW_BYTES, RX_WINDOW_FRAMES);
+		if (err == 0) {
+			r->rx_state = rx;
+			return 0;
+		}
+		tp_deframer_destroy(&rx->deframer);
+	}
+	free(rx->buf);
+	free(rx);
+	return err;
+}
+
+void tp_rx_destroy(struct tp_reader *r)
+{
+	struct tp_rx *rx = r->rx_state;
+
+	if (!rx)
+		return;
+	tp_track_destroy(&rx->track);
+	tp_deframer_destroy(&rx->deframer);
+	free(rx->buf);
+	free(rx);
+	r->rx_state = NULL;
+}
+
+/* How long to wait for input: until --idle-timeout runs out, or END's grace. -1: no limit. */
+static int rx_wait_ms(const struct tp_rx *rx, uint64_t last_ns)
+{
+	uint64_t now = tp_clock_ns(), until = UINT64_MAX;
+
+	if (rx->r->opts->idle_timeout_ns)
+		until = last_ns + rx->r->opts->idle_timeout_ns;
+	if (rx->end_seen_ns && rx->end_seen_ns + RX_END_GRACE_NS < until)
+		until = rx->end_seen_ns + RX_END_GRACE_NS;
+	if (until == UINT64_MAX)
+		return -1;
+	if (now >= until)
+		return 0;
+	uint64_t ms = (until - now + 999999) / 1000000;
+	return ms > INT_MAX ? INT_MAX : (int)ms;
+}
+
+int tp_rx_pump(struct tp_reader *r, struct tp_source *src)
+{
+	struct tp_rx *rx = r->rx_state;
+	uint64_t last_ns = tp_clock_ns();
+	unsigned again = 0;
+
+	while (rx->result == TP_TRACK_MORE) {
+		if (tp_reader_must_stop(r))
+			return TP_PUMP_STOP;
+		if (!rx->end_seen_ns && tp_track_waiting_at_end(&rx->track))
+			rx->end_seen_ns = tp_clock_ns();
+		if (again) {
+			again--; /* the last read brought data: there may be more right now */
+		} else if (src->pollable) {
+			bool holding = r->chunk && r->chunk->len;
+			int ms = rx_wait_ms(rx, last_ns);
+			if (!tp_reader_wait(r, src->fd, holding ? 0 : ms)) {
+				if (holding)
+					tp_reader_hand_over(r); /* verified data goes out at once */
+				else if (ms == 0 || (ms > 0 && rx_wait_ms(rx, last_ns) == 0))
+					return TP_PUMP_EOF; /* idle, or END's grace is over */
+				continue;
+			}
+		} else {
+			tp_reader_wait(r, -1, 0);
+		}
+		ssize_t n = tp_source_read(src, rx->buf, src->datagram ? TP_DATAGRAM_ROOM : RX_READ_SIZE);
+		if (n == -EAGAIN) {
+			again = 0;
+			continue;
+		}
+		if (src->datagram && n > 0 && !again)
+			again = TP_READ_AGAIN;
+		if (n < 0)
+			return (int)n;
+		if (n == 0) {
+			tp_deframe_stream_end(&rx->deframer);
+			return TP_PUMP_EOF;
+		}
+		last_ns = tp_clock_ns();
+		int rc = src->datagram ? tp_deframe_datagram(&rx->deframer, rx->buf, (size_t)n)
+				       : tp_deframe_stream(&rx->deframer, rx->buf, (size_t)n);
+		if (rc < 0)
+			return rc == -EINTR ? TP_PUMP_STOP : rc;
+	}
+	return TP_PUMP_STOP; /* END reached (or data missing for good): read no further */
+}
+
+int tp_rx_finish(struct tp_reader *r)
+{
+	struct tp_rx *rx = r->rx_state;
+	int rc = rx->result;
+
+	if (rc == TP_TRACK_MORE && !tp_signals_stop_requested())
+		rc = tp_track_finish(&rx->track);
+	if (rc == -EINTR)
+		rc = TP_TRACK_STOPPED;
+	if (rc != TP_TRACK_COMPLETE)
+		r->rx_incomplete = true;
+	if (r->rx.end_seen && !r->rx.digest_ok && !r->rx.gaps && rc == TP_TRACK_STOPPED &&
+	    r->rx.total != UINT64_MAX && r->rx.bytes_out == r->rx.total)
+		tp_report("stream digest", "does not match the data (not written as verified)");
+	return rc < 0 ? rc : 0;
+}

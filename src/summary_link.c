@@ -1,0 +1,77 @@
+/* The statistics of links: datagrams sent (udp://), copies (--repeat), the kernel's drops on
+ * a udp:// input, and everything the receiver (-D) verified, refused and lost. */
+#include "config.h"
+#include "summary.h"
+
+#include <inttypes.h>
+
+void tp_summary_print_link_text(FILE *out, const struct tp_summary *s)
+{
+	const struct tp_rx_stats *rx = s->rx;
+
+	if (s->udp_out) {
+		tp_summary_prefix(out, s);
+		fprintf(out, "udp: %" PRIu64 " datagrams sent, %" PRIu64 " retries after ENOBUFS, %"
+			PRIu64 " refused (nobody listening)\n", s->datagrams, s->send_retries, s->refused);
+	}
+	if (s->repeat) {
+		tp_summary_prefix(out, s);
+		fprintf(out, "repeat: every frame sent %u more time%s (%" PRIu64 " chunk copies)\n",
+			s->repeat, s->repeat == 1 ? "" : "s", s->copies);
+	}
+	if (s->udp_in) {
+		tp_summary_prefix(out, s);
+		fprintf(out, "udp: the kernel dropped %" PRIu64 " datagram%s for want of buffer\n",
+			s->kernel_drops, s->kernel_drops == 1 ? "" : "s");
+	}
+	if (!rx)
+		return;
+	uint64_t corrupt = 0;
+	for (int i = 1; i < TP_FRAME_NERRORS; i++)
+		corrupt += rx->corrupt[i];
+	tp_summary_prefix(out, s);
+	fprintf(out, "frames: %" PRIu64 " verified, %" PRIu64 " corrupt", rx->frames, corrupt);
+	for (int i = 1; i < TP_FRAME_NERRORS; i++)
+		if (rx->corrupt[i])
+			fprintf(out, " (%s %" PRIu64 ")", tp_frame_error_name((enum tp_frame_error)i),
+				rx->corrupt[i]);
+	fprintf(out, ", %" PRIu64 " duplicates, %" PRIu64 " reordered, %" PRIu64
+		" garbage bytes between frames\n", rx->duplicates, rx->reordered, rx->garbage_bytes);
+	tp_summary_prefix(out, s);
+	fprintf(out, "lost: %" PRIu64 " frames, %" PRIu64 " bytes in %" PRIu64 " gap%s", rx->lost_frames,
+		rx->lost_bytes, rx->gaps, rx->gaps == 1 ? "" : "s");
+	if (rx->zero_bytes)
+		fprintf(out, " (%" PRIu64 " zero bytes written in their place)", rx->zero_bytes);
+	fprintf(out, "; %" PRIu64 " sender restart%s, %" PRIu64 " stale frames\n", rx->restarts,
+		rx->restarts == 1 ? "" : "s", rx->stale);
+	tp_summary_prefix(out, s);
+	fprintf(out, "stream: %s\n", !rx->end_seen ? "no END frame seen: completeness unknown"
+				    : rx->digest_ok ? "END seen, whole-stream digest verified"
+				    : "END seen, digest not verified (data missing or different)");
+}
+
+void tp_summary_print_link_json(FILE *out, const struct tp_summary *s)
+{
+	const struct tp_rx_stats *rx = s->rx;
+
+	if (s->udp_out)
+		fprintf(out, ",\"datagrams_sent\":%" PRIu64 ",\"send_retries\":%" PRIu64
+			",\"refused\":%" PRIu64, s->datagrams, s->send_retries, s->refused);
+	if (s->repeat)
+		fprintf(out, ",\"repeat\":%u,\"chunk_copies\":%" PRIu64, s->repeat, s->copies);
+	if (s->udp_in)
+		fprintf(out, ",\"kernel_drops\":%" PRIu64, s->kernel_drops);
+	if (!rx)
+		return;
+	fprintf(out, ",\"rx\":{\"frames\":%" PRIu64 ",\"corrupt\":{", rx->frames);
+	for (int i = 1; i < TP_FRAME_NERRORS; i++)
+		fprintf(out, "%s\"%s\":%" PRIu64, i > 1 ? "," : "",
+			tp_frame_error_name((enum tp_frame_error)i), rx->corrupt[i]);
+	fprintf(out, "},\"garbage_bytes\":%" PRIu64 ",\"duplicates\":%" PRIu64 ",\"reordered\":%" PRIu64
+		",\"lost_frames\":%" PRIu64 ",\"lost_bytes\":%" PRIu64 ",\"gaps\":%" PRIu64
+		",\"zero_bytes\":%" PRIu64 ",\"restarts\":%" PRIu64 ",\"stale\":%" PRIu64
+		",\"verified_bytes\":%" PRIu64 ",\"end_seen\":%s,\"digest_ok\":%s}",
+		rx->garbage_bytes, rx->duplicates, rx->reordered, rx->lost_frames, rx->lost_bytes,
+		rx->gaps, rx->zero_bytes, rx->restarts, rx->stale, rx->bytes_out,
+		rx->end_seen ? "true" : "false", rx->digest_ok ? "true" : "false");
+}

@@ -1,0 +1,465 @@
+#include "config.h"
+#include "track.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include "crc.h"
+
+/* A DATA frame that arrived ahead of next_offset: a private copy of its payload. */
+struct tp_track_slot {
+	uint64_t offset;
+	uint32_t seq;
+	uint32_t len;
+	unsigned char *data;
+};
+
+/* What --on-gap=zero writes, a piece at a time. */
+static const unsigned char zeros[64 * 1024];
+
+/* digest_ok is only ever set on the way to COMPLETE, so it tells the two end states apart
+ * without another field (an emit error also ends as STOPPED). */
+static int result(const struct tp_track *t)
+{
+	return t->stats->digest_ok ? TP_TRACK_COMPLETE : TP_TRACK_STOPPED;
+}
+
+static void drop_held(struct tp_track *t)
+{
+	for (size_t i = 0; i < t->n_held; i++)
+		free(t->held[i].data);
+	t->n_held = 0;
+	t->held_bytes = 0;
+}
+
+/* Ends the tracker: held data can never be emitted now. */
+static int stop(struct tp_track *t, int rc)
+{
+	t->stopped = true;
+	drop_held(t);
+	return rc;
+}
+
+static int emit(struct tp_track *t, const unsigned char *p, size_t n)
+{
+	if (n == 0)
+		return 0;
+
+	int rc = t->ops->emit(t->ctx, p, n);
+
+	if (rc < 0)
+		return rc;
+	t->digest = tp_crc32c(t->digest, p, n);
+	t->stats->bytes_out += n;
+	return 0;
+}
+
+/* Zeros stand in for lost bytes; they are neither verified output nor part of the digest. */
+static int emit_zeros(struct tp_track *t, uint64_t n)
+{
+	while (n > 0) {
+		size_t k = n < sizeof(zeros) ? (size_t)n : sizeof(zeros);
+		int rc = t->ops->emit(t->ctx, zeros, k);
+
+		if (rc < 0)
+			return rc;
+		t->stats->zero_bytes += k;
+		n -= k;
+	}
+	return 0;
+}
+
+/* Declares [offset, offset + bytes) missing for good; DATA seqs first .. end - 1 went with it
+ * (end <= first: which frames is not known). bytes is UINT64_MAX when the end is unknown. */
+static void declare(struct tp_track *t, uint64_t offset, uint64_t bytes, uint64_t first,
+		    uint64_t end)
+{
+	struct tp_track_loss loss = {
+		.first_seq = UINT32_MAX,
+		.last_seq = 0,
+		.offset = offset,
+		.bytes = bytes,
+	};
+
+	if (end > first) {
+		loss.first_seq = (uint32_t)first;
+		loss.last_seq = (uint32_t)(end - 1);
+		t->stats->lost_frames += end - first;
+	}
+	if (bytes != UINT64_MAX)
+		t->stats->lost_bytes += bytes;
+	t->stats->gaps++;
+	t->gap_seen = true;
+	if (t->ops->lost)
+		t->ops->lost(t->ctx, &loss);
+}
+
+/* Moves past a declared gap (SKIP, or ZERO with its zeros) to offset, where seq starts. */
+static int skip_to(struct tp_track *t, uint64_t offset, uint32_t seq)
+{
+	if (offset <= t->next_offset)
+		return 0;
+	if (t->policy == TP_GAP_ZERO) {
+		int rc = emit_zeros(t, offset - t->next_offset);
+
+		if (rc < 0)
+			return rc;
+	}
+	t->next_offset = offset;
+	t->next_seq = seq;
+	return 0;
+}
+
+/* Emits what a frame starting at or before next_offset adds past it: all of it when it starts
+ * there, only the new tail when it overlaps what was emitted. */
+static int take(struct tp_track *t, uint64_t offset, uint32_t seq, const unsigned char *p,
+		uint32_t len)
+{
+	uint64_t end = offset + len;
+
+	if (end > t->next_offset) {
+		int rc = emit(t, p + (t->next_offset - offset), (size_t)(end - t->next_offset));
+
+		if (rc < 0)
+			return rc;
+		t->next_offset = end;
+		t->next_seq = seq + 1;
+	} else if (len == 0 && offset == t->next_offset && seq >= t->next_seq) {
+		t->next_seq = seq + 1; /* an empty DATA frame still uses its seq */
+	}
+	return 0;
+}
+
+/* Emits the held frames that next_offset has reached, lowest offset first. */
+static int flush(struct tp_track *t)
+{
+	size_t i = 0;
+	int rc = 0;
+
+	while (i < t->n_held && t->held[i].offset <= t->next_offset) {
+		struct tp_track_slot *s = &t->held[i++];
+
+		rc = take(t, s->offset, s->seq, s->data, s->len);
+		t->held_bytes -= s->len;
+		free(s->data);
+		if (rc < 0)
+			break;
+	}
+	if (i > 0) {
+		t->n_held -= i;
+		memmove(t->held, t->held + i, t->n_held * sizeof(*t->held));
+	}
+	return rc;
+}
+
+/* Index of the first held frame with an offset past offset. */
+static size_t held_after(const struct tp_track *t, uint64_t offset)
+{
+	size_t lo = 0, hi = t->n_held;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (t->held[mid].offset <= offset)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+static int hold(struct tp_track *t, const struct tp_frame *f, size_t at)
+{
+	if (t->n_held == t->cap_held) {
+		size_t cap = t->cap_held ? 2 * t->cap_held : 16;
+		struct tp_track_slot *held = realloc(t->held, cap * sizeof(*held));
+
+		if (!held)
+			return -ENOMEM;
+		t->held = held;
+		t->cap_held = cap;
+	}
+
+	unsigned char *copy = malloc(f->len ? f->len : 1);
+
+	if (!copy)
+		return -ENOMEM;
+	if (f->len)
+		memcpy(copy, f->payload, f->len);
+	memmove(t->held + at + 1, t->held + at, (t->n_held - at) * sizeof(*t->held));
+	t->held[at] = (struct tp_track_slot){
+		.offset = f->offset, .seq = f->seq, .len = f->len, .data = copy,
+	};
+	t->n_held++;
+	t->held_bytes += f->len;
+	return 0;
+}
+
+/* Whether f may wait among the held frames without passing either bound. */
+static bool fits(const struct tp_track *t, const struct tp_frame *f)
+{
+	if ((uint64_t)t->held_bytes + f->len > t->window_bytes)
+		return false;
+	return f->seq < t->next_seq || f->seq - t->next_seq < t->window_frames;
+}
+
+static int on_data(struct tp_track *t, const struct tp_frame *f)
+{
+	if (f->offset > UINT64_MAX - f->len)
+		return 0; /* no stream reaches that far: a sender bug, nothing to place */
+
+	uint64_t end = f->offset + f->len;
+
+	if (end < t->next_offset ||
+	    (end == t->next_offset && (f->len > 0 || f->seq < t->next_seq))) {
+		t->stats->duplicates++;
+		return 0;
+	}
+
+	size_t at = 0;
+
+	if (f->offset > t->next_offset) {
+		at = held_after(t, f->offset);
+		/* Frames at one offset are copies; a longer one (a sender that re-cut its frames)
+		 * is kept beside it, since emission only ever takes bytes past next_offset. */
+		if (at > 0 && t->held[at - 1].offset == f->offset && t->held[at - 1].len >= f->len) {
+			t->stats->duplicates++;
+			return 0;
+		}
+	}
+
+	if (t->any_data && f->seq < t->max_seq)
+		t->stats->reordered++;
+	if (!t->any_data || f->seq > t->max_seq)
+		t->max_seq = f->seq;
+	t->any_data = true;
+
+	/* Too far ahead to wait for what is missing before it: the oldest gap is lost for good,
+	 * then the next, until f fits or is next in line. */
+	while (f->offset > t->next_offset && !fits(t, f)) {
+		uint64_t to = t->n_held ? t->held[0].offset : f->offset;
+		uint32_t seq = t->n_held ? t->held[0].seq : f->seq;
+		int rc;
+
+		declare(t, t->next_offset, to - t->next_offset, t->next_seq, seq);
+		if (t->policy == TP_GAP_STOP)
+			return stop(t, TP_TRACK_STOPPED);
+		rc = skip_to(t, to, seq);
+		if (rc == 0)
+			rc = flush(t);
+		if (rc < 0)
+			return rc;
+	}
+
+	if (f->offset > t->next_offset)
+		return hold(t, f, held_after(t, f->offset));
+
+	int rc = take(t, f->offset, f->seq, f->payload, f->len);
+
+	return rc < 0 ? rc : flush(t);
+}
+
+static void on_meta(struct tp_track *t, const struct tp_frame *f)
+{
+	struct tp_frame_meta m;
+
+	if (t->meta_seen || tp_frame_meta_decode(f->payload, f->len, &m) != 0)
+		return;
+	t->meta_seen = true;
+	/* END's total is the one that counts once it is known. */
+	if (!t->stats->end_seen && m.total != TP_FRAME_TOTAL_UNKNOWN)
+		t->stats->total = m.total;
+	if (t->ops->meta)
+		t->ops->meta(t->ctx, &m);
+}
+
+static void on_end(struct tp_track *t, const struct tp_frame *f)
+{
+	struct tp_frame_end e;
+
+	/* The first END of a session stands; its repeats say the same. */
+	if (t->stats->end_seen || tp_frame_end_decode(f->payload, f->len, &e) != 0)
+		return;
+	t->stats->end_seen = true;
+	t->end = e;
+	t->stats->total = e.total;
+}
+
+/* Done once END's total is reached: complete only if every byte was verified. */
+static int check_end(struct tp_track *t)
+{
+	if (!t->stats->end_seen || t->next_offset < t->end.total)
+		return TP_TRACK_MORE;
+	t->stats->digest_ok = !t->gap_seen && t->next_offset == t->end.total &&
+			      t->digest == t->end.digest;
+	return stop(t, result(t));
+}
+
+/* The session gets nothing more: declares every gap left (between held frames, and the tail
+ * up to END's total, or of unknown length without END) and emits what the policy allows. */
+static int close_session(struct tp_track *t)
+{
+	bool emitting = t->policy != TP_GAP_STOP;
+	uint64_t pos = t->next_offset;
+	uint64_t seq = t->next_seq;
+	int rc = 0;
+
+	for (size_t i = 0; i < t->n_held && rc == 0; i++) {
+		const struct tp_track_slot *s = &t->held[i];
+
+		if (s->offset > pos) {
+			declare(t, pos, s->offset - pos, seq, s->seq);
+			if (emitting)
+				rc = skip_to(t, s->offset, s->seq);
+			pos = s->offset;
+			seq = s->seq;
+		}
+		if (rc == 0 && s->offset + s->len > pos) {
+			if (emitting)
+				rc = take(t, s->offset, s->seq, s->data, s->len);
+			pos = s->offset + s->len;
+			seq = (uint64_t)s->seq + 1;
+		}
+	}
+	drop_held(t);
+	if (rc < 0)
+		return rc;
+
+	if (!t->stats->end_seen) {
+		declare(t, pos, UINT64_MAX, seq, 0);
+	} else if (t->end.total == TP_FRAME_TOTAL_UNKNOWN) {
+		declare(t, pos, UINT64_MAX, seq, t->end.frames);
+	} else if (pos < t->end.total) {
+		declare(t, pos, t->end.total - pos, seq, t->end.frames);
+		if (emitting)
+			rc = skip_to(t, t->end.total, t->end.frames);
+	}
+	return rc;
+}
+
+/* A new session id: the one before is over, and whatever it lacks is lost. */
+static int restart(struct tp_track *t, uint32_t session)
+{
+	int rc = close_session(t);
+
+	if (rc < 0)
+		return rc;
+	t->stats->restarts++;
+	if (t->ops->restart)
+		t->ops->restart(t->ctx, t->session, session);
+	if (t->policy == TP_GAP_STOP)
+		return stop(t, TP_TRACK_STOPPED);
+
+	t->have_retired = true;
+	t->retired = t->session;
+	t->session = session;
+	t->next_offset = 0;
+	t->next_seq = 0;
+	t->max_seq = 0;
+	t->any_data = false;
+	t->meta_seen = false;
+	memset(&t->end, 0, sizeof(t->end));
+	t->digest = 0;
+	t->stats->end_seen = false;
+	t->stats->digest_ok = false;
+	t->stats->total = TP_FRAME_TOTAL_UNKNOWN;
+	return TP_TRACK_MORE;
+}
+
+int tp_track_init(struct tp_track *t, const struct tp_track_ops *ops, void *ctx,
+		  struct tp_rx_stats *stats, enum tp_gap_policy policy, size_t window_bytes,
+		  uint32_t window_frames)
+{
+	if (!t || !ops || !ops->emit || !stats || (unsigned)policy > TP_GAP_ZERO)
+		return -EINVAL;
+	memset(t, 0, sizeof(*t));
+	t->ops = ops;
+	t->ctx = ctx;
+	t->stats = stats;
+	t->policy = policy;
+	t->window_bytes = window_bytes;
+	t->window_frames = window_frames;
+
+	/* Only the tracker's half: the deframer may have counted already. */
+	stats->duplicates = 0;
+	stats->reordered = 0;
+	stats->lost_frames = 0;
+	stats->lost_bytes = 0;
+	stats->gaps = 0;
+	stats->zero_bytes = 0;
+	stats->restarts = 0;
+	stats->stale = 0;
+	stats->bytes_out = 0;
+	stats->end_seen = false;
+	stats->digest_ok = false;
+	stats->total = TP_FRAME_TOTAL_UNKNOWN;
+	return 0;
+}
+
+void tp_track_destroy(struct tp_track *t)
+{
+	drop_held(t);
+	free(t->held);
+	t->held = NULL;
+	t->cap_held = 0;
+}
+
+int tp_track_frame(struct tp_track *t, const struct tp_frame *f)
+{
+	if (t->stopped)
+		return result(t);
+
+	int rc = 0;
+
+	if (!t->locked) {
+		t->locked = true;
+		t->session = f->session;
+	} else if (f->session != t->session) {
+		if (t->have_retired && f->session == t->retired) {
+			t->stats->stale++;
+			return TP_TRACK_MORE;
+		}
+		rc = restart(t, f->session);
+	}
+
+	if (rc == 0) {
+		switch (f->type) {
+		case TP_FRAME_DATA:
+			rc = on_data(t, f);
+			break;
+		case TP_FRAME_META:
+			on_meta(t, f);
+			break;
+		case TP_FRAME_END:
+			on_end(t, f);
+			break;
+		}
+	}
+	if (rc < 0)
+		return stop(t, rc);
+	if (rc > 0)
+		return rc;
+	return check_end(t);
+}
+
+int tp_track_finish(struct tp_track *t)
+{
+	if (t->stopped)
+		return result(t);
+	if (!t->locked) {
+		declare(t, 0, UINT64_MAX, 0, 0); /* nothing at all arrived */
+		return stop(t, TP_TRACK_STOPPED);
+	}
+
+	int rc = close_session(t);
+
+	if (rc < 0)
+		return stop(t, rc);
+	rc = check_end(t);
+	return rc == TP_TRACK_MORE ? stop(t, TP_TRACK_STOPPED) : rc;
+}
+
+bool tp_track_waiting_at_end(const struct tp_track *t)
+{
+	return !t->stopped && t->stats->end_seen && t->next_offset < t->end.total;
+}

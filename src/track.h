@@ -1,0 +1,117 @@
+/* The receiver's tracker (-D): takes verified frames in whatever order they arrive, places the
+ * data by offset, and emits only verified bytes, in stream order. It counts duplicates,
+ * reordering, loss and sender restarts, and decides when missing data is missing for good.
+ * Pure: no I/O and no clock; the caller passes frames and says when the input ended. */
+#ifndef TP_TRACK_H
+#define TP_TRACK_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "frame.h"
+
+/* What the receive side counts; the deframer fills the first block, the tracker the rest.
+ * --stats prints every field (text and JSON). */
+struct tp_rx_stats {
+	/* deframe.c */
+	uint64_t frames;                       /* verified frames, copies included */
+	uint64_t corrupt[TP_FRAME_NERRORS];    /* refused frames by reason (index 0 unused) */
+	uint64_t garbage_bytes;                /* stream bytes between frames that were no frame */
+	/* track.c */
+	uint64_t duplicates;      /* frames whose data we already had (repeats included) */
+	uint64_t reordered;       /* new DATA frames arriving after a higher seq */
+	uint64_t lost_frames;     /* DATA frames declared missing for good */
+	uint64_t lost_bytes;      /* their bytes (known from offsets, or END's total) */
+	uint64_t gaps;            /* how many times data was declared missing */
+	uint64_t zero_bytes;      /* zeros written in place of lost bytes (--on-gap=zero) */
+	uint64_t restarts;        /* new session ids after the first */
+	uint64_t stale;           /* frames of a session we already left, ignored */
+	uint64_t bytes_out;       /* verified bytes emitted (zeros not included) */
+	bool end_seen;            /* an END frame of the current session arrived */
+	bool digest_ok;           /* END's whole-stream digest matched what was emitted */
+	uint64_t total;           /* the stream's total from META or END; UINT64_MAX unknown */
+};
+
+enum tp_gap_policy {
+	TP_GAP_STOP,   /* stop at the first byte missing for good (default) */
+	TP_GAP_SKIP,   /* carry on without the missing bytes */
+	TP_GAP_ZERO,   /* write zeros in their place, so offsets hold */
+};
+
+/* tp_track_frame / tp_track_finish results (or -errno from ops->emit). */
+enum {
+	TP_TRACK_MORE = 0,      /* carry on */
+	TP_TRACK_COMPLETE = 1,  /* END seen, every byte up to its total emitted, digest matched */
+	TP_TRACK_STOPPED = 2,   /* done, but data is missing or unverified: exit status 3 */
+};
+
+/* One stretch of data missing for good. */
+struct tp_track_loss {
+	uint32_t first_seq, last_seq;  /* DATA frames missing (first_seq > last_seq: none known) */
+	uint64_t offset;               /* stream offset of the first missing byte */
+	uint64_t bytes;                /* missing bytes; UINT64_MAX when the end is unknown */
+};
+
+struct tp_track_ops {
+	/* Verified bytes in stream order (zeros for a gap under TP_GAP_ZERO). 0 or -errno;
+	 * an error stops the tracker and is returned to its caller. */
+	int (*emit)(void *ctx, const unsigned char *data, size_t len);
+	/* Called as each gap is declared, before anything after it is emitted. May be NULL. */
+	void (*lost)(void *ctx, const struct tp_track_loss *loss);
+	/* A frame with a new session id arrived: the sender restarted. May be NULL. */
+	void (*restart)(void *ctx, uint32_t old_session, uint32_t new_session);
+	/* The first META of a session (its total, name, frame size). May be NULL. */
+	void (*meta)(void *ctx, const struct tp_frame_meta *meta);
+};
+
+struct tp_track_slot;
+
+struct tp_track {
+	const struct tp_track_ops *ops;
+	void *ctx;
+	struct tp_rx_stats *stats;
+	enum tp_gap_policy policy;
+	size_t window_bytes;     /* most payload bytes held out of order */
+	uint32_t window_frames;  /* a frame this many seqs past the first missing one ends the wait */
+	/* Everything below is the tracker's own. */
+	bool locked;             /* a session has been seen */
+	uint32_t session;
+	bool have_retired;
+	uint32_t retired;        /* the session before, whose late frames are stale */
+	uint64_t next_offset;    /* bytes emitted (or skipped/zeroed) so far */
+	uint32_t next_seq;       /* seq of the DATA frame that starts at next_offset */
+	uint32_t max_seq;        /* highest DATA seq seen */
+	bool any_data;
+	bool meta_seen;
+	bool gap_seen;           /* some data was declared missing */
+	struct tp_frame_end end; /* valid when stats->end_seen */
+	uint32_t digest;         /* CRC-32C of the verified bytes emitted */
+	struct tp_track_slot *held;  /* frames held out of order, sorted by offset */
+	size_t n_held, cap_held;
+	size_t held_bytes;
+	bool stopped;
+};
+
+/* 0 or -errno. window_bytes and window_frames bound how long and how much the tracker waits
+ * for a missing frame (reordering, repeats) before declaring it lost. */
+int tp_track_init(struct tp_track *t, const struct tp_track_ops *ops, void *ctx,
+		  struct tp_rx_stats *stats, enum tp_gap_policy policy, size_t window_bytes,
+		  uint32_t window_frames);
+void tp_track_destroy(struct tp_track *t);
+
+/* Takes one verified frame (DATA, META or END; tp_frame_open said TP_FRAME_OK). Returns
+ * TP_TRACK_MORE, TP_TRACK_COMPLETE, TP_TRACK_STOPPED, or -errno from ops->emit. After
+ * COMPLETE or STOPPED, further frames are ignored and return the same. */
+int tp_track_frame(struct tp_track *t, const struct tp_frame *f);
+
+/* The input ended (end of stream, --idle-timeout, or END's grace for late repeats is over):
+ * whatever is still missing is missing for good. Emits what the policy allows and returns
+ * TP_TRACK_COMPLETE, TP_TRACK_STOPPED (data missing, no END seen, or the digest did not
+ * match), or -errno from ops->emit. */
+int tp_track_finish(struct tp_track *t);
+
+/* True when END has been seen but data before it is still missing (the caller waits a short
+ * grace for late repeats, then calls tp_track_finish). */
+bool tp_track_waiting_at_end(const struct tp_track *t);
+
+#endif

@@ -1,0 +1,167 @@
+#!/bin/bash
+# UDP out and in, on loopback only: raw and framed transfers at a rate (IPv4, IPv6, a host
+# name), a relay that drops, duplicates, reorders and corrupts datagrams by seed (the
+# receiver's counts checked against the relay's), --repeat recovering a lossy link, and the
+# errors: a name that does not resolve, a port in use, nobody listening, nobody sending.
+[ -n "$BASH_VERSION" ] || exec bash "$0" "$@"
+. "${SRCDIR:-$(dirname "$0")/..}/tests/lib.sh"
+RELAY=$TESTDIR/udp-relay
+
+json_num() { grep -o "\"$1\":[0-9]*" "$2" | head -n 1 | cut -d: -f2; }
+kv() { grep -o "$1=[0-9]*" "$2" | cut -d= -f2; }
+
+# receiver NAME ARGS...: starts `tpipe --explain ARGS` in the background, output in
+# $T/NAME.out and stderr in $T/NAME.err; sets $rx_pid and $rx_port (from --explain's
+# "listening on" line; ARGS should listen on port 0).
+receiver() {
+	local name=$1
+	shift
+	with_timeout "$TMO" "$TPIPE" --explain "$@" >"$T/$name.out" 2>"$T/$name.err" &
+	rx_pid=$!
+	track "$rx_pid"
+	rx_port=
+	if wait_for 10 grep -q 'listening on' "$T/$name.err"; then
+		rx_port=$(sed -n 's/.*listening on udp:.*:\([0-9]*\)$/\1/p' "$T/$name.err")
+	fi
+	[ -n "$rx_port" ] || fail "$name: the receiver did not say where it listens"
+}
+
+# relay NAME ARGS...: starts the relay towards 127.0.0.1:$rx_port; sets $relay_pid and
+# $relay_port. Counts go to $T/NAME.relay.
+relay() {
+	local name=$1
+	shift
+	"$RELAY" --idle-ms 3000 --port-file "$T/$name.port" --stats "$T/$name.relay" "$@" \
+		0 "127.0.0.1:$rx_port" &
+	relay_pid=$!
+	track "$relay_pid"
+	wait_for 10 test -s "$T/$name.port" || fail "$name: the relay did not start"
+	relay_port=$(cat "$T/$name.port")
+}
+
+want=$(pattern_file $((2 * MiB)))
+
+# ---- clean transfers ---------------------------------------------------------------
+receiver raw --idle-timeout 1 udp://127.0.0.1:0
+tp -L 40MB -o "udp://127.0.0.1:$rx_port" <"$want"
+expect_status 0 "raw datagrams out at 40 MB/s"
+wait_exit "$rx_pid" 30
+expect_status 0 "raw datagrams in, ended by --idle-timeout"
+same_file "$T/raw.out" "$want" "raw udp at 40 MB/s"
+
+receiver framed -D --stats=json udp://127.0.0.1:0
+tp -F -L 40MB -o "udp://127.0.0.1:$rx_port" <"$want"
+expect_status 0 "framed datagrams out at 40 MB/s"
+wait_exit "$rx_pid" 30
+expect_status 0 "-D ends at END, without --idle-timeout"
+same_file "$T/framed.out" "$want" "framed udp at 40 MB/s"
+check "framed udp: the kernel dropped nothing" [ "$(json_num kernel_drops "$T/framed.err")" = 0 ]
+check "framed udp: the digest was verified" grep -q '"digest_ok":true' "$T/framed.err"
+
+receiver v6 -D 'udp://[::1]:0'
+tp -F -L 40MB -o "udp://[::1]:$rx_port" <"$want"
+wait_exit "$rx_pid" 30
+expect_status 0 "-D over IPv6"
+same_file "$T/v6.out" "$want" "framed udp over [::1]"
+
+receiver name -D udp://:0
+tp -F -L 40MB -o "udp://localhost:$rx_port" <"$want"
+wait_exit "$rx_pid" 30
+expect_status 0 "-D on every address, sent to localhost"
+same_file "$T/name.out" "$want" "framed udp to a host name"
+
+receiver small -D udp://127.0.0.1:0
+tp -F --frame-size 200 -L 10MB -o "udp://127.0.0.1:$rx_port" <"$(pattern_file 300000)"
+wait_exit "$rx_pid" 30
+expect_status 0 "--frame-size 200"
+same_file "$T/small.out" "$(pattern_file 300000)" "framed udp, 200-byte payloads"
+
+# ---- a misbehaving link ----------------------------------------------------------------
+# Each fault alone, so that the receiver's counts can be held to the relay's.
+receiver corrupt -D --on-gap=skip --stats=json udp://127.0.0.1:0
+relay corrupt --seed 11 --corrupt 0.02
+tp -F -L 20MB -o "udp://127.0.0.1:$relay_port" <"$want"
+wait_exit "$rx_pid" 30
+expect_status 3 "corrupted datagrams, --on-gap=skip"
+wait_exit "$relay_pid" 30
+corrupted=$(kv corrupted "$T/corrupt.relay")
+refused=$(grep -o '"corrupt":{[^}]*}' "$T/corrupt.err" | grep -o '[0-9]*' | awk '{ s += $1 } END { print s + 0 }')
+check "corrupted datagrams: the receiver refused exactly the relay's $corrupted ($refused)" \
+	[ -n "$corrupted" ] && [ "$corrupted" -gt 0 ] && [ "$refused" = "$corrupted" ]
+lost=$(json_num lost_bytes "$T/corrupt.err")
+check "corrupted datagrams, skip: output = input - lost bytes ($lost)" \
+	[ "$(file_size "$T/corrupt.out")" = $(($(file_size "$want") - ${lost:-0})) ]
+check "corrupted datagrams: the loss was reported" grep -q '^tpipe: lost frame' "$T/corrupt.err"
+
+receiver drop -D --on-gap=zero --stats=json udp://127.0.0.1:0
+relay drop --seed 5 --drop 0.02
+tp -F -L 20MB -o "udp://127.0.0.1:$relay_port" <"$want"
+wait_exit "$rx_pid" 30
+expect_status 3 "dropped datagrams, --on-gap=zero"
+wait_exit "$relay_pid" 30
+dropped=$(kv dropped "$T/drop.relay")
+lf=$(json_num lost_frames "$T/drop.err")
+check "dropped datagrams: lost frames ($lf) at most the relay's drops ($dropped), and some" \
+	[ "${lf:-0}" -gt 0 ] && [ "$lf" -le "${dropped:-0}" ]
+check "dropped datagrams, zero: offsets hold" [ "$(file_size "$T/drop.out")" = "$(file_size "$want")" ]
+check "dropped datagrams, zero: only zeros differ" \
+	bash -c 'cmp -l "$1" "$2" | awk "\$2 != 0 { bad = 1 } END { exit bad }"' _ "$T/drop.out" "$want"
+
+receiver dup -D --stats=json udp://127.0.0.1:0
+relay dup --seed 3 --dup 0.05 --reorder 0.05
+tp -F -L 20MB -o "udp://127.0.0.1:$relay_port" <"$want"
+wait_exit "$rx_pid" 30
+expect_status 0 "duplicated and reordered datagrams"
+same_file "$T/dup.out" "$want" "duplicated and reordered datagrams"
+wait_exit "$relay_pid" 30
+d=$(json_num duplicates "$T/dup.err")
+r=$(json_num reordered "$T/dup.err")
+check "duplicates counted ($d, relay $(kv duplicated "$T/dup.relay"))" \
+	[ "${d:-0}" -gt 0 ] && [ "$d" -le "$(kv duplicated "$T/dup.relay")" ]
+check "reordering counted ($r, relay $(kv reordered "$T/dup.relay"))" \
+	[ "${r:-0}" -gt 0 ] && [ "$r" -le "$(kv reordered "$T/dup.relay")" ]
+
+# --repeat: a link that loses 3 % of datagrams, recovered completely.
+receiver repeat -D --stats=json udp://127.0.0.1:0
+relay repeat --seed 1 --drop 0.03 --reorder 0.01
+tp -F --repeat 2 -L 40MB -o "udp://127.0.0.1:$relay_port" <"$want"
+wait_exit "$rx_pid" 30
+expect_status 0 "--repeat 2 over a link losing 3 %"
+same_file "$T/repeat.out" "$want" "--repeat 2 over a lossy link"
+wait_exit "$relay_pid" 30
+check "--repeat 2: the relay did drop ($(kv dropped "$T/repeat.relay"))" [ "$(kv dropped "$T/repeat.relay")" -gt 0 ]
+
+# ---- errors --------------------------------------------------------------------------
+tp -o udp://no-such-host.invalid:9 </dev/null
+expect_status 1 "a host name that does not resolve"
+expect_stderr_line '^tpipe: udp://no-such-host.invalid:9: ' "a host name that does not resolve"
+
+receiver busy udp://127.0.0.1:0 --idle-timeout 5
+tp "udp://127.0.0.1:$rx_port" </dev/null
+expect_status 1 "an input port already in use"
+expect_stderr_line 'Address already in use' "an input port already in use"
+stop_child "$rx_pid"
+wait_exit "$rx_pid" 10
+
+# Nobody listening: sending goes on, and it is said.
+receiver gone udp://127.0.0.1:0 --idle-timeout 1
+wait_exit "$rx_pid" 10
+tp -L 20MB -o "udp://127.0.0.1:$rx_port" <"$want"
+expect_status 0 "nobody listening: the sender carries on"
+check "nobody listening: it is said" grep -q '^tpipe: udp://127.0.0.1:[0-9]*: nobody is listening' "$T/err"
+
+# Nobody sending: --idle-timeout ends the wait; with -D nothing could be verified.
+receiver idle -D --idle-timeout 0.3 udp://127.0.0.1:0
+wait_exit "$rx_pid" 10
+expect_status 3 "-D, nobody sending, --idle-timeout"
+check "-D, nobody sending: nothing written" [ ! -s "$T/idle.out" ]
+receiver idleraw --idle-timeout 0.3 udp://127.0.0.1:0
+wait_exit "$rx_pid" 10
+expect_status 0 "raw, nobody sending, --idle-timeout"
+
+tp -o udp://127.0.0.1:0 </dev/null
+expect_status 2 "port 0 as a destination"
+tp -o udp://[::1]:9 --append </dev/null
+expect_status 2 "--append with udp://"
+
+finish
