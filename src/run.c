@@ -289,6 +289,20 @@ static void drain(struct tp_reader *r)
 		tp_reader_wait(r, -1, -1);
 }
 
+/* Progress counts the bytes tpipe writes: with -F, frames and their copies. The expected
+ * total grows by the same measure (full frames; close enough for a percentage and an ETA). */
+static uint64_t wire_total(const struct tp_options *o, const struct tp_framer *fr, size_t frame)
+{
+	uint64_t total = expected_total(o);
+
+	if (!fr || !total)
+		return total;
+	double per_byte = (double)tp_framer_wire_size(fr, frame) / (double)frame;
+	if (!fr->stream)
+		per_byte = (double)tp_frame_size(frame) / (double)frame;
+	return (uint64_t)((double)total * per_byte * (o->repeat + 1));
+}
+
 /* A random session id: a receiver sees a restarted sender by its new id. */
 static uint32_t new_session(void)
 {
@@ -394,7 +408,8 @@ void tp_run(const struct tp_options *opts, struct tp_result *result)
 		tp_report_errno(opts->engine == TP_ENGINE_URING ? "io_uring" : "engine", err);
 		goto free_ring;
 	}
-	tp_monitor_init(&r.monitor, opts, &r.counters, &r.handoff, expected_total(opts));
+	tp_monitor_init(&r.monitor, opts, &r.counters, &r.handoff,
+			wire_total(opts, r.framer, tuning.frame_size));
 	r.monitor.rx = opts->deframe ? &r.rx : NULL;
 	r.monitor.udp_out = sink.flags & TP_SINK_DGRAM;
 	r.monitor.sink_name = sink.name;

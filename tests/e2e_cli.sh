@@ -63,4 +63,17 @@ exec 3>&-
 wait_exit "$tp" 20
 status_is 0 "$status" "-N my-job after SIGUSR1" "$T/err"
 
+# ---- the man page ------------------------------------------------------------------------
+man=$SRCDIR/man/tpipe.1
+if command -v groff >/dev/null; then
+	groff -t -ww -man -Tutf8 "$man" >/dev/null 2>"$T/groff"
+	check "man/tpipe.1 renders without a warning" [ ! -s "$T/groff" ]
+else
+	skip "groff is not installed"
+fi
+for opt in $("$TPIPE" --help | grep -o -- '--[a-z][a-z-]*' | sort -u); do
+	case $opt in --help | --usage | --version) continue ;; esac
+	check "the man page documents $opt" grep -q -- "$(echo "$opt" | sed 's/-/\\\\-/g')" "$man"
+done
+
 finish
