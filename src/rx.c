@@ -32,8 +32,11 @@ struct tp_rx {
 	unsigned char *buf;
 	int result;              /* the tracker's last verdict: TP_TRACK_* */
 	uint64_t end_seen_ns;    /* when END arrived with data still missing */
-	uint64_t last_report_ns;
+	uint64_t last_loss_ns;   /* loss lines and damage lines, each rate-limited */
+	uint64_t last_damage_ns;
 	uint64_t unreported;     /* loss lines held back by the rate limit */
+	uint64_t said_corrupt;   /* refused frames and garbage bytes already reported */
+	uint64_t said_garbage;
 };
 
 /* Verified bytes into chunks, handed to the writer as they fill. */
@@ -59,17 +62,58 @@ static int rx_emit(void *ctx, const unsigned char *data, size_t len)
 	return 0;
 }
 
+/* One stderr line of a kind may go out now (or `force`, at the end); otherwise it waits. */
+static bool may_report(uint64_t *last_ns, bool force)
+{
+	uint64_t now = tp_clock_ns();
+
+	if (!force && *last_ns && now - *last_ns < RX_REPORT_GAP_NS)
+		return false;
+	*last_ns = now;
+	return true;
+}
+
+static uint64_t corrupt_total(const struct tp_rx_stats *st)
+{
+	uint64_t n = 0;
+
+	for (int i = 1; i < TP_FRAME_NERRORS; i++)
+		n += st->corrupt[i];
+	return n;
+}
+
+/* Refused frames and garbage, as they happen: one line for what came since the last. */
+static void report_damage(struct tp_rx *rx, bool force)
+{
+	const struct tp_rx_stats *st = &rx->r->rx;
+	uint64_t corrupt = corrupt_total(st);
+	char why[160];
+	size_t n = 0;
+
+	if ((corrupt == rx->said_corrupt && st->garbage_bytes == rx->said_garbage) ||
+	    !may_report(&rx->last_damage_ns, force))
+		return;
+	if (corrupt != rx->said_corrupt)
+		n += (size_t)snprintf(why, sizeof(why), "%" PRIu64 " frame%s refused (%" PRIu64 " in all)",
+				      corrupt - rx->said_corrupt, corrupt - rx->said_corrupt == 1 ? "" : "s",
+				      corrupt);
+	if (st->garbage_bytes != rx->said_garbage && n < sizeof(why))
+		snprintf(why + n, sizeof(why) - n, "%s%" PRIu64 " bytes of garbage between frames",
+			 n ? ", " : "", st->garbage_bytes - rx->said_garbage);
+	rx->said_corrupt = corrupt;
+	rx->said_garbage = st->garbage_bytes;
+	tp_report("damaged input", why);
+}
+
 static void rx_lost(void *ctx, const struct tp_track_loss *loss)
 {
 	struct tp_rx *rx = ctx;
-	uint64_t now = tp_clock_ns();
 	char what[48], why[160];
 
-	if (rx->last_report_ns && now - rx->last_report_ns < RX_REPORT_GAP_NS) {
+	if (!may_report(&rx->last_loss_ns, loss->bytes == UINT64_MAX)) {
 		rx->unreported++;
 		return;
 	}
-	rx->last_report_ns = now;
 	if (loss->first_seq > loss->last_seq)
 		snprintf(what, sizeof(what), "lost data");
 	else if (loss->first_seq == loss->last_seq)
@@ -221,6 +265,7 @@ int tp_rx_pump(struct tp_reader *r, struct tp_source *src)
 		last_ns = tp_clock_ns();
 		int rc = src->datagram ? tp_deframe_datagram(&rx->deframer, rx->buf, (size_t)n)
 				       : tp_deframe_stream(&rx->deframer, rx->buf, (size_t)n);
+		report_damage(rx, false);
 		if (rc < 0)
 			return rc == -EINTR ? TP_PUMP_STOP : rc;
 	}
@@ -232,14 +277,21 @@ int tp_rx_finish(struct tp_reader *r)
 	struct tp_rx *rx = r->rx_state;
 	int rc = rx->result;
 
+	report_damage(rx, true); /* what the rate limit held back */
 	if (rc == TP_TRACK_MORE && !tp_signals_stop_requested())
 		rc = tp_track_finish(&rx->track);
 	if (rc == -EINTR)
 		rc = TP_TRACK_STOPPED;
 	if (rc != TP_TRACK_COMPLETE)
 		r->rx_incomplete = true;
+	if (rx->unreported) {
+		char why[128];
+		snprintf(why, sizeof(why), "%" PRIu64 " more not shown; %" PRIu64 " frames, %" PRIu64
+			 " bytes lost in all", rx->unreported, r->rx.lost_frames, r->rx.lost_bytes);
+		tp_report("lost frames", why);
+	}
 	if (r->rx.end_seen && !r->rx.digest_ok && !r->rx.gaps && rc == TP_TRACK_STOPPED &&
 	    r->rx.total != UINT64_MAX && r->rx.bytes_out == r->rx.total)
-		tp_report("stream digest", "does not match the data (not written as verified)");
+		tp_report("stream digest", "does not match the data written");
 	return rc < 0 ? rc : 0;
 }
