@@ -14,7 +14,9 @@ size_t tp_dgram_next(const unsigned char *buf, size_t avail, size_t size, bool f
 				   (uint32_t)buf[22] << 16 | (uint32_t)buf[23] << 24;
 		len = tp_frame_size(payload);
 	}
-	return len < avail ? len : avail;
+	if (len == 0 || len > avail)
+		len = avail; /* never 0: the caller's walk must move on */
+	return len;
 }
 
 size_t tp_dgram_span(const unsigned char *buf, size_t avail, size_t size, bool framed, size_t max)

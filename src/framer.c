@@ -83,7 +83,13 @@ size_t tp_framer_room(struct tp_framer *fr, struct tp_chunk *chunk, unsigned cha
 				return 0;
 			fr->metas_due--;
 		}
-		size_t at0 = raw_position(fr, chunk->len, fr->payload_max);
+		/* The gap in front of a stream frame is sized for what can fit in this chunk, not
+		 * for the largest frame: a 1 MiB frame size must not make a page-sized chunk
+		 * look full. */
+		size_t want = fr->payload_max, left = chunk->cap - chunk->len;
+		if (want > left)
+			want = left;
+		size_t at0 = raw_position(fr, chunk->len, want);
 		if (at0 + TP_FRAME_OVERHEAD >= chunk->cap)
 			return 0;
 		size_t room = chunk->cap - at0 - TP_FRAME_OVERHEAD;

@@ -130,7 +130,10 @@ void tp_handoff_release(struct tp_handoff *h, struct tp_chunk *chunk)
 	 * chunk: the writer still has the other three quarters to write meanwhile, and each
 	 * wake-up costs both cores a context switch. */
 	unsigned free_chunks = h->ring.depth - tp_ring_used(&h->ring);
-	if (h->reader_waiting && free_chunks >= h->wake_free)
+	/* Sooner when the writer has taken everything: it has nothing to do but wait for the
+	 * reader then (and with --repeat it holds chunks, so a quarter may never come free). */
+	if (h->reader_waiting && free_chunks > 0 &&
+	    (free_chunks >= h->wake_free || h->ring.taken == h->ring.filled))
 		wake_reader(h);
 	pthread_mutex_unlock(&h->lock);
 }

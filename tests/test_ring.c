@@ -204,6 +204,34 @@ START_TEST(test_handoff_wakes_reader_at_a_quarter_free)
 }
 END_TEST
 
+/* --repeat: the writer holds each chunk until its copies are out (15 with --repeat 15, in the
+ * 17 chunks tune.c gives the default buffer). Once it has taken every full chunk it can only
+ * wait for the reader, so the reader must be woken however few chunks are free, or both wait
+ * for ever (tpipe -F --repeat 15 | slow-consumer hung). */
+START_TEST(test_handoff_wakes_reader_when_writer_runs_dry)
+{
+	struct tp_handoff h;
+	struct tp_chunk *chunk, *taken[17];
+	struct pollfd pfd;
+	unsigned n = 0;
+
+	ck_assert_int_eq(tp_handoff_init(&h, 4096, 17, 0), 0);
+	pfd = (struct pollfd){ .fd = h.wake_fd, .events = POLLIN };
+	while ((chunk = tp_handoff_get_free(&h)))
+		tp_handoff_put(&h, chunk);
+	ck_assert(h.reader_waiting);
+	while (tp_handoff_take(&h, false, &chunk) == 0)
+		taken[n++] = chunk;                 /* the writer has taken all 17 */
+	ck_assert_uint_eq(n, 17);
+	tp_handoff_release(&h, taken[0]);           /* its oldest two are done: 15 held, */
+	tp_handoff_release(&h, taken[1]);           /* 2 free, less than a quarter */
+	ck_assert_int_eq(tp_handoff_take(&h, false, &chunk), -EAGAIN); /* it would sleep now */
+	ck_assert_msg(poll(&pfd, 1, 0) == 1,
+		      "reader not woken: 2 chunks free, writer out of data, both would wait");
+	tp_handoff_destroy(&h);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("ring");
@@ -218,6 +246,7 @@ int main(void)
 	tcase_add_test(tc, test_handoff_threads);
 	tcase_add_test(tc, test_handoff_take_states);
 	tcase_add_test(tc, test_handoff_wakes_reader_at_a_quarter_free);
+	tcase_add_test(tc, test_handoff_wakes_reader_when_writer_runs_dry);
 	suite_add_tcase(s, tc);
 
 	return tp_unit_run(s);

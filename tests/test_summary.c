@@ -6,6 +6,8 @@
 #include "unit.h"
 #include <json-c/json.h>
 #include <math.h>
+#include <stdbool.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include "summary.h"
@@ -323,6 +325,275 @@ START_TEST(test_json_no_nan)
 }
 END_TEST
 
+/* ---- links: udp://, --repeat, -D ----------------------------------------------------- */
+
+static const char *const link_keys[] = {
+	"datagrams_sent", "send_retries", "refused", "repeat", "chunk_copies", "kernel_drops", "rx",
+};
+
+static void absent(json_object *o, const char *key)
+{
+	ck_assert_msg(!json_object_object_get_ex(o, key, NULL), "key %s present", key);
+}
+
+static void eq_uint(json_object *o, const char *key, uint64_t want)
+{
+	json_object *v = get(o, key, json_type_int);
+
+	ck_assert_msg(json_object_get_uint64(v) == want, "%s: %llu, want %llu", key,
+		      (unsigned long long)json_object_get_uint64(v), (unsigned long long)want);
+}
+
+static void eq_bool(json_object *o, const char *key, bool want)
+{
+	ck_assert_int_eq(json_object_get_boolean(get(o, key, json_type_boolean)), want);
+}
+
+/* Distinct figures in every field, so a swapped pair shows. */
+static struct tp_rx_stats sample_rx(void)
+{
+	struct tp_rx_stats rx = {
+		.frames = 1001, .garbage_bytes = 1002, .duplicates = 1003, .reordered = 1004,
+		.lost_frames = 1005, .lost_bytes = 1006, .gaps = 1007, .zero_bytes = 1008,
+		.restarts = 1009, .stale = 1010, .bytes_out = 1011, .end_seen = true,
+		.digest_ok = false, .total = 99999,
+	};
+
+	for (int i = 1; i < TP_FRAME_NERRORS; i++)
+		rx.corrupt[i] = 10 + (uint64_t)i;
+	return rx;
+}
+
+START_TEST(test_link_json_absent)
+{
+	struct tp_summary s = sample();
+	json_object *o = parse(&s);
+
+	for (size_t i = 0; i < sizeof(link_keys) / sizeof(link_keys[0]); i++)
+		absent(o, link_keys[i]);
+	json_object_put(o);
+
+	/* udp_in with no drops still says so: 0 is a figure, not an absence */
+	s.udp_in = true;
+	o = parse(&s);
+	ck_assert_int_eq(json_object_object_length(o), 22);
+	eq_uint(o, "kernel_drops", 0);
+	absent(o, "datagrams_sent");
+	absent(o, "repeat");
+	absent(o, "rx");
+	json_object_put(o);
+}
+END_TEST
+
+START_TEST(test_link_json_udp_repeat)
+{
+	struct tp_summary s = sample();
+	json_object *o;
+
+	s.udp_out = true;
+	s.datagrams = 123456;
+	s.send_retries = 7;
+	s.refused = 2;
+	o = parse(&s);
+	ck_assert_int_eq(json_object_object_length(o), 24);
+	eq_uint(o, "datagrams_sent", 123456);
+	eq_uint(o, "send_retries", 7);
+	eq_uint(o, "refused", 2);
+	absent(o, "repeat");
+	absent(o, "chunk_copies");
+	absent(o, "kernel_drops");
+	absent(o, "rx");
+	json_object_put(o);
+
+	s.udp_out = false;
+	s.repeat = 3;
+	s.copies = 99;
+	o = parse(&s);
+	ck_assert_int_eq(json_object_object_length(o), 23);
+	eq_uint(o, "repeat", 3);
+	eq_uint(o, "chunk_copies", 99);
+	absent(o, "datagrams_sent");
+	json_object_put(o);
+
+	s.repeat = 0; /* copies without --repeat: not printed */
+	o = parse(&s);
+	absent(o, "repeat");
+	absent(o, "chunk_copies");
+	json_object_put(o);
+
+	s.udp_in = true;
+	s.kernel_drops = 17;
+	o = parse(&s);
+	ck_assert_int_eq(json_object_object_length(o), 22);
+	eq_uint(o, "kernel_drops", 17);
+	json_object_put(o);
+
+	/* the largest counters survive the round trip */
+	s.udp_out = true;
+	s.datagrams = UINT64_MAX;
+	s.kernel_drops = (uint64_t)1 << 63;
+	o = parse(&s);
+	eq_uint(o, "datagrams_sent", UINT64_MAX);
+	eq_uint(o, "kernel_drops", (uint64_t)1 << 63);
+	json_object_put(o);
+}
+END_TEST
+
+START_TEST(test_link_json_rx)
+{
+	static const char *const reasons[] = { "short", "magic", "version", "length", "crc",
+					       "type", "cobs" };
+	struct tp_summary s = sample();
+	struct tp_rx_stats rx = sample_rx();
+	json_object *o, *r, *c;
+
+	ck_assert_int_eq(TP_FRAME_NERRORS - 1, 7);
+	s.rx = &rx;
+	o = parse(&s);
+	ck_assert_int_eq(json_object_object_length(o), 22);
+	absent(o, "datagrams_sent");
+	absent(o, "kernel_drops");
+	r = get(o, "rx", json_type_object);
+	ck_assert_int_eq(json_object_object_length(r), 14);
+	eq_uint(r, "frames", 1001);
+	c = get(r, "corrupt", json_type_object);
+	ck_assert_int_eq(json_object_object_length(c), 7);
+	for (int i = 0; i < 7; i++) {
+		ck_assert_str_eq(tp_frame_error_name((enum tp_frame_error)(i + 1)), reasons[i]);
+		eq_uint(c, reasons[i], 11 + (uint64_t)i);
+	}
+	eq_uint(r, "garbage_bytes", 1002);
+	eq_uint(r, "duplicates", 1003);
+	eq_uint(r, "reordered", 1004);
+	eq_uint(r, "lost_frames", 1005);
+	eq_uint(r, "lost_bytes", 1006);
+	eq_uint(r, "gaps", 1007);
+	eq_uint(r, "zero_bytes", 1008);
+	eq_uint(r, "restarts", 1009);
+	eq_uint(r, "stale", 1010);
+	eq_uint(r, "verified_bytes", 1011);
+	eq_bool(r, "end_seen", true);
+	eq_bool(r, "digest_ok", false);
+	json_object_put(o);
+
+	/* all zero: every key still there */
+	memset(&rx, 0, sizeof(rx));
+	rx.digest_ok = true;
+	o = parse(&s);
+	r = get(o, "rx", json_type_object);
+	ck_assert_int_eq(json_object_object_length(r), 14);
+	c = get(r, "corrupt", json_type_object);
+	for (int i = 0; i < 7; i++)
+		eq_uint(c, reasons[i], 0);
+	eq_uint(r, "verified_bytes", 0);
+	eq_bool(r, "end_seen", false);
+	eq_bool(r, "digest_ok", true);
+	json_object_put(o);
+
+	/* every link figure at once, with a name */
+	rx = sample_rx();
+	rx.lost_bytes = UINT64_MAX - 1;
+	s.name = "link \"1\"";
+	s.udp_out = s.udp_in = true;
+	s.repeat = 1;
+	o = parse(&s);
+	ck_assert_int_eq(json_object_object_length(o), 28);
+	for (size_t i = 0; i < sizeof(link_keys) / sizeof(link_keys[0]); i++)
+		ck_assert_msg(json_object_object_get_ex(o, link_keys[i], NULL), "no key %s", link_keys[i]);
+	ck_assert_str_eq(json_object_get_string(get(o, "name", json_type_string)), "link \"1\"");
+	eq_uint(get(o, "rx", json_type_object), "lost_bytes", UINT64_MAX - 1);
+	json_object_put(o);
+}
+END_TEST
+
+START_TEST(test_link_text)
+{
+	struct tp_summary s = sample();
+	struct tp_rx_stats rx = { 0 };
+	char *t;
+
+	/* none: no link lines */
+	t = render(tp_summary_print_text, &s);
+	ck_assert_int_eq(check_lines(t, "tpipe: "), 6);
+	ck_assert_ptr_null(strstr(t, "udp:"));
+	ck_assert_ptr_null(strstr(t, "frames:"));
+	free(t);
+
+	s.udp_out = true;
+	s.datagrams = 123456;
+	s.send_retries = 7;
+	s.refused = 2;
+	s.repeat = 3;
+	s.copies = 99;
+	s.udp_in = true;
+	s.kernel_drops = 5;
+	t = render(tp_summary_print_text, &s);
+	ck_assert_int_eq(check_lines(t, "tpipe: "), 9);
+	ck_assert_ptr_nonnull(strstr(t, "\ntpipe: udp: 123456 datagrams sent, 7 retries after ENOBUFS, "
+				       "2 refused (nobody listening)\n"));
+	ck_assert_ptr_nonnull(strstr(t, "\ntpipe: repeat: every frame sent 3 more times (99 chunk copies)\n"));
+	ck_assert_ptr_nonnull(strstr(t, "\ntpipe: udp: the kernel dropped 5 datagrams for want of buffer\n"));
+	/* the bottleneck stays the last line */
+	ck_assert_ptr_nonnull(strstr(t, "for want of buffer\ntpipe: bottleneck: "));
+	ck_assert_ptr_null(strstr(t, "frames:"));
+	free(t);
+
+	s.repeat = 1;
+	s.kernel_drops = 1;
+	t = render(tp_summary_print_text, &s);
+	ck_assert_ptr_nonnull(strstr(t, "\ntpipe: repeat: every frame sent 1 more time (99 chunk copies)\n"));
+	ck_assert_ptr_nonnull(strstr(t, "\ntpipe: udp: the kernel dropped 1 datagram for want of buffer\n"));
+	free(t);
+
+	/* -D: three lines, clean run, no END */
+	s = sample();
+	s.name = "rx";
+	s.rx = &rx;
+	rx.frames = 42;
+	rx.bytes_out = 4096;
+	t = render(tp_summary_print_text, &s);
+	ck_assert_int_eq(check_lines(t, "tpipe: rx: "), 9);
+	ck_assert_ptr_nonnull(strstr(t, "\ntpipe: rx: frames: 42 verified, 0 corrupt, 0 duplicates, "
+				       "0 reordered, 0 garbage bytes between frames\n"));
+	ck_assert_ptr_nonnull(strstr(t, "\ntpipe: rx: lost: 0 frames, 0 bytes in 0 gaps; "
+				       "0 sender restarts, 0 stale frames\n"));
+	ck_assert_ptr_nonnull(strstr(t, "\ntpipe: rx: stream: no END frame seen: completeness unknown\n"));
+	free(t);
+
+	/* corrupt reasons named when non-zero, zeros written, END and digest */
+	rx.corrupt[TP_FRAME_ERR_CRC] = 2;
+	rx.corrupt[TP_FRAME_ERR_COBS] = 1;
+	rx.duplicates = 3;
+	rx.reordered = 4;
+	rx.garbage_bytes = 5;
+	rx.lost_frames = 6;
+	rx.lost_bytes = 7;
+	rx.gaps = 1;
+	rx.zero_bytes = 7;
+	rx.restarts = 1;
+	rx.stale = 8;
+	rx.end_seen = true;
+	rx.digest_ok = true;
+	t = render(tp_summary_print_text, &s);
+	ck_assert_int_eq(check_lines(t, "tpipe: rx: "), 9);
+	ck_assert_ptr_nonnull(strstr(t, "\ntpipe: rx: frames: 42 verified, 3 corrupt (crc 2) (cobs 1), "
+				       "3 duplicates, 4 reordered, 5 garbage bytes between frames\n"));
+	ck_assert_ptr_nonnull(strstr(t, "\ntpipe: rx: lost: 6 frames, 7 bytes in 1 gap "
+				       "(7 zero bytes written in their place); 1 sender restart, "
+				       "8 stale frames\n"));
+	ck_assert_ptr_nonnull(strstr(t, "\ntpipe: rx: stream: END seen, whole-stream digest verified\n"));
+	ck_assert_ptr_nonnull(strstr(t, "stream: END seen, whole-stream digest verified\n"
+				       "tpipe: rx: bottleneck: "));
+	free(t);
+
+	rx.digest_ok = false;
+	t = render(tp_summary_print_text, &s);
+	ck_assert_ptr_nonnull(strstr(t, "\ntpipe: rx: stream: END seen, digest not verified "
+				       "(data missing or different)\n"));
+	free(t);
+}
+END_TEST
+
 static Suite *summary_suite(void)
 {
 	Suite *su = suite_create("summary");
@@ -336,6 +607,10 @@ static Suite *summary_suite(void)
 	tcase_add_test(tc, test_json_keys);
 	tcase_add_test(tc, test_json_names);
 	tcase_add_test(tc, test_json_no_nan);
+	tcase_add_test(tc, test_link_json_absent);
+	tcase_add_test(tc, test_link_json_udp_repeat);
+	tcase_add_test(tc, test_link_json_rx);
+	tcase_add_test(tc, test_link_text);
 	suite_add_tcase(su, tc);
 	return su;
 }
