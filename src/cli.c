@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "parse.h"
+#include "serial.h"
 
 const char *argp_program_version = PACKAGE_STRING;
 
@@ -19,11 +20,13 @@ enum {
 	OPT_REPEAT,
 	OPT_ON_GAP,
 	OPT_IDLE_TIMEOUT,
+	OPT_BAUD,
+	OPT_FLOW,
 };
 
 static const struct argp_option options[] = {
 	{ NULL, 0, NULL, 0, "Input and output:", 1 },
-	{ "output", 'o', "DEST", 0, "write to DEST: - (standard output, the default), a file, or udp://HOST:PORT", 1 },
+	{ "output", 'o', "DEST", 0, "write to DEST: - (standard output, the default), a file, udp://HOST:PORT, or a serial line (a terminal device, or serial:PATH)", 1 },
 	{ "append", OPT_APPEND, NULL, 0, "append to the output file instead of truncating it", 1 },
 	{ "size", 's', "SIZE", 0, "expected total size (for percentages; default: sizes of input files)", 1 },
 	{ "stop-at-size", 'S', NULL, 0, "stop after --size bytes", 1 },
@@ -35,6 +38,9 @@ static const struct argp_option options[] = {
 
 	{ NULL, 0, NULL, 0, "Pacing:", 3 },
 	{ "idle-timeout", OPT_IDLE_TIMEOUT, "SEC", 0, "an input that may wait (udp://, a pipe) ends after SEC without data", 1 },
+
+	{ "baud", OPT_BAUD, "N", 0, "a serial line's rate (raw 8N1; any rate the device takes; default: keep its own)", 1 },
+	{ "flow", OPT_FLOW, "none|rtscts|xonxoff", 0, "a serial line's flow control (default none)", 1 },
 
 	{ NULL, 0, NULL, 0, "Frames (CRC-checked, for links that lose or garble data):", 5 },
 	{ "frame", 'F', NULL, 0, "encode the output as CRC-32C-checked frames", 5 },
@@ -70,6 +76,9 @@ static const char doc[] =
 	"Progress is shown when standard error is a terminal (and tpipe is in the foreground).\n\n"
 	"Signals: SIGUSR1 prints a status line on standard error. SIGINT or SIGTERM stop reading, "
 	"write out what is buffered and exit (130 or 143); a second one exits at once.\n\n"
+	"A serial line (a terminal device's path, or serial:PATH) is used raw, 8N1, exclusively, "
+	"and paced to its baud rate unless -L says otherwise; its settings are restored at the "
+	"end.\n\n"
 	"An INPUT or output udp://HOST:PORT sends or receives datagrams (IPv6 in brackets); an "
 	"input udp://:PORT listens on every local address.\n\n"
 	"Exit status: 0 done, 1 an I/O or runtime error, 2 a usage error, 3 the receiver (-D) lost "
@@ -140,6 +149,14 @@ static void check_frame_options(struct argp_state *state, const struct tp_option
 			     o->frame ? " of payload" : "");
 	if (udp_out && o->engine != TP_ENGINE_AUTO)
 		argp_failure(state, 2, 0, "--engine: a udp:// output has its own (sendmsg)");
+	if (o->baud || o->flow_set) {
+		bool serial = tp_serial_path(o->output) != NULL;
+		for (int i = 0; i < o->n_inputs && !serial; i++)
+			serial = tp_serial_path(o->inputs[i]) != NULL;
+		if (!serial)
+			argp_failure(state, 2, 0, "%s: no serial line among the input and output "
+				     "(a terminal device, or serial:PATH)", o->baud ? "--baud" : "--flow");
+	}
 	if (udp_out && o->append)
 		argp_failure(state, 2, 0, "--append: not for a udp:// output");
 }
@@ -186,6 +203,27 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		break;
 	case 'L':
 		o->rate_limit = rate_arg(state, arg);
+		o->rate_set = true;
+		break;
+	case OPT_BAUD: {
+		char *end;
+		errno = 0;
+		unsigned long n = strtoul(arg, &end, 10);
+		if (!*arg || *end || errno || arg[0] == '-' || n == 0 || n > 100000000)
+			argp_failure(state, 2, 0, "--baud: '%s' is not a rate in bits per second (e.g. 115200)", arg);
+		o->baud = (unsigned)n;
+		break;
+	}
+	case OPT_FLOW:
+		if (strcmp(arg, "none") == 0)
+			o->flow = TP_FLOW_NONE;
+		else if (strcmp(arg, "rtscts") == 0)
+			o->flow = TP_FLOW_RTSCTS;
+		else if (strcmp(arg, "xonxoff") == 0)
+			o->flow = TP_FLOW_XONXOFF;
+		else
+			argp_failure(state, 2, 0, "--flow: '%s' is not one of none, rtscts, xonxoff", arg);
+		o->flow_set = true;
 		break;
 	case OPT_BURST:
 		o->burst = size_arg(state, "--burst", arg);

@@ -35,6 +35,10 @@ struct tp_options {
 	unsigned repeat;            /* --repeat: extra copies of every frame */
 	enum tp_gap_policy on_gap;  /* --on-gap */
 	uint64_t idle_timeout_ns;   /* --idle-timeout: 0 = none */
+	bool rate_set;              /* -L was given (-L 0: unpaced even on a serial line) */
+	unsigned baud;              /* --baud: 0 = keep the line's */
+	int flow;                   /* --flow: enum tp_flow */
+	bool flow_set;
 };
 
 /* The largest UDP payload (65535 - 8 - 20), and so the largest datagram tpipe sends. */

@@ -151,6 +151,10 @@ void tp_monitor_explain(struct tp_monitor *m, const struct tp_tuning *t, const c
 	fprintf(stderr, "tpipe: engine: %s (%s)\n", engine, engine_why);
 	fprintf(stderr, "tpipe: chunk size: %s (%s)\n", chunk, t->chunk_why);
 	fprintf(stderr, "tpipe: ring depth: %u chunks (%s)\n", t->depth, t->depth_why);
+	if (t->rate)
+		fprintf(stderr, "tpipe: rate: %llu bytes/s (%s)\n", (unsigned long long)t->rate, t->rate_why);
+	else
+		fprintf(stderr, "tpipe: rate: %s\n", t->rate_why);
 	if (t->burst)
 		fprintf(stderr, "tpipe: burst: %llu bytes (%s)\n", (unsigned long long)t->burst, t->burst_why);
 	else
@@ -179,7 +183,7 @@ void tp_monitor_finish(struct tp_monitor *m, const struct tp_tuning *t, const ch
 		.engine = engine,
 		.bytes = tp_counter_get(&c->bytes_out),
 		.seconds = (double)elapsed_ns(m) / 1e9,
-		.rate_limit = m->opts->rate_limit,
+		.rate_limit = t->rate,
 		.reader_wait = (double)tp_counter_get(&c->reader_wait_ns) / 1e9,
 		.writer_wait = (double)tp_counter_get(&c->writer_wait_ns) / 1e9,
 		.pace_wait = (double)tp_counter_get(&c->pace_wait_ns) / 1e9,

@@ -224,7 +224,7 @@ static int read_inputs(struct tp_reader *r)
 		int rc;
 		do { /* opening a FIFO waits for its writer: signals must act meanwhile */
 			tp_signals_let_in(true);
-			rc = tp_source_open(&src, r->opts->inputs[i]);
+			rc = tp_source_open(&src, r->opts->inputs[i], r->opts->baud, r->opts->flow);
 			tp_signals_let_in(false);
 			tp_monitor_poll(&r->monitor);
 		} while (rc == -EINTR && !tp_signals_stop_requested());
@@ -349,7 +349,7 @@ void tp_run(const struct tp_options *opts, struct tp_result *result)
 	struct tp_reader r = { .opts = opts, .sink = &sink };
 	struct tp_tuning tuning;
 	struct tp_engine engine;
-	struct tp_writer writer = { .rate = opts->rate_limit };
+	struct tp_writer writer = { .rate = 0 };
 	struct tp_framer framer;
 	char why[128];
 	int err;
@@ -365,7 +365,8 @@ void tp_run(const struct tp_options *opts, struct tp_result *result)
 	}
 	do { /* opening a FIFO waits for its reader: signals must act meanwhile */
 		tp_signals_let_in(true);
-		err = tp_sink_open(&sink, opts->output, opts->append);
+		err = tp_sink_open(&sink, opts->output, &(struct tp_sink_params){
+			.append = opts->append, .baud = opts->baud, .flow = opts->flow });
 		tp_signals_let_in(false);
 	} while (err == -EINTR && !tp_signals_stop_requested());
 	if (err == -EINTR) {
@@ -379,6 +380,9 @@ void tp_run(const struct tp_options *opts, struct tp_result *result)
 		return;
 	}
 	tp_tune(opts, sink.flags, (size_t)sysconf(_SC_PAGESIZE), &tuning);
+	if (sink.flags & TP_SINK_SERIAL)
+		tp_tune_serial(opts, sink.flags, sink.baud, (size_t)sysconf(_SC_PAGESIZE), &tuning);
+	writer.rate = tuning.rate;
 	writer.burst = tuning.burst;
 	writer.repeat = opts->repeat;
 	sink.dgram_size = tuning.frame_size;

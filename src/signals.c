@@ -1,5 +1,6 @@
 #include "config.h"
 #include "signals.h"
+#include "serial.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -18,6 +19,7 @@ static void on_stop(int sig)
 		if (line_open && write(STDERR_FILENO, "\n", 1) < 0) {
 			/* nothing more we can do on the way out */
 		}
+		tp_serial_restore_all(); /* a serial line is left as it was found */
 		_exit(128 + sig);
 	}
 	stop_signal = sig;

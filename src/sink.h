@@ -13,14 +13,22 @@ enum tp_sink_flags {
 	TP_SINK_PIPE     = 1 << 1, /* a pipe or FIFO */
 	TP_SINK_TTY      = 1 << 2, /* a terminal: a write may block inside io_uring_submit */
 	TP_SINK_DGRAM    = 1 << 3, /* a connected datagram socket: bytes go out as datagrams */
+	TP_SINK_SERIAL   = 1 << 4, /* a serial line (also TP_SINK_TTY): paced to its baud rate */
 };
 
 struct tp_sink;
 
+/* What opening an output may need besides its name. */
+struct tp_sink_params {
+	bool append;          /* --append */
+	unsigned baud;        /* --baud (0: keep the line's) */
+	int flow;             /* --flow: enum tp_flow */
+};
+
 struct tp_sink_ops {
 	const char *name;
 	/* Opens dest; 0 or -errno. On failure sink->name says what could not be opened. */
-	int (*open)(struct tp_sink *sink, const char *dest, bool append);
+	int (*open)(struct tp_sink *sink, const char *dest, const struct tp_sink_params *p);
 	/* After the last byte: leave the descriptor as a caller expects it (file position). */
 	int (*finish)(struct tp_sink *sink, uint64_t total);
 	/* Closes the descriptor, standard output included (as coreutils' close_stdout does, so
@@ -41,13 +49,17 @@ struct tp_sink {
 	/* Datagram sinks: how chunks split into datagrams (dgram.h), set once tuning is done. */
 	size_t dgram_size;    /* raw datagram size */
 	bool dgram_framed;    /* one frame per datagram */
+	unsigned baud;        /* a serial line's rate */
+	void *priv;           /* the transport's own state */
 };
 
 extern const struct tp_sink_ops tp_sink_fd_ops;
 extern const struct tp_sink_ops tp_sink_udp_ops;
+extern const struct tp_sink_ops tp_sink_serial_ops;
 
-/* Picks the sink for a destination ("-", a path, udp://HOST:PORT) and opens it. */
-int tp_sink_open(struct tp_sink *sink, const char *dest, bool append);
+/* Picks the sink for a destination ("-", a path, udp://HOST:PORT, serial:PATH or a terminal
+ * device) and opens it. */
+int tp_sink_open(struct tp_sink *sink, const char *dest, const struct tp_sink_params *p);
 
 static inline int tp_sink_finish(struct tp_sink *sink, uint64_t total)
 {

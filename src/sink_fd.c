@@ -9,7 +9,7 @@
 #include <unistd.h>
 #include "fdutil.h"
 
-static int fd_open(struct tp_sink *sink, const char *dest, bool append)
+static int fd_open(struct tp_sink *sink, const char *dest, const struct tp_sink_params *p)
 {
 	struct stat st;
 	int err = 0;
@@ -22,7 +22,7 @@ static int fd_open(struct tp_sink *sink, const char *dest, bool append)
 	} else {
 		sink->name = dest;
 		sink->fd = open(dest, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOCTTY |
-				(append ? O_APPEND : O_TRUNC), 0666);
+				(p->append ? O_APPEND : O_TRUNC), 0666);
 		if (sink->fd < 0)
 			return -errno;
 		sink->own_fd = true;

@@ -38,7 +38,7 @@ static int udp_connect(const struct addrinfo *ai)
 	return fd;
 }
 
-static int udp_open(struct tp_sink *sink, const char *dest, bool append)
+static int udp_open(struct tp_sink *sink, const char *dest, const struct tp_sink_params *p)
 {
 	struct addrinfo hints = { .ai_socktype = SOCK_DGRAM, .ai_flags = AI_NUMERICSERV };
 	struct addrinfo *list = NULL;

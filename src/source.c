@@ -3,14 +3,21 @@
 
 #include <string.h>
 #include "parse.h"
+#include "serial.h"
 
-int tp_source_open(struct tp_source *src, const char *spec)
+int tp_source_open(struct tp_source *src, const char *spec, unsigned baud, int flow)
 {
 	memset(src, 0, sizeof(*src));
 	src->fd = -1;
+	src->params.baud = baud;
+	src->params.flow = flow;
 	char host[256];
 	unsigned port;
-	src->ops = tp_parse_udp_endpoint(spec, host, sizeof(host), &port) != 0 ? &tp_source_udp_ops
-										: &tp_source_fd_ops;
+	if (tp_parse_udp_endpoint(spec, host, sizeof(host), &port) != 0)
+		src->ops = &tp_source_udp_ops;
+	else if (tp_serial_path(spec))
+		src->ops = &tp_source_serial_ops;
+	else
+		src->ops = &tp_source_fd_ops;
 	return src->ops->open(src, spec);
 }

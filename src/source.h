@@ -31,16 +31,22 @@ struct tp_source {
 	uint64_t kernel_drops; /* datagrams the kernel dropped for want of buffer (SO_RXQ_OVFL) */
 	char local[80];       /* the address it listens on, port included (for --explain) */
 	void *priv;           /* the transport's own state */
+	struct {
+		unsigned baud;    /* --baud for a serial line (0: keep the line's) */
+		int flow;         /* --flow: enum tp_flow */
+	} params;             /* set by the caller of tp_source_open */
 };
 
 extern const struct tp_source_ops tp_source_fd_ops;
 extern const struct tp_source_ops tp_source_udp_ops;
+extern const struct tp_source_ops tp_source_serial_ops;
 
 /* The room a datagram source's read() needs. */
 #define TP_DATAGRAM_ROOM 65536u
 
-/* Picks the source for an input spec ("-", a path, udp://[ADDR]:PORT) and opens it. */
-int tp_source_open(struct tp_source *src, const char *spec);
+/* Picks the source for an input spec ("-", a path, udp://[ADDR]:PORT, serial:PATH or a
+ * terminal device) and opens it; baud and flow apply to a serial line. */
+int tp_source_open(struct tp_source *src, const char *spec, unsigned baud, int flow);
 
 static inline ssize_t tp_source_read(struct tp_source *src, void *buf, size_t len)
 {

@@ -60,6 +60,8 @@ void tp_tune(const struct tp_options *o, unsigned sink_flags, size_t page, struc
 	uint64_t least = (o->buffer_size + TP_MAX_DEPTH - 1) / TP_MAX_DEPTH;
 
 	tune_frames(o, sink_flags, t);
+	t->rate = o->rate_limit;
+	snprintf(t->rate_why, sizeof(t->rate_why), o->rate_limit ? "set by -L" : "none: unpaced");
 	/* --repeat holds a chunk until its last copy is out: the ring needs room for those and
 	 * two more, or the reader would wait for ever. */
 	if (o->repeat && cap > o->buffer_size / (o->repeat + 2))
@@ -99,6 +101,13 @@ void tp_tune(const struct tp_options *o, unsigned sink_flags, size_t page, struc
 	snprintf(t->depth_why, sizeof(t->depth_why), depth < 2
 		 ? "at least two chunks, whatever --buffer-size says"
 		 : "--buffer-size %s / chunk %s", size, buf);
+	if (o->repeat && t->depth < o->repeat + 2) {
+		/* The writer holds `repeat` chunks for their copies; the reader needs two more. */
+		t->depth = o->repeat + 2;
+		snprintf(t->depth_why, sizeof(t->depth_why),
+			 "--repeat %u holds %u chunks, and two more are needed (over --buffer-size)",
+			 o->repeat, o->repeat);
+	}
 
 	if (!o->rate_limit) {
 		t->burst = 0;
@@ -116,5 +125,48 @@ void tp_tune(const struct tp_options *o, unsigned sink_flags, size_t page, struc
 		t->burst = tp_pace_default_burst(o->rate_limit, page);
 		snprintf(t->burst_why, sizeof(t->burst_why), "about %u us at %s, at least a page",
 			 TP_PACE_BURST_NS / 1000, rate);
+	}
+}
+
+void tp_tune_serial(const struct tp_options *o, unsigned sink_flags, unsigned baud, size_t page,
+		    struct tp_tuning *t)
+{
+	struct tp_options line = *o;
+	uint64_t byte_rate = baud / 10;
+	char rate[32];
+
+	if (!baud)
+		return;
+	if (!o->rate_set)
+		line.rate_limit = byte_rate ? byte_rate : 1;
+	tp_tune(&line, sink_flags, page, t);
+	tp_format_decimal(rate, sizeof(rate), (double)line.rate_limit);
+	if (!o->rate_set)
+		snprintf(t->rate_why, sizeof(t->rate_why), "the line: %u baud, 8N1 = %s/s", baud, rate);
+	if (line.rate_limit && !o->burst) {
+		/* A page would be a third of a second at 115200 baud: bursts of 10 ms of line time
+		 * keep a pseudo-terminal or a deep USB buffer close to the wire, at 100 wake-ups a
+		 * second. */
+		uint64_t burst = line.rate_limit * TP_TUNE_SERIAL_BURST_NS / 1000000000ull;
+		t->burst = burst < 16 ? 16 : burst;
+		snprintf(t->burst_why, sizeof(t->burst_why), "about %llu ms of the line, at least 16 bytes",
+			 (unsigned long long)(TP_TUNE_SERIAL_BURST_NS / 1000000));
+	}
+	if (o->frame && !o->frame_size) {
+		/* The power of two that lasts at least 40 ms on the line, from 64 bytes to 4 KiB:
+		 * at 115200 baud 512 bytes, 94 % of the line for data, and a bit error costs one
+		 * 47 ms frame. */
+		uint64_t want = byte_rate * TP_TUNE_SERIAL_FRAME_NS / 1000000000ull;
+		size_t frame = 64;
+		while (frame < 4096 && frame < want)
+			frame *= 2;
+		t->frame_size = frame;
+		snprintf(t->frame_why, sizeof(t->frame_why),
+			 "at least %llu ms on the line at %u baud (64 bytes to 4 KiB)",
+			 (unsigned long long)(TP_TUNE_SERIAL_FRAME_NS / 1000000), baud);
+	}
+	if (o->frame && t->frame_size) {
+		uint64_t every = byte_rate * (TP_TUNE_SERIAL_META_NS / 1000000000ull) / t->frame_size;
+		t->meta_every = every ? (uint32_t)every : 1;
 	}
 }

@@ -18,6 +18,8 @@ struct tp_tuning {
 	char chunk_why[96];
 	char depth_why[96];
 	char burst_why[96];
+	uint64_t rate;         /* the pace in bytes/s (-L, or a serial line's); 0: unpaced */
+	char rate_why[96];
 	size_t frame_size;     /* -F: payload per frame; udp:// raw: bytes per datagram; else 0 */
 	uint32_t meta_every;   /* -F: DATA frames between two METAs */
 	char frame_why[96];
@@ -32,5 +34,16 @@ struct tp_tuning {
 
 /* sink_flags: enum tp_sink_flags of the output, which the reasons name. */
 void tp_tune(const struct tp_options *o, unsigned sink_flags, size_t page, struct tp_tuning *t);
+
+/* A serial output of `baud` (8N1: 10 bits a byte): paced to the line unless -L was given,
+ * so that a USB adapter's deep buffer or a pseudo-terminal behaves like the wire and
+ * progress and ETA tell the truth; frames short enough that noise costs little; META
+ * every few seconds of line time. Call after tp_tune. */
+void tp_tune_serial(const struct tp_options *o, unsigned sink_flags, unsigned baud, size_t page,
+		    struct tp_tuning *t);
+
+#define TP_TUNE_SERIAL_FRAME_NS 40000000ull   /* a frame lasts about 40 ms on the line */
+#define TP_TUNE_SERIAL_META_NS 5000000000ull  /* a META every 5 s of line time */
+#define TP_TUNE_SERIAL_BURST_NS 10000000ull   /* paced bursts of 10 ms of line time */
 
 #endif

@@ -5,6 +5,7 @@
 #include "unit.h"
 #include <string.h>
 #include "cli.h"
+#include "frame.h"
 #include "sink.h"
 #include "tune.h"
 
@@ -114,6 +115,228 @@ START_TEST(test_paced_depth_stays_bounded)
 }
 END_TEST
 
+/* ---- frames (-F) and datagrams ------------------------------------------------------- */
+
+START_TEST(test_frames_none)
+{
+	struct tp_options o = defaults();
+	struct tp_tuning t;
+
+	tp_tune(&o, TP_SINK_PIPE, PAGE, &t);
+	ck_assert_uint_eq(t.frame_size, 0);
+	ck_assert_uint_eq(t.meta_every, 0);
+	ck_assert_str_eq(t.frame_why, "none (output not framed)");
+
+	o.frame_size = 5000; /* without -F on a byte stream it means nothing (cli.c refuses it) */
+	tp_tune(&o, TP_SINK_SEEKABLE, PAGE, &t);
+	ck_assert_uint_eq(t.frame_size, 0);
+	ck_assert_uint_eq(t.meta_every, 0);
+}
+END_TEST
+
+START_TEST(test_frames_stream_default)
+{
+	struct tp_options o = defaults();
+	struct tp_tuning t;
+	static const unsigned sinks[] = { TP_SINK_PIPE, TP_SINK_TTY, TP_SINK_SEEKABLE, 0 };
+
+	o.frame = true;
+	for (size_t i = 0; i < sizeof(sinks) / sizeof(sinks[0]); i++) {
+		tp_tune(&o, sinks[i], PAGE, &t);
+		ck_assert_uint_eq(t.frame_size, 64u << 10);
+		ck_assert_uint_eq(t.frame_size, TP_TUNE_STREAM_FRAME);
+		ck_assert_uint_eq(t.meta_every, 16); /* a META about every MiB */
+		ck_assert_ptr_nonnull(strstr(t.frame_why, "stream default"));
+	}
+}
+END_TEST
+
+START_TEST(test_frames_datagram_default)
+{
+	struct tp_options o = defaults();
+	struct tp_tuning t;
+
+	/* -F to udp://: header and CRC inside the 1472 bytes a 1500-byte MTU carries */
+	o.frame = true;
+	tp_tune(&o, TP_SINK_DGRAM, PAGE, &t);
+	ck_assert_uint_eq(t.frame_size, 1444);
+	ck_assert_uint_eq(t.frame_size + TP_FRAME_OVERHEAD, TP_TUNE_UDP_DATAGRAM);
+	ck_assert_uint_eq(t.meta_every, (1u << 20) / 1444);
+	ck_assert_ptr_nonnull(strstr(t.frame_why, "1472-byte datagram"));
+	ck_assert_ptr_nonnull(strstr(t.frame_why, "28-byte header"));
+
+	/* raw datagrams: the whole 1472, no METAs */
+	o.frame = false;
+	tp_tune(&o, TP_SINK_DGRAM, PAGE, &t);
+	ck_assert_uint_eq(t.frame_size, 1472);
+	ck_assert_uint_eq(t.meta_every, 0);
+	ck_assert_str_eq(t.frame_why, "raw datagrams of 1472 bytes fit a 1500-byte MTU");
+}
+END_TEST
+
+START_TEST(test_frame_size_wins)
+{
+	struct tp_options o = defaults();
+	struct tp_tuning t;
+
+	o.frame_size = 8000;
+	o.frame = true;
+	tp_tune(&o, TP_SINK_PIPE, PAGE, &t);
+	ck_assert_uint_eq(t.frame_size, 8000);
+	ck_assert_uint_eq(t.meta_every, (1u << 20) / 8000);
+	ck_assert_str_eq(t.frame_why, "set by --frame-size");
+	tp_tune(&o, TP_SINK_DGRAM, PAGE, &t);
+	ck_assert_uint_eq(t.frame_size, 8000);
+	ck_assert_uint_eq(t.meta_every, 131);
+	ck_assert_str_eq(t.frame_why, "set by --frame-size");
+	o.frame = false; /* raw datagrams of the size given */
+	tp_tune(&o, TP_SINK_DGRAM, PAGE, &t);
+	ck_assert_uint_eq(t.frame_size, 8000);
+	ck_assert_uint_eq(t.meta_every, 0);
+	ck_assert_str_eq(t.frame_why, "set by --frame-size");
+
+	/* META every DATA frame once a frame is a MiB or more; never 0 */
+	o.frame = true;
+	o.frame_size = TP_FRAME_MAX_PAYLOAD;
+	tp_tune(&o, TP_SINK_PIPE, PAGE, &t);
+	ck_assert_uint_eq(t.frame_size, TP_FRAME_MAX_PAYLOAD);
+	ck_assert_uint_eq(t.meta_every, 1);
+	o.frame_size = TP_FRAME_MAX_PAYLOAD - 1;
+	tp_tune(&o, TP_SINK_PIPE, PAGE, &t);
+	ck_assert_uint_eq(t.meta_every, 1);
+	o.frame_size = 1;
+	tp_tune(&o, TP_SINK_PIPE, PAGE, &t);
+	ck_assert_uint_eq(t.meta_every, 1u << 20);
+	o.frame_size = (1u << 19) + 1;
+	tp_tune(&o, TP_SINK_DGRAM, PAGE, &t);
+	ck_assert_uint_eq(t.meta_every, 1);
+}
+END_TEST
+
+START_TEST(test_datagram_burst)
+{
+	struct tp_options o = defaults();
+	struct tp_tuning t;
+
+	/* unpaced: no burst, datagrams or not */
+	o.frame = true;
+	tp_tune(&o, TP_SINK_DGRAM, PAGE, &t);
+	ck_assert_uint_eq(t.burst, 0);
+
+	/* slow: one whole datagram, not a page */
+	o.rate_limit = 1000;
+	tp_tune(&o, TP_SINK_DGRAM, PAGE, &t);
+	ck_assert_uint_eq(t.burst, 1472);
+	ck_assert_ptr_nonnull(strstr(t.burst_why, "at least a datagram"));
+	o.frame = false;
+	tp_tune(&o, TP_SINK_DGRAM, PAGE, &t);
+	ck_assert_uint_eq(t.burst, 1472);
+
+	/* bigger datagrams: still one whole, header and CRC included when framed */
+	o.frame_size = 9000;
+	tp_tune(&o, TP_SINK_DGRAM, PAGE, &t);
+	ck_assert_uint_eq(t.burst, 9000);
+	o.frame = true;
+	tp_tune(&o, TP_SINK_DGRAM, PAGE, &t);
+	ck_assert_uint_eq(t.burst, 9000 + TP_FRAME_OVERHEAD);
+	o.frame_size = TP_UDP_MAX_PAYLOAD - TP_FRAME_OVERHEAD;
+	o.rate_limit = 20000000; /* 14000 bytes in 700 us: less than this datagram */
+	tp_tune(&o, TP_SINK_DGRAM, PAGE, &t);
+	ck_assert_uint_eq(t.burst, TP_UDP_MAX_PAYLOAD);
+
+	/* fast: about 700 us, more than a datagram */
+	o.frame_size = 0;
+	tp_tune(&o, TP_SINK_DGRAM, PAGE, &t);
+	ck_assert_uint_eq(t.burst, 14000);
+
+	/* --burst wins, even below a datagram (the user asked) */
+	o.burst = 100;
+	tp_tune(&o, TP_SINK_DGRAM, PAGE, &t);
+	ck_assert_uint_eq(t.burst, 100);
+	ck_assert_str_eq(t.burst_why, "set by --burst");
+
+	/* the same slow rate on a byte stream: a page */
+	o.burst = 0;
+	o.rate_limit = 1000;
+	tp_tune(&o, TP_SINK_PIPE, PAGE, &t);
+	ck_assert_uint_eq(t.burst, PAGE);
+}
+END_TEST
+
+/* --repeat holds each chunk until its copies are out: the chunk shrinks so the ring keeps
+ * repeat + 2 chunks. */
+START_TEST(test_repeat_caps_chunk)
+{
+	struct tp_options o = defaults();
+	struct tp_tuning t;
+
+	o.frame = true;
+	o.repeat = 3;
+	o.buffer_size = 4u << 20; /* a quarter (1 MiB) would leave 4 chunks: 4M / 5, in pages */
+	tp_tune(&o, TP_SINK_PIPE, PAGE, &t);
+	ck_assert_uint_eq(t.chunk, (4u << 20) / 5 / PAGE * PAGE);
+	ck_assert_uint_eq(t.depth, 5);
+
+	o.buffer_size = TP_DEFAULT_BUFFER_SIZE; /* 16 MiB / 5 is more than the 1 MiB cap anyway */
+	tp_tune(&o, TP_SINK_PIPE, PAGE, &t);
+	ck_assert_uint_eq(t.chunk, 1u << 20);
+	ck_assert_uint_eq(t.depth, 16);
+
+	o.repeat = 15;
+	tp_tune(&o, TP_SINK_DGRAM, PAGE, &t);
+	ck_assert_uint_eq(t.chunk, (16u << 20) / 17 / PAGE * PAGE);
+	ck_assert_uint_ge(t.depth, 17);
+
+	o.rate_limit = 10000000000ull; /* paced fast: capped the same way */
+	tp_tune(&o, TP_SINK_DGRAM, PAGE, &t);
+	ck_assert_uint_le(t.chunk, (16u << 20) / 17);
+	ck_assert_uint_ge(t.depth, 17);
+}
+END_TEST
+
+/* The ring always has room for the held copies and two more chunks, whatever the buffer:
+ * with fewer, the writer waits for a chunk the reader can never fill, and the run hangs. */
+START_TEST(test_repeat_depth_always_enough)
+{
+	static const uint64_t buffers[] = { 8u << 10, 32u << 10, 64u << 10, 68u << 10,
+					    128u << 10, 1u << 20, 16u << 20, 1u << 30 };
+	struct tp_options o = defaults();
+	struct tp_tuning t;
+
+	o.frame = true;
+	for (unsigned repeat = 1; repeat <= TP_MAX_REPEAT; repeat++)
+		for (size_t b = 0; b < sizeof(buffers) / sizeof(buffers[0]); b++)
+			for (int paced = 0; paced < 2; paced++) {
+				o.repeat = repeat;
+				o.buffer_size = buffers[b];
+				o.rate_limit = paced ? 1000000 : 0;
+				tp_tune(&o, TP_SINK_PIPE, PAGE, &t);
+				ck_assert_msg(t.depth >= repeat + 2,
+					      "--repeat %u, --buffer-size %llu%s: %u chunks of %zu",
+					      repeat, (unsigned long long)buffers[b],
+					      paced ? ", paced" : "", t.depth, t.chunk);
+				ck_assert_uint_eq(t.chunk % PAGE, 0);
+			}
+}
+END_TEST
+
+/* The same with --chunk-size given: the ring must still hold repeat + 2 chunks. */
+START_TEST(test_repeat_depth_explicit_chunk)
+{
+	struct tp_options o = defaults();
+	struct tp_tuning t;
+
+	o.frame = true;
+	o.repeat = 3;
+	o.buffer_size = 1u << 20;
+	o.chunk_size = 512u << 10; /* two chunks: cli.c allows it */
+	tp_tune(&o, TP_SINK_PIPE, PAGE, &t);
+	ck_assert_uint_eq(t.chunk, 512u << 10);
+	ck_assert_msg(t.depth >= o.repeat + 2, "--repeat 3, 1M buffer of 512K chunks: %u chunks",
+		      t.depth);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("tune");
@@ -124,6 +347,14 @@ int main(void)
 	tcase_add_test(tc, test_explicit_settings_win);
 	tcase_add_test(tc, test_tiny_buffer_two_chunks);
 	tcase_add_test(tc, test_paced_depth_stays_bounded);
+	tcase_add_test(tc, test_frames_none);
+	tcase_add_test(tc, test_frames_stream_default);
+	tcase_add_test(tc, test_frames_datagram_default);
+	tcase_add_test(tc, test_frame_size_wins);
+	tcase_add_test(tc, test_datagram_burst);
+	tcase_add_test(tc, test_repeat_caps_chunk);
+	tcase_add_test(tc, test_repeat_depth_always_enough);
+	tcase_add_test(tc, test_repeat_depth_explicit_chunk);
 	suite_add_tcase(s, tc);
 
 	return tp_unit_run(s);

@@ -1,0 +1,187 @@
+#include "config.h"
+#include "serial.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* The lines open now, for tp_serial_restore_all (an input and an output at most). */
+static struct tp_serial *open_lines[2];
+
+static const struct { unsigned baud; speed_t speed; } speeds[] = {
+	{ 50, B50 }, { 75, B75 }, { 110, B110 }, { 134, B134 }, { 150, B150 }, { 200, B200 },
+	{ 300, B300 }, { 600, B600 }, { 1200, B1200 }, { 1800, B1800 }, { 2400, B2400 },
+	{ 4800, B4800 }, { 9600, B9600 }, { 19200, B19200 }, { 38400, B38400 },
+	{ 57600, B57600 }, { 115200, B115200 }, { 230400, B230400 }, { 460800, B460800 },
+	{ 500000, B500000 }, { 576000, B576000 }, { 921600, B921600 }, { 1000000, B1000000 },
+	{ 1152000, B1152000 }, { 1500000, B1500000 }, { 2000000, B2000000 },
+	{ 2500000, B2500000 }, { 3000000, B3000000 }, { 3500000, B3500000 },
+	{ 4000000, B4000000 },
+};
+
+speed_t tp_serial_speed(unsigned baud)
+{
+	for (size_t i = 0; i < sizeof(speeds) / sizeof(speeds[0]); i++)
+		if (speeds[i].baud == baud)
+			return speeds[i].speed;
+	return 0;
+}
+
+unsigned tp_serial_baud(speed_t speed)
+{
+	for (size_t i = 0; i < sizeof(speeds) / sizeof(speeds[0]); i++)
+		if (speeds[i].speed == speed)
+			return speeds[i].baud;
+	return 0;
+}
+
+const char *tp_serial_path(const char *spec)
+{
+	struct stat st;
+
+	if (strncmp(spec, "serial:", 7) == 0)
+		return spec + 7;
+	if (strcmp(spec, "-") == 0 || stat(spec, &st) < 0 || !S_ISCHR(st.st_mode))
+		return NULL;
+	/* A character device: a terminal, or something else (/dev/null) for the plain fd ops. */
+	int fd = open(spec, O_RDONLY | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
+	bool tty = fd >= 0 && isatty(fd);
+	if (fd >= 0)
+		close(fd);
+	return tty || (fd < 0 && errno == EBUSY) ? spec : NULL;
+}
+
+/* The settings we asked for, compared with what the device took: the first difference. */
+static const char *refused(const struct termios *want, const struct termios *got)
+{
+	const tcflag_t frame = CSIZE | PARENB | CSTOPB;
+
+	if ((got->c_cflag & frame) != (want->c_cflag & frame))
+		return "8N1 refused";
+	if ((got->c_cflag & CRTSCTS) != (want->c_cflag & CRTSCTS))
+		return "RTS/CTS flow control refused";
+	if ((got->c_iflag & (IXON | IXOFF)) != (want->c_iflag & (IXON | IXOFF)))
+		return "XON/XOFF flow control refused";
+	if ((got->c_lflag & (ICANON | ECHO | ISIG)) || (got->c_oflag & OPOST))
+		return "raw mode refused";
+	return NULL;
+}
+
+static void track(struct tp_serial *s, bool on)
+{
+	for (int i = 0; i < 2; i++) {
+		if (on && !open_lines[i]) {
+			open_lines[i] = s;
+			return;
+		}
+		if (!on && open_lines[i] == s)
+			open_lines[i] = NULL;
+	}
+}
+
+static int configure(struct tp_serial *s, unsigned baud, enum tp_flow flow)
+{
+	struct termios want, got;
+
+	if (tcgetattr(s->fd, &s->saved) < 0)
+		return -errno;
+	s->have_saved = true;
+	track(s, true);
+	want = s->saved;
+	cfmakeraw(&want);
+	want.c_cflag &= ~(tcflag_t)(CSIZE | PARENB | CSTOPB | CRTSCTS);
+	want.c_cflag |= CS8 | CLOCAL | CREAD;
+	want.c_iflag &= ~(tcflag_t)(IXON | IXOFF | IXANY);
+	if (flow == TP_FLOW_RTSCTS)
+		want.c_cflag |= CRTSCTS;
+	else if (flow == TP_FLOW_XONXOFF)
+		want.c_iflag |= IXON | IXOFF;
+	want.c_cc[VMIN] = 1;
+	want.c_cc[VTIME] = 0;
+	speed_t speed = baud ? tp_serial_speed(baud) : 0;
+	if (speed && (cfsetispeed(&want, speed) < 0 || cfsetospeed(&want, speed) < 0))
+		return -errno;
+	if (tcsetattr(s->fd, TCSANOW, &want) < 0 || tcgetattr(s->fd, &got) < 0)
+		return -errno;
+	if ((s->why = refused(&want, &got)))
+		return -EINVAL;
+	unsigned actual = tp_serial_baud(cfgetospeed(&got));
+	if (baud && !speed) {
+		int err = tp_serial_set_custom_baud(s->fd, baud, &actual);
+		if (err)
+			return err;
+	} else if (!actual) {
+		tp_serial_get_baud(s->fd, &actual); /* a custom rate set before us */
+	}
+	if (baud && actual != baud) {
+		s->why = "baud rate refused by the device";
+		return -EINVAL;
+	}
+	s->baud = actual;
+	return 0;
+}
+
+int tp_serial_open(struct tp_serial *s, const char *path, int flags, unsigned baud,
+		   enum tp_flow flow)
+{
+	int err;
+
+	memset(s, 0, sizeof(*s));
+	/* O_NONBLOCK: without carrier (no DCD), a blocking open of a modem line never returns. */
+	s->fd = open(path, flags | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
+	if (s->fd < 0)
+		return -errno;
+	if (!isatty(s->fd))
+		err = -ENOTTY;
+	else if (ioctl(s->fd, TIOCEXCL) < 0)
+		err = -errno;
+	else
+		err = configure(s, baud, flow);
+	if (!err && tcflush(s->fd, TCIFLUSH) < 0)
+		err = -errno;
+	if (err) {
+		const char *why = s->why;
+		tp_serial_close(s);
+		s->why = why;
+		return err;
+	}
+	return 0;
+}
+
+int tp_serial_drain(struct tp_serial *s)
+{
+	int rc;
+
+	do
+		rc = tcdrain(s->fd);
+	while (rc < 0 && errno == EINTR);
+	return rc < 0 ? -errno : 0;
+}
+
+int tp_serial_close(struct tp_serial *s)
+{
+	int err = 0;
+
+	if (s->fd < 0)
+		return 0;
+	if (s->have_saved && tcsetattr(s->fd, TCSANOW, &s->saved) < 0)
+		err = -errno;
+	ioctl(s->fd, TIOCNXCL);
+	track(s, false);
+	if (close(s->fd) < 0 && !err)
+		err = -errno;
+	s->fd = -1;
+	return err;
+}
+
+void tp_serial_restore_all(void)
+{
+	for (int i = 0; i < 2; i++) {
+		struct tp_serial *s = open_lines[i];
+		if (s && s->fd >= 0 && s->have_saved)
+			tcsetattr(s->fd, TCSANOW, &s->saved);
+	}
+}

@@ -1,0 +1,171 @@
+#!/bin/bash
+# Serial lines over pseudo-terminal pairs, with tests/line-emu between them pacing bytes at
+# the baud rate and flipping bits by seed: byte-exact on a clean line, --repeat through noise,
+# only verified bytes through heavy noise, the termios settings on the device while tpipe
+# runs and after, exclusive use, a hang-up, and the errors.
+[ -n "$BASH_VERSION" ] || exec bash "$0" "$@"
+. "${SRCDIR:-$(dirname "$0")/..}/tests/lib.sh"
+EMU=$TESTDIR/line-emu
+
+json_num() { grep -o "\"$1\":[0-9]*" "$2" | head -n 1 | cut -d: -f2; }
+
+# line NAME ARGS...: starts a line emulator; sets $A (the sender's device), $B (the
+# receiver's) and $emu_pid. Stats in $T/NAME.emu.
+line() {
+	local name=$1
+	shift
+	"$EMU" --paths "$T/$name.paths" --stats "$T/$name.emu" "$@" &
+	emu_pid=$!
+	track "$emu_pid"
+	A= B=
+	if wait_for 10 test -s "$T/$name.paths"; then
+		A=$(sed -n 1p "$T/$name.paths")
+		B=$(sed -n 2p "$T/$name.paths")
+	fi
+	[ -c "$A" ] && [ -c "$B" ] || fail "$name: the line emulator did not start"
+}
+
+# send_recv NAME SEND_ARGS -- RECV_ARGS: receiver on $B in the background (output
+# $T/NAME.out, stderr $T/NAME.rerr), then the sender on $A in the foreground ($status,
+# stderr $T/NAME.serr); then waits for the receiver ($rx_status).
+send_recv() {
+	local name=$1 send=() recv=()
+	shift
+	while [ $# -gt 0 ] && [ "$1" != -- ]; do send+=("$1"); shift; done
+	shift
+	recv=("$@")
+	with_timeout "$TMO" "$TPIPE" "${recv[@]}" "$B" -o "$T/$name.out" 2>"$T/$name.rerr" &
+	local rx=$!
+	track "$rx"
+	sleep 0.2 # the receiver has opened and flushed its side before anything is sent
+	with_timeout "$TMO" "$TPIPE" "${send[@]}" -o "$A" 2>"$T/$name.serr"
+	status=$?
+	wait_exit "$rx" 60
+	rx_status=$status
+}
+
+[ -x "$EMU" ] || { fail "tests/line-emu is missing"; finish; }
+want=$(pattern_file 30000)
+
+# ---- a clean line -------------------------------------------------------------------------
+line clean --baud 115200
+send_recv clean -F --baud 115200 "$want" -- -D --baud 115200 --stats=json
+status_is 0 "$status" "framed over a clean 115200-baud line: the sender" "$T/clean.serr"
+status_is 0 "$rx_status" "framed over a clean 115200-baud line: the receiver" "$T/clean.rerr"
+same_file "$T/clean.out" "$want" "framed over a clean 115200-baud line"
+check "clean line: the receiver saw END and the digest" grep -q '"digest_ok":true' "$T/clean.rerr"
+stop_child "$emu_pid"
+wait_exit "$emu_pid" 10
+
+line raw --baud 460800
+send_recv raw --baud 460800 "$want" -- --baud 460800 --idle-timeout 1
+status_is 0 "$rx_status" "raw bytes over a clean line, ended by --idle-timeout" "$T/raw.rerr"
+same_file "$T/raw.out" "$want" "raw bytes over a clean 460800-baud line"
+stop_child "$emu_pid"
+wait_exit "$emu_pid" 10
+
+# ---- noise ---------------------------------------------------------------------------------
+line ber5 --baud 460800 --ber 1e-5 --seed 3
+send_recv ber5 -F --repeat 2 --baud 460800 "$want" -- -D --baud 460800 --stats=json
+status_is 0 "$rx_status" "bit errors at 1e-5, --repeat 2" "$T/ber5.rerr"
+same_file "$T/ber5.out" "$want" "bit errors at 1e-5, --repeat 2"
+stop_child "$emu_pid"
+wait_exit "$emu_pid" 10
+check "1e-5: the emulator did flip bits ($(grep -o 'flipped_bits=[0-9]*' "$T/ber5.emu"))" \
+	grep -q 'flipped_bits=[1-9]' "$T/ber5.emu"
+
+line ber3 --baud 460800 --ber 1e-3 --seed 4
+send_recv ber3 -F --baud 460800 "$want" -- -D --baud 460800 --stats=json --idle-timeout 2
+status_is 3 "$rx_status" "bit errors at 1e-3, no repeats: data missing" "$T/ber3.rerr"
+n=$(file_size "$T/ber3.out")
+check "1e-3: only verified bytes: a prefix of the input ($n bytes)" \
+	bash -c '[ "$1" -lt "$3" ] && cmp -s -n "$1" "$2" "$4"' _ "$n" "$T/ber3.out" "$(file_size "$want")" "$want"
+c=$(grep -o '"corrupt":{[^}]*}' "$T/ber3.rerr" | grep -o '[0-9]*' | awk '{ s += $1 } END { print s + 0 }')
+check "1e-3: corrupt frames counted ($c)" [ "${c:-0}" -gt 0 ]
+stop_child "$emu_pid"
+wait_exit "$emu_pid" 10
+
+line ber3z --baud 460800 --ber 1e-4 --seed 5
+send_recv ber3z -F --baud 460800 "$want" -- -D --on-gap=zero --baud 460800 --stats=json --idle-timeout 2
+status_is 3 "$rx_status" "bit errors at 1e-4, --on-gap=zero" "$T/ber3z.rerr"
+v=$(json_num verified_bytes "$T/ber3z.rerr")
+check "1e-4, zero: some frames got through ($v verified bytes)" [ "${v:-0}" -gt 0 ]
+check "1e-4, zero: every byte written is the input's, or a zero in a gap" \
+	bash -c 'cmp -l "$1" "$2" 2>/dev/null | awk "\$2 != 0 { bad = 1 } END { exit bad }"' _ "$T/ber3z.out" "$want"
+stop_child "$emu_pid"
+wait_exit "$emu_pid" 10
+
+# ---- the device's settings -------------------------------------------------------------
+line settings --baud 9600
+before=$(stty -F "$A" -g)
+# Not under `timeout`: the signals below are for tpipe itself (wait_exit kills it if it hangs).
+"$TPIPE" --baud 19200 --flow rtscts -o "$A" <"$want" 2>"$T/settings.err" &
+tx=$!
+track "$tx"
+sleep 0.5
+stty -F "$A" -a >"$T/stty" 2>&1
+check "while sending: speed 19200" grep -q 'speed 19200 baud' "$T/stty"
+for flag in cs8 -parenb -cstopb clocal cread crtscts -icanon -echo -isig -opost -ixon; do
+	check "while sending: $flag" grep -Eq "(^| )$flag( |;|$)" "$T/stty"
+done
+stop_child "$tx" INT # stop reading, drain what is buffered (15 s at 19200 baud) ...
+sleep 0.3
+stop_child "$tx" INT # ... and the second one exits at once: the settings must still come back
+wait_exit "$tx" 10
+check "after a double SIGINT: exit 130" [ "$status" = 130 ]
+check "after a double SIGINT: the settings are restored" [ "$(stty -F "$A" -g)" = "$before" ]
+
+tp --baud 123457 -o "$A" <"$(pattern_file 100)"
+expect_status 0 "a rate with no termios constant (termios2)"
+check "afterwards: the settings are restored" [ "$(stty -F "$A" -g)" = "$before" ]
+tp --baud 57600 --flow xonxoff -o "serial:$A" <"$(pattern_file 100)"
+expect_status 0 "serial:PATH, --flow xonxoff"
+check "after a normal end: the settings are restored" [ "$(stty -F "$A" -g)" = "$before" ]
+
+# Exclusive: a second opener is refused while tpipe holds the line (root may open it anyway,
+# so the second opener runs as nobody).
+if command -v setpriv >/dev/null && [ "$(id -u)" = 0 ]; then
+	chmod 666 "$A"
+	with_timeout "$TMO" "$TPIPE" --baud 9600 -o "$A" <"$want" 2>/dev/null &
+	tx=$!
+	track "$tx"
+	sleep 0.3
+	with_timeout 10 setpriv --reuid=65534 --regid=65534 --clear-groups \
+		"$TPIPE" -o "$A" </dev/null >/dev/null 2>"$T/excl.err"
+	status_is 1 "$?" "a second opener of a line in use" "$T/excl.err"
+	check "a second opener: busy" grep -q 'busy' "$T/excl.err"
+	stop_child "$tx" KILL
+	wait_exit "$tx" 10
+else
+	skip "exclusive use: needs root and setpriv to open as another user"
+fi
+stop_child "$emu_pid"
+wait_exit "$emu_pid" 10
+
+# ---- a hang-up ends the receiver -------------------------------------------------------------
+line hup --baud 460800
+with_timeout "$TMO" "$TPIPE" -D --baud 460800 "$B" -o "$T/hup.out" 2>"$T/hup.err" &
+rx=$!
+track "$rx"
+sleep 0.3
+stop_child "$emu_pid" # the line goes away under the receiver
+wait_exit "$emu_pid" 10
+wait_exit "$rx" 20
+status_is 3 "$status" "a hang-up ends -D (nothing verified: exit 3)" "$T/hup.err"
+
+# ---- errors ------------------------------------------------------------------------------------
+tp --baud 9600 -o "$T/file" </dev/null
+expect_status 2 "--baud with no serial line"
+expect_stderr_line 'no serial line' "--baud with no serial line"
+tp --flow sometimes -o "$T/file" </dev/null
+expect_status 2 "--flow sometimes"
+tp --baud 0 -o "$T/file" </dev/null
+expect_status 2 "--baud 0"
+tp -o serial:/nonexistent/tty </dev/null
+expect_status 1 "serial: a path that does not exist"
+expect_stderr_line 'serial:/nonexistent/tty: No such file' "serial: a path that does not exist"
+tp -o serial:/dev/null </dev/null
+expect_status 1 "serial: a device that is no terminal"
+expect_stderr_line 'serial:/dev/null: .*(terminal|ioctl)' "serial: a device that is no terminal"
+
+finish

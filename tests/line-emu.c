@@ -1,0 +1,335 @@
+/* line-emu: a one-way serial line between two pseudo-terminals, for the end-to-end tests.
+ *   line-emu [--baud N] [--bits-per-byte N] [--ber P] [--drop P] [--seed N] [--paths FILE]
+ *            [--stats FILE] [--idle-ms MS] [--hangup | --no-hangup]
+ * Creates two pty pairs and writes their slave paths as "A_PATH\nB_PATH\n" to FILE.tmp, renamed
+ * to FILE (default: standard output). A sender writes to A, a receiver reads B. Bytes go from A
+ * to B only, never faster than the line: baud / bits-per-byte (default 115200 / 10, 8N1) bytes
+ * a second on an absolute clock, handed over about every millisecond (at slow rates, each byte
+ * when its last bit is due). An idle line restarts its clock, so idle time never becomes a burst.
+ * The emulator reads A only as fast as the line drains (a FIFO of ~20 ms), so a faster sender
+ * blocks on the pty's own buffer, as on a UART. A seeded PRNG flips each data bit with
+ * probability --ber (gaps drawn geometrically) and drops each byte with probability --drop (a
+ * dropped byte still takes its time on the line); each has its own stream, so the same seed and
+ * input length give the same damage. Both slaves start raw (cfmakeraw, CLOCAL|CREAD) and the
+ * emulator holds them open, so that the settings stay and the masters don't read EIO before the
+ * ends open them; it lets go of A at the first byte. What the receiver writes is discarded.
+ *
+ * End: input ends when the sender closes A (master A then reads EIO) or after --idle-ms
+ * (default 2000) without input once some came. The queue is then sent at line rate; once the
+ * receiver has read all of it (slave B's input queue empty for 20 ms; given up with a warning
+ * after --idle-ms without progress) the emulator writes the stats and exits. Closing master B
+ * hangs up slave B: the receiver's read() returns 0, poll() gives POLLHUP, write() fails EIO.
+ * (The wait matters: a hang-up discards input the receiver has not read yet.) --hangup is this
+ * default; with --no-hangup both lines stay open instead until SIGTERM/SIGINT. SIGTERM/SIGINT
+ * stop at once (queued bytes are not sent), write the stats and exit.
+ * Stats, one line to --stats FILE (atomically) or stderr, flips counted in delivered bytes only,
+ * seconds from the first byte read from A to the last one written to B:
+ *   bytes_in=N bytes_out=N flipped_bits=N dropped=N seconds=F
+ * Exit status 0, 1 on a system error, 2 on a usage error. */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/prctl.h>
+#include <termios.h>
+#include <time.h>
+#include <unistd.h>
+
+#define TICK_NS 1000000LL	/* hand-over period while the line is busy */
+#define SETTLE_NS 20000000LL	/* receiver's input must stay empty this long before hang-up */
+
+static double p_ber, p_drop;
+static uint64_t rng_bit, rng_drop;	/* two streams: flips don't depend on --drop */
+static uint64_t nbits;			/* data bits put on the line so far */
+static uint64_t next_flip = UINT64_MAX;	/* number of the next data bit to flip */
+static unsigned long long n_in, n_out, n_flip, n_drop;
+static volatile sig_atomic_t stop;
+
+static uint64_t next(uint64_t *s)	/* splitmix64 */
+{
+	uint64_t z = (*s += 0x9e3779b97f4a7c15ull);
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+	return z ^ (z >> 31);
+}
+
+static bool chance(uint64_t r, double p) { return (double)(r >> 11) * 0x1.0p-53 < p; }
+
+static double ln(double x)	/* x > 0; a series, as this helper does not link libm */
+{
+	int e = 0;
+	for (; x >= 2; x /= 2)
+		e++;
+	for (; x < 1; x *= 2)
+		e--;
+	double s = (x - 1) / (x + 1), s2 = s * s, term = s, sum = 0;	/* s < 1/3 */
+	for (int k = 1; k < 40; k += 2, term *= s2)
+		sum += term / k;
+	return 2 * sum + e * 0.69314718055994530942;
+}
+
+static uint64_t gap(void)	/* unflipped bits before the next flipped one: geometric */
+{
+	if (p_ber >= 1)
+		return 0;
+	double g = ln((double)((next(&rng_bit) >> 11) + 1) * 0x1.0p-53) / ln(1 - p_ber);
+	return g < 1e18 ? (uint64_t)g : (uint64_t)1e18;
+}
+
+/* Puts n bytes on the line, bit 0 first; appends what arrives to out and returns its length. */
+static size_t transmit(const unsigned char *in, size_t n, unsigned char *out)
+{
+	size_t o = 0;
+	for (size_t i = 0; i < n; i++, nbits += 8) {
+		unsigned char c = in[i];
+		unsigned flips = 0;
+		for (; next_flip < nbits + 8; next_flip += 1 + gap(), flips++)
+			c ^= (unsigned char)(1u << (next_flip - nbits));
+		if (chance(next(&rng_drop), p_drop)) {
+			n_drop++;
+			continue;
+		}
+		n_flip += flips;
+		out[o++] = c;
+	}
+	return o;
+}
+
+static int64_t now_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+static void on_signal(int sig) { (void)sig; stop = 1; }
+
+static _Noreturn void die(const char *what)
+{
+	fprintf(stderr, "line-emu: %s: %s\n", what, strerror(errno));
+	exit(1);
+}
+
+static _Noreturn void usage(const char *msg)
+{
+	fprintf(stderr, "line-emu: %s\nusage: line-emu [--baud N] [--bits-per-byte N] [--ber P] "
+		"[--drop P] [--seed N] [--paths FILE]\n                [--stats FILE] [--idle-ms MS] "
+		"[--hangup | --no-hangup]\n", msg);
+	exit(2);
+}
+
+static double prob(const char *s)
+{
+	char *end;
+	double p = strtod(s, &end);
+	if (end == s || *end || !(p >= 0 && p <= 1))
+		usage("a probability must be a number from 0 to 1");
+	return p;
+}
+
+static unsigned long long number(const char *s, unsigned long long min, unsigned long long max)
+{
+	char *end;
+	errno = 0;
+	unsigned long long v = strtoull(s, &end, 10);
+	if (end == s || *end || *s == '-' || errno || v < min || v > max)
+		usage("bad number");
+	return v;
+}
+
+/* Writes text to path through path.tmp and a rename, so a reader never sees half of it. */
+static void write_atomic(const char *path, const char *text)
+{
+	char tmp[4096];
+	snprintf(tmp, sizeof tmp, "%s.tmp", path);
+	FILE *f = fopen(tmp, "w");
+	if (!f || fputs(text, f) < 0 || fclose(f) || rename(tmp, path))
+		die(path);
+}
+
+/* Opens a pty pair: the master non-blocking, the slave raw and held open by us. */
+static void open_pair(int *master, int *slave, char *path, size_t size, unsigned long long baud)
+{
+	struct termios t;
+	int m = posix_openpt(O_RDWR | O_NOCTTY);
+	if (m < 0 || grantpt(m) || unlockpt(m) || ptsname_r(m, path, size) ||
+	    fcntl(m, F_SETFL, O_NONBLOCK))
+		die("posix_openpt");
+	int s = open(path, O_RDWR | O_NOCTTY);
+	if (s < 0 || tcgetattr(s, &t))
+		die(path);
+	cfmakeraw(&t);
+	t.c_cflag |= CLOCAL | CREAD;
+	if (baud <= UINT32_MAX)		/* glibc takes 115200 for B115200; odd rates keep 38400 */
+		cfsetspeed(&t, (speed_t)baud);
+	if (tcsetattr(s, TCSANOW, &t))
+		die(path);
+	*master = m;
+	*slave = s;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "baud", 1, NULL, 'b' }, { "bits-per-byte", 1, NULL, 'w' }, { "ber", 1, NULL, 'e' },
+		{ "drop", 1, NULL, 'd' }, { "seed", 1, NULL, 's' }, { "paths", 1, NULL, 'p' },
+		{ "stats", 1, NULL, 'S' }, { "idle-ms", 1, NULL, 'i' }, { "hangup", 0, NULL, 'h' },
+		{ "no-hangup", 0, NULL, 'H' }, { NULL, 0, NULL, 0 } };
+	unsigned long long baud = 115200, bpb = 10, seed = 0;
+	int64_t idle_ns = 2000 * 1000000LL;
+	const char *paths_file = NULL, *stats_file = NULL;
+	bool hangup = true;
+	for (int c; (c = getopt_long(argc, argv, "", opts, NULL)) != -1;) {
+		switch (c) {
+		case 'b': baud = number(optarg, 1, 1000000000); break;
+		case 'w': bpb = number(optarg, 8, 64); break;
+		case 'e': p_ber = prob(optarg); break;
+		case 'd': p_drop = prob(optarg); break;
+		case 's': seed = number(optarg, 0, UINT64_MAX); break;
+		case 'p': paths_file = optarg; break;
+		case 'S': stats_file = optarg; break;
+		case 'i': idle_ns = (int64_t)number(optarg, 1, 86400000) * 1000000LL; break;
+		case 'h': hangup = true; break;
+		case 'H': hangup = false; break;
+		default: usage("unknown option");
+		}
+	}
+	if (optind != argc)
+		usage("no operands expected");
+	double rate = (double)baud / (double)bpb;	/* bytes per second */
+	rng_bit = seed;
+	rng_drop = seed ^ 0xd1b54a32d192ed03ull;
+	if (p_ber > 0)
+		next_flip = gap();
+
+	int ma, sa, mb, sb;
+	char pa[256], pb[256], text[600];
+	open_pair(&ma, &sa, pa, sizeof pa, baud);
+	open_pair(&mb, &sb, pb, sizeof pb, baud);
+	snprintf(text, sizeof text, "%s\n%s\n", pa, pb);
+	if (paths_file)
+		write_atomic(paths_file, text);
+	else if (fputs(text, stdout) < 0 || fflush(stdout))
+		die("stdout");
+	struct sigaction act = { .sa_handler = on_signal };	/* no SA_RESTART: sleeps see EINTR */
+	sigaction(SIGTERM, &act, NULL);
+	sigaction(SIGINT, &act, NULL);
+	prctl(PR_SET_TIMERSLACK, 1UL);	/* sleep to the microsecond, not the default 50 us */
+
+	/* The FIFO holds ~20 ms of line: q waits for the line, out for the receiver's side. */
+	size_t qcap = rate / 50 < 256 ? 256 : rate / 50 > (1 << 20) ? 1 << 20 : (size_t)(rate / 50);
+	unsigned char *q = malloc(qcap), *out = malloc(qcap), junk[4096];
+	size_t qlen = 0, olen = 0, ooff = 0;
+	if (!q || !out)
+		die("malloc");
+	int64_t base = 0, next_tick = 0, t_first = -1, t_last = 0, last_in = 0, since = 0;
+	uint64_t slots = 0;	/* byte times used on the line since base */
+	bool in_done = false, stalled = false;
+	int last_unread = -1;
+	while (!stop) {
+		int64_t now = now_ns();
+		if (!in_done && qlen < qcap) {	/* take in what the FIFO has room for */
+			ssize_t r = read(ma, q + qlen, qcap - qlen);
+			if (r > 0) {
+				if (!qlen) {	/* the line was idle: restart its clock */
+					base = now;
+					slots = 0;
+				}
+				if (t_first < 0) {	/* the sender is in: its close will be EIO */
+					t_first = now;
+					close(sa);
+				}
+				qlen += (size_t)r;
+				n_in += (unsigned long long)r;
+				last_in = now;
+			} else if (r == 0 || errno == EIO) {
+				in_done = true;
+			} else if (errno != EAGAIN && errno != EINTR) {
+				die("read A");
+			}
+		}
+		if (!in_done && t_first >= 0 && !qlen && !olen && now - last_in >= idle_ns)
+			in_done = true;
+		if (!olen && qlen) {	/* the bytes whose last bit is due go on the line */
+			uint64_t due = (uint64_t)((double)(now - base) * rate / 1e9);
+			size_t k = due <= slots ? 0 : due - slots < qlen ? (size_t)(due - slots) : qlen;
+			olen = transmit(q, k, out);
+			ooff = 0;
+			slots += k;
+			qlen -= k;
+			memmove(q, q + k, qlen);
+		}
+		if (olen) {	/* the receiver's side may be full: then the line waits */
+			ssize_t w = write(mb, out + ooff, olen);
+			if (w < 0 && errno != EAGAIN && errno != EINTR)
+				die("write B");
+			if (w > 0) {
+				ooff += (size_t)w;
+				olen -= (size_t)w;
+				n_out += (unsigned long long)w;
+				t_last = now;
+			}
+			if (olen) {
+				stalled = true;
+			} else if (stalled) {	/* restart the clock: no catching up */
+				stalled = false;
+				base = now;
+				slots = 0;
+			}
+		}
+		while (read(mb, junk, sizeof junk) > 0)	/* what the receiver writes goes nowhere */
+			;
+		if (in_done && !qlen && !olen) {
+			int unread = 0;	/* wait until the receiver has read everything */
+			if (ioctl(sb, FIONREAD, &unread))
+				die("FIONREAD");
+			if (unread != last_unread) {
+				last_unread = unread;
+				since = now;
+			}
+			if (hangup && now - since >= (unread ? idle_ns : SETTLE_NS)) {
+				if (unread)
+					fprintf(stderr, "line-emu: warning: hanging up with %d bytes "
+						"unread by the receiver\n", unread);
+				break;
+			}
+			struct timespec ts = { 0, hangup ? 2000000 : 20000000 };
+			nanosleep(&ts, NULL);	/* --no-hangup: until a signal */
+		} else if (olen) {
+			struct pollfd pfd = { .fd = mb, .events = POLLOUT };
+			poll(&pfd, 1, 1);
+		} else if (qlen) {	/* sleep to the next tick, or to the next byte if later */
+			int64_t due = base + (int64_t)((double)(slots + 1) * 1e9 / rate) + 1;
+			next_tick += TICK_NS;	/* absolute ticks, unless far behind */
+			if (next_tick < now)
+				next_tick = now + TICK_NS;
+			int64_t wake = due > next_tick ? due : next_tick;
+			struct timespec ts = { wake / 1000000000LL, wake % 1000000000LL };
+			clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL);
+		} else {	/* idle: wait for the sender, waking now and then for the clock */
+			struct pollfd pfd = { .fd = ma, .events = POLLIN };
+			poll(&pfd, 1, 20);
+		}
+	}
+	char line[256];
+	snprintf(line, sizeof line, "bytes_in=%llu bytes_out=%llu flipped_bits=%llu dropped=%llu "
+		 "seconds=%.3f\n", n_in, n_out, n_flip, n_drop,
+		 t_first < 0 ? 0.0 : (double)(t_last - t_first) / 1e9);
+	if (stats_file)
+		write_atomic(stats_file, line);
+	else
+		fputs(line, stderr);
+	close(mb);	/* the hang-up; exit would do it too, but the stats are written first */
+	free(q);
+	free(out);
+	return 0;
+}
