@@ -4,26 +4,28 @@
  * Creates two pty pairs and writes their slave paths as "A_PATH\nB_PATH\n" to FILE.tmp, renamed
  * to FILE (default: standard output). A sender writes to A, a receiver reads B. Bytes go from A
  * to B only, never faster than the line: baud / bits-per-byte (default 115200 / 10, 8N1) bytes
- * a second on an absolute clock, handed over about every millisecond (at slow rates, each byte
- * when its last bit is due). An idle line restarts its clock, so idle time never becomes a burst.
- * The emulator reads A only as fast as the line drains (a FIFO of ~20 ms), so a faster sender
- * blocks on the pty's own buffer, as on a UART. A seeded PRNG flips each data bit with
- * probability --ber (gaps drawn geometrically) and drops each byte with probability --drop (a
- * dropped byte still takes its time on the line); each has its own stream, so the same seed and
- * input length give the same damage. Both slaves start raw (cfmakeraw, CLOCAL|CREAD) and the
- * emulator holds them open, so that the settings stay and the masters don't read EIO before the
- * ends open them; it lets go of A at the first byte. What the receiver writes is discarded.
+ * a second on an absolute clock, handed over every millisecond (at slow rates, each byte when
+ * its last bit is due); an idle line restarts its clock, so idle time never becomes a burst.
+ * A is read only as the line drains (a FIFO of ~20 ms), so a faster sender blocks on the pty's
+ * own buffer (~21 KiB), as on a UART. A seeded PRNG flips each data bit with probability --ber
+ * (gaps drawn geometrically) and drops each byte with probability --drop (a dropped byte still
+ * takes its time on the line), each from its own stream: the same seed and input length give
+ * the same damage. Both slaves start raw (cfmakeraw, CLOCAL|CREAD) at --baud if it is a standard
+ * rate (else the pty's 38400), so a sender that keeps the device's rate paces to the line. The
+ * emulator holds both slaves open, so the masters don't read EIO before the ends open them; it
+ * lets go of A at the first byte, so that the sender's close shows. What B's reader writes is
+ * discarded.
  *
- * End: input ends when the sender closes A (master A then reads EIO) or after --idle-ms
- * (default 2000) without input once some came. The queue is then sent at line rate; once the
- * receiver has read all of it (slave B's input queue empty for 20 ms; given up with a warning
- * after --idle-ms without progress) the emulator writes the stats and exits. Closing master B
- * hangs up slave B: the receiver's read() returns 0, poll() gives POLLHUP, write() fails EIO.
- * (The wait matters: a hang-up discards input the receiver has not read yet.) --hangup is this
- * default; with --no-hangup both lines stay open instead until SIGTERM/SIGINT. SIGTERM/SIGINT
- * stop at once (queued bytes are not sent), write the stats and exit.
- * Stats, one line to --stats FILE (atomically) or stderr, flips counted in delivered bytes only,
- * seconds from the first byte read from A to the last one written to B:
+ * End: input ends when the sender closes A (master A reads EIO) or after --idle-ms (default 2000)
+ * without input once some came. The FIFO is then sent at line rate and, once the receiver has
+ * read everything (slave B's input queue empty for 20 ms; given up with a message after
+ * --idle-ms without progress, as a hang-up discards unread input), the stats are written and the
+ * emulator exits. Closing master B hangs up slave B: the receiver's poll() gives POLLHUP and
+ * read() fails with EIO or returns 0, depending on timing; write() fails with EIO. That is the
+ * default (--hangup); with --no-hangup both lines stay open until SIGTERM/SIGINT instead.
+ * SIGTERM/SIGINT stop at once (queued bytes are not sent), write the stats and exit.
+ * Stats, one line to --stats FILE (atomically) or stderr; flips are counted in delivered bytes,
+ * seconds from the first byte read from A until the last one left the line:
  *   bytes_in=N bytes_out=N flipped_bits=N dropped=N seconds=F
  * Exit status 0, 1 on a system error, 2 on a usage error. */
 #include "config.h"
@@ -47,7 +49,7 @@
 #define TICK_NS 1000000LL	/* hand-over period while the line is busy */
 #define SETTLE_NS 20000000LL	/* receiver's input must stay empty this long before hang-up */
 
-static double p_ber, p_drop;
+static double p_ber, p_drop, ln_q;	/* ln_q: ln(1 - p_ber) */
 static uint64_t rng_bit, rng_drop;	/* two streams: flips don't depend on --drop */
 static uint64_t nbits;			/* data bits put on the line so far */
 static uint64_t next_flip = UINT64_MAX;	/* number of the next data bit to flip */
@@ -81,8 +83,8 @@ static uint64_t gap(void)	/* unflipped bits before the next flipped one: geometr
 {
 	if (p_ber >= 1)
 		return 0;
-	double g = ln((double)((next(&rng_bit) >> 11) + 1) * 0x1.0p-53) / ln(1 - p_ber);
-	return g < 1e18 ? (uint64_t)g : (uint64_t)1e18;
+	double g = ln((double)((next(&rng_bit) >> 11) + 1) * 0x1.0p-53) / ln_q;
+	return g < 1e18 ? (uint64_t)g : (uint64_t)1e18;	/* g >= 0 */
 }
 
 /* Puts n bytes on the line, bit 0 first; appends what arrives to out and returns its length. */
@@ -169,8 +171,7 @@ static void open_pair(int *master, int *slave, char *path, size_t size, unsigned
 		die(path);
 	cfmakeraw(&t);
 	t.c_cflag |= CLOCAL | CREAD;
-	if (baud <= UINT32_MAX)		/* glibc takes 115200 for B115200; odd rates keep 38400 */
-		cfsetspeed(&t, (speed_t)baud);
+	cfsetspeed(&t, (speed_t)baud);	/* glibc takes 115200 for B115200; may refuse */
 	if (tcsetattr(s, TCSANOW, &t))
 		die(path);
 	*master = m;
@@ -208,6 +209,7 @@ int main(int argc, char **argv)
 	double rate = (double)baud / (double)bpb;	/* bytes per second */
 	rng_bit = seed;
 	rng_drop = seed ^ 0xd1b54a32d192ed03ull;
+	ln_q = p_ber < 1e-4 ? -p_ber * (1 + p_ber / 2 + p_ber * p_ber / 3) : ln(1 - p_ber);
 	if (p_ber > 0)
 		next_flip = gap();
 
@@ -264,6 +266,8 @@ int main(int argc, char **argv)
 			size_t k = due <= slots ? 0 : due - slots < qlen ? (size_t)(due - slots) : qlen;
 			olen = transmit(q, k, out);
 			ooff = 0;
+			if (k)
+				t_last = now;
 			slots += k;
 			qlen -= k;
 			memmove(q, q + k, qlen);
@@ -298,8 +302,8 @@ int main(int argc, char **argv)
 			}
 			if (hangup && now - since >= (unread ? idle_ns : SETTLE_NS)) {
 				if (unread)
-					fprintf(stderr, "line-emu: warning: hanging up with %d bytes "
-						"unread by the receiver\n", unread);
+					fprintf(stderr, "line-emu: hanging up with %d bytes unread "
+						"on B (receiver gone or stalled)\n", unread);
 				break;
 			}
 			struct timespec ts = { 0, hangup ? 2000000 : 20000000 };
