@@ -15,6 +15,10 @@
  *                                    run CMD between two pipes, send N short lines
  *                                    ~20 ms apart with its input kept open, time each
  *                                    line's round trip; print median and max in us
+ *   tp-benchio codec [-t MS] [-r REPS]
+ *                                    time tpipe's CRC-32C, COBS, framer and deframer
+ *                                    (libtpipe.a) in memory, one thread; print GB/s
+ *                                    (see do_codec)
  *
  * Pipe capacities are left alone (64 KiB) unless -P raises our end's pipe to
  * /proc/sys/fs/pipe-max-size, to show what a middle gains from pipe size alone.
@@ -34,6 +38,13 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cobs.h"
+#include "crc.h"
+#include "deframe.h"
+#include "frame.h"
+#include "framer.h"
+#include "ring.h"
+
 #define BUFSZ (1024 * 1024)
 #define LINE "tp-benchio ping\n" /* 16 bytes */
 #define LINELEN (sizeof(LINE) - 1)
@@ -48,6 +59,7 @@ _Noreturn static void usage(void)
 		"       tp-benchio pace-read [-P] [-o FILE] [--after-ms N | --after-gap] [--span-ms S]\n"
 		"       tp-benchio rusage -o FILE -- CMD [ARGS...]\n"
 		"       tp-benchio latency N [-t TIMEOUT_MS] -- CMD [ARGS...]\n"
+		"       tp-benchio codec [-t MS] [-r REPS]\n"
 		"latency prints: median_us=M max_us=X n=N, or 'timeout after K lines'\n"
 		"(exit 3) when a line does not come back within TIMEOUT_MS (default 2000)\n"
 		"-P: raise the capacity of our pipe to /proc/sys/fs/pipe-max-size\n");
@@ -469,6 +481,372 @@ static int do_latency(unsigned n, int timeout_ms, char **cmd)
 	return rc;
 }
 
+/* ---- codec: in-memory throughput of the frame machinery (libtpipe.a) ----
+ *
+ * Every test processes data that is already in the cache (1-4 MiB; this machine's L2 is
+ * 1 MiB a core, its L3 32 MiB), on one thread, with no I/O: the ceiling each stage puts on a
+ * pipe. Each test runs once to warm up, then REPS times for at least MS ms each; printed per
+ * test, tab-separated: name, median, min and max GB/s (10^9 bytes/s of input for CRC and
+ * COBS, of payload for the framer and deframer), and what it did. */
+
+#define KIB ((size_t)1024)
+#define MIB (1024 * KIB)
+#define CODEC_BUF MIB           /* the CRC and COBS buffer */
+#define CODEC_FRAME (64 * KIB)  /* tpipe's stream frame size (-F on a pipe) */
+#define CODEC_DGRAM 1444u       /* tpipe's framed UDP payload (1472-byte datagrams) */
+#define CODEC_STREAM (4 * MIB)  /* payload framed for the deframer test */
+#define CODEC_MAX_REPS 64
+
+static struct {
+	unsigned char *rnd;      /* CODEC_BUF random bytes */
+	unsigned char *out;      /* scratch output */
+	unsigned char *enc;      /* the CODEC_BUF / CODEC_FRAME frames of rnd, COBS-encoded */
+	size_t enc_len[CODEC_BUF / CODEC_FRAME];
+	size_t enc_at[CODEC_BUF / CODEC_FRAME];
+	struct tp_chunk chunk;   /* one ring chunk, for the framer tests */
+	struct tp_framer fr;
+	size_t src_pos;          /* where in rnd the framer reads next */
+	unsigned char *stream;   /* CODEC_STREAM of payload, framed for a byte stream */
+	size_t stream_len;
+	unsigned char *dgrams;   /* a chunk of UDP frames, back to back */
+	size_t dgram_at[MIB / CODEC_DGRAM + 16], dgram_len[MIB / CODEC_DGRAM + 16];
+	size_t ndgrams;
+	uint64_t dgram_payload;
+	struct tp_rx_stats stats;
+	struct tp_deframer df;
+	uint64_t got;            /* DATA payload bytes the deframer passed on */
+	uint32_t crc;            /* results land here, so no test can be optimised away */
+} cx;
+
+static volatile uint32_t codec_sink;
+static uint32_t crc_tab[8][256];
+
+static void crc_tab_init(void)
+{
+	for (unsigned i = 0; i < 256; i++) {
+		uint32_t c = i;
+		for (int k = 0; k < 8; k++)
+			c = c & 1 ? (c >> 1) ^ 0x82F63B78u : c >> 1; /* CRC-32C, reflected */
+		crc_tab[0][i] = c;
+	}
+	for (unsigned i = 0; i < 256; i++)
+		for (int t = 1; t < 8; t++)
+			crc_tab[t][i] = (crc_tab[t - 1][i] >> 8) ^ crc_tab[0][crc_tab[t - 1][i] & 0xff];
+}
+
+/* A plain table CRC-32C, one byte a step (Sarwate), chained like tp_crc32c. */
+static uint32_t crc_bytewise(uint32_t crc, const unsigned char *p, size_t n)
+{
+	crc = ~crc;
+	while (n--)
+		crc = crc_tab[0][(crc ^ *p++) & 0xff] ^ (crc >> 8);
+	return ~crc;
+}
+
+/* Slice-by-8: eight table lookups per 8 bytes (little-endian hosts). */
+static uint32_t crc_slice8(uint32_t crc, const unsigned char *p, size_t n)
+{
+	crc = ~crc;
+	for (; n >= 8; p += 8, n -= 8) {
+		uint64_t w;
+		memcpy(&w, p, 8);
+		w ^= crc;
+		crc = crc_tab[7][w & 0xff] ^ crc_tab[6][(w >> 8) & 0xff] ^
+		      crc_tab[5][(w >> 16) & 0xff] ^ crc_tab[4][(w >> 24) & 0xff] ^
+		      crc_tab[3][(w >> 32) & 0xff] ^ crc_tab[2][(w >> 40) & 0xff] ^
+		      crc_tab[1][(w >> 48) & 0xff] ^ crc_tab[0][w >> 56];
+	}
+	while (n--)
+		crc = crc_tab[0][(crc ^ *p++) & 0xff] ^ (crc >> 8);
+	return ~crc;
+}
+
+static uint64_t t_crc_1m(void)
+{
+	cx.crc ^= tp_crc32c(0, cx.rnd, CODEC_BUF);
+	return CODEC_BUF;
+}
+
+static uint64_t t_crc_64k(void)
+{
+	uint32_t c = 0;
+	for (size_t at = 0; at < CODEC_BUF; at += 64 * KIB)
+		c = tp_crc32c(c, cx.rnd + at, 64 * KIB);
+	cx.crc ^= c;
+	return CODEC_BUF;
+}
+
+static uint64_t t_crc_64k_hot(void)
+{
+	cx.crc ^= tp_crc32c(0, cx.rnd, 64 * KIB);
+	return 64 * KIB;
+}
+
+static uint64_t t_crc_dgram(void)
+{
+	size_t at = 0;
+	for (; at + CODEC_DGRAM + TP_FRAME_HDR_SIZE <= CODEC_BUF; at += CODEC_DGRAM + TP_FRAME_HDR_SIZE)
+		cx.crc ^= tp_crc32c(0, cx.rnd + at, CODEC_DGRAM + TP_FRAME_HDR_SIZE);
+	return at;
+}
+
+static uint64_t t_crc_slice8(void)
+{
+	cx.crc ^= crc_slice8(0, cx.rnd, CODEC_BUF);
+	return CODEC_BUF;
+}
+
+static uint64_t t_crc_bytewise(void)
+{
+	cx.crc ^= crc_bytewise(0, cx.rnd, CODEC_BUF);
+	return CODEC_BUF;
+}
+
+static uint64_t t_memcpy(void)
+{
+	memcpy(cx.out, cx.rnd, CODEC_BUF);
+	cx.crc ^= cx.out[cx.crc & (CODEC_BUF - 1)];
+	return CODEC_BUF;
+}
+
+static uint64_t t_cobs_encode(void)
+{
+	size_t o = 0;
+	for (size_t at = 0; at < CODEC_BUF; at += CODEC_FRAME)
+		o += tp_cobs_encode(cx.out + o, cx.rnd + at, CODEC_FRAME);
+	cx.crc ^= (uint32_t)o;
+	return CODEC_BUF;
+}
+
+static uint64_t t_cobs_decode(void)
+{
+	size_t o = 0;
+	for (size_t i = 0; i < CODEC_BUF / CODEC_FRAME; i++) {
+		ssize_t n = tp_cobs_decode(cx.out + o, cx.enc + cx.enc_at[i], cx.enc_len[i]);
+		o += (size_t)n;
+	}
+	cx.crc ^= (uint32_t)o;
+	return CODEC_BUF;
+}
+
+/* What tpipe -F's reader does per chunk: read (here memcpy) into the place the framer gives,
+ * tell it how much came; it seals each full frame (CRC) and, on a stream, COBS-encodes it in
+ * place. Fills one chunk; returns the payload bytes framed. */
+static uint64_t fill_chunk(void)
+{
+	unsigned char *at;
+	size_t room;
+	uint64_t total = 0;
+
+	cx.chunk.len = 0;
+	while ((room = tp_framer_room(&cx.fr, &cx.chunk, &at)) > 0) {
+		size_t n = CODEC_BUF - cx.src_pos;
+		if (n > room)
+			n = room;
+		memcpy(at, cx.rnd + cx.src_pos, n);
+		tp_framer_add(&cx.fr, &cx.chunk, n);
+		cx.src_pos = (cx.src_pos + n) % CODEC_BUF;
+		total += n;
+	}
+	return total;
+}
+
+static uint64_t t_framer(void)
+{
+	return fill_chunk();
+}
+
+static int count_data(void *ctx, const struct tp_frame *f)
+{
+	(void)ctx;
+	if (f->type == TP_FRAME_DATA)
+		cx.got += f->len;
+	return 0;
+}
+
+/* tpipe -D on a pipe: the deframer over the framed stream in 1 MiB reads (the chunk size). */
+static uint64_t t_deframe_stream(void)
+{
+	uint64_t before = cx.got;
+	for (size_t at = 0; at < cx.stream_len; at += MIB) {
+		size_t n = cx.stream_len - at < MIB ? cx.stream_len - at : MIB;
+		tp_deframe_stream(&cx.df, cx.stream + at, n);
+	}
+	return cx.got - before;
+}
+
+static uint64_t t_deframe_dgram(void)
+{
+	uint64_t before = cx.got;
+	for (size_t i = 0; i < cx.ndgrams; i++)
+		tp_deframe_datagram(&cx.df, cx.dgrams + cx.dgram_at[i], cx.dgram_len[i]);
+	return cx.got - before;
+}
+
+static void framer_setup(bool stream, size_t payload)
+{
+	struct tp_frame_meta meta = { .total = TP_FRAME_TOTAL_UNKNOWN,
+				      .frame_size = (uint32_t)payload };
+	/* META every 16 MiB of payload, as tpipe tunes it */
+	uint32_t every = (uint32_t)(16 * MIB / payload);
+	tp_framer_init(&cx.fr, stream, payload, 0x12345678u, every, &meta);
+	cx.src_pos = 0;
+}
+
+static int cmp_dbl(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return (x > y) - (x < y);
+}
+
+static void time_test(const char *name, uint64_t (*fn)(void), int64_t ms, unsigned reps,
+		      const char *what)
+{
+	double g[CODEC_MAX_REPS];
+
+	fn(); /* warm up: caches, page faults, the branch predictor */
+	for (unsigned r = 0; r < reps; r++) {
+		uint64_t bytes = 0;
+		int64_t t0 = now_ns(), t;
+		do {
+			bytes += fn();
+			t = now_ns();
+		} while (t - t0 < ms * 1000000);
+		g[r] = (double)bytes / (double)(t - t0); /* bytes per ns = GB/s */
+	}
+	qsort(g, reps, sizeof(g[0]), cmp_dbl);
+	double med = reps % 2 ? g[reps / 2] : (g[reps / 2 - 1] + g[reps / 2]) / 2;
+	printf("%s\t%.3f\t%.3f\t%.3f\t%s\n", name, med, g[0], g[reps - 1], what);
+	fflush(stdout);
+}
+
+static void *codec_alloc(size_t n)
+{
+	void *p = NULL;
+	if (posix_memalign(&p, 4096, n)) {
+		perror("tp-benchio");
+		exit(1);
+	}
+	memset(p, 0, n); /* fault the pages in now */
+	return p;
+}
+
+static int do_codec(int64_t ms, unsigned reps)
+{
+	uint64_t x = 0x9E3779B97F4A7C15u;
+
+	crc_tab_init();
+	cx.rnd = codec_alloc(CODEC_BUF);
+	cx.out = codec_alloc(2 * CODEC_BUF);
+	cx.enc = codec_alloc(2 * CODEC_BUF);
+	for (size_t i = 0; i < CODEC_BUF; i += 8) { /* xorshift64 */
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		memcpy(cx.rnd + i, &x, 8);
+	}
+
+	/* Known answers before any timing: the three CRCs agree, COBS round-trips. */
+	static const unsigned char check[] = "123456789";
+	if (tp_crc32c(0, check, 9) != 0xE3069283u || crc_bytewise(0, check, 9) != 0xE3069283u ||
+	    crc_slice8(0, check, 9) != 0xE3069283u ||
+	    crc_slice8(0, cx.rnd, CODEC_BUF) != tp_crc32c(0, cx.rnd, CODEC_BUF) ||
+	    crc_bytewise(0, cx.rnd, CODEC_BUF) != tp_crc32c(0, cx.rnd, CODEC_BUF)) {
+		fprintf(stderr, "tp-benchio: CRC-32C implementations disagree\n");
+		return 1;
+	}
+	size_t o = 0;
+	for (size_t i = 0; i < CODEC_BUF / CODEC_FRAME; i++) {
+		cx.enc_at[i] = o;
+		cx.enc_len[i] = tp_cobs_encode(cx.enc + o, cx.rnd + i * CODEC_FRAME, CODEC_FRAME);
+		o += cx.enc_len[i];
+	}
+	t_cobs_decode();
+	if (memcmp(cx.out, cx.rnd, CODEC_BUF)) {
+		fprintf(stderr, "tp-benchio: COBS does not round-trip\n");
+		return 1;
+	}
+
+	time_test("crc32c_1m", t_crc_1m, ms, reps, "tp_crc32c (ISA-L crc32_iscsi), one call per 1 MiB");
+	time_test("crc32c_64k", t_crc_64k, ms, reps, "tp_crc32c over the same 1 MiB in 64 KiB calls, chained");
+	time_test("crc32c_64k_hot", t_crc_64k_hot, ms, reps, "tp_crc32c, one call over the same 64 KiB again and again (L1/L2-resident)");
+	time_test("crc32c_1468", t_crc_dgram, ms, reps, "tp_crc32c, one call per 1468 bytes (a UDP frame's header + payload)");
+	time_test("crc32c_slice8", t_crc_slice8, ms, reps, "own slice-by-8 table CRC-32C, 1 MiB (for comparison)");
+	time_test("crc32c_bytewise", t_crc_bytewise, ms, reps, "own bytewise table CRC-32C (Sarwate), 1 MiB (for comparison)");
+	time_test("memcpy_1m", t_memcpy, ms, reps, "memcpy of 1 MiB (for comparison: one copy of the data)");
+	time_test("cobs_encode", t_cobs_encode, ms, reps, "tp_cobs_encode, random data in 64 KiB frames");
+	time_test("cobs_decode", t_cobs_decode, ms, reps, "tp_cobs_decode of those frames");
+
+	/* The framer on a byte stream: 1 MiB chunks, 64 KiB frames (tpipe -F's defaults). */
+	cx.chunk.data = codec_alloc(MIB);
+	cx.chunk.cap = MIB;
+	framer_setup(true, CODEC_FRAME);
+	time_test("framer_stream", t_framer, ms, reps,
+		  "tp_framer: memcpy into a 1 MiB chunk + CRC + COBS in place, 64 KiB frames (payload GB/s)");
+
+	/* A framed stream for the deframer, built by the framer itself, with END at the end. */
+	cx.stream = codec_alloc(CODEC_STREAM + CODEC_STREAM / 8 + MIB);
+	framer_setup(true, CODEC_FRAME);
+	cx.stream_len = 0;
+	uint64_t framed = 0;
+	while (framed < CODEC_STREAM) {
+		framed += fill_chunk();
+		memcpy(cx.stream + cx.stream_len, cx.chunk.data, cx.chunk.len);
+		cx.stream_len += cx.chunk.len;
+	}
+	cx.chunk.len = 0;
+	if (tp_framer_end(&cx.fr, &cx.chunk) < 0) {
+		fprintf(stderr, "tp-benchio: no room for END\n");
+		return 1;
+	}
+	memcpy(cx.stream + cx.stream_len, cx.chunk.data, cx.chunk.len);
+	cx.stream_len += cx.chunk.len;
+	if (tp_deframer_init(&cx.df, &cx.stats, count_data, NULL) < 0) {
+		perror("tp-benchio");
+		return 1;
+	}
+	cx.got = 0;
+	t_deframe_stream();
+	if (cx.got != framed || cx.stats.garbage_bytes || cx.stats.frames == 0) {
+		fprintf(stderr, "tp-benchio: deframer passed %" PRIu64 " of %" PRIu64 " bytes\n",
+			cx.got, framed);
+		return 1;
+	}
+	char what[160];
+	snprintf(what, sizeof(what),
+		 "tp_deframe_stream: find, COBS-decode and check 64 KiB frames, %.1f MiB stream in 1 MiB feeds (payload GB/s)",
+		 (double)cx.stream_len / MIB);
+	time_test("deframe_stream", t_deframe_stream, ms, reps, what);
+
+	/* UDP: frames back to back in a chunk, one per datagram; no COBS. */
+	framer_setup(false, CODEC_DGRAM);
+	time_test("framer_dgram", t_framer, ms, reps,
+		  "tp_framer for udp://: memcpy + header + CRC, 1444-byte payloads, 1 MiB chunk (payload GB/s)");
+	cx.src_pos = 0;
+	fill_chunk();
+	cx.dgrams = cx.chunk.data;
+	cx.ndgrams = 0;
+	for (size_t at = 0; at + TP_FRAME_OVERHEAD <= cx.chunk.len;) {
+		const unsigned char *p = cx.dgrams + at + 20;
+		size_t len = (size_t)p[0] | (size_t)p[1] << 8 | (size_t)p[2] << 16 | (size_t)p[3] << 24;
+		cx.dgram_at[cx.ndgrams] = at;
+		cx.dgram_len[cx.ndgrams++] = tp_frame_size(len);
+		at += tp_frame_size(len);
+	}
+	cx.got = 0;
+	memset(&cx.stats, 0, sizeof(cx.stats));
+	t_deframe_dgram();
+	if (cx.got == 0 || cx.stats.frames != cx.ndgrams) {
+		fprintf(stderr, "tp-benchio: datagram deframer refused frames\n");
+		return 1;
+	}
+	time_test("deframe_dgram", t_deframe_dgram, ms, reps,
+		  "tp_deframe_datagram: check one 1472-byte frame per call (payload GB/s)");
+	tp_deframer_destroy(&cx.df);
+	codec_sink = cx.crc; /* so that no test's result is dead */
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	uint64_t v;
@@ -552,6 +930,20 @@ int main(int argc, char **argv)
 		if (i + 1 >= argc || strcmp(argv[i], "--"))
 			usage();
 		return do_latency((unsigned)v, (int)t, argv + i + 1);
+	}
+	if (!strcmp(argv[1], "codec")) {
+		uint64_t ms = 200, reps = 5;
+		for (int i = 2; i < argc; i += 2) {
+			if (i + 1 >= argc || parse_u64(argv[i + 1], &v))
+				usage();
+			if (!strcmp(argv[i], "-t") && v > 0 && v <= 60000)
+				ms = v;
+			else if (!strcmp(argv[i], "-r") && v > 0 && v <= CODEC_MAX_REPS)
+				reps = v;
+			else
+				usage();
+		}
+		return do_codec((int64_t)ms, (unsigned)reps);
 	}
 	usage();
 }
