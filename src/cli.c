@@ -45,7 +45,7 @@ static const struct argp_option options[] = {
 	{ NULL, 0, NULL, 0, "Frames (CRC-checked, for links that lose or garble data):", 5 },
 	{ "frame", 'F', NULL, 0, "encode the output as CRC-32C-checked frames", 5 },
 	{ "deframe", 'D', NULL, 0, "the input is framed: verify every frame, drop duplicates, report loss, write only verified data", 5 },
-	{ "frame-size", OPT_FRAME_SIZE, "SIZE", 0, "payload bytes per frame or datagram (default: 1444 framed / 1472 raw on udp://, 64K on streams)", 5 },
+	{ "frame-size", OPT_FRAME_SIZE, "SIZE", 0, "payload bytes per frame or datagram (default: 1444 framed / 1472 raw on udp://, 64 to 1K from the baud rate on a serial line, 64K on other streams)", 5 },
 	{ "repeat", OPT_REPEAT, "N", 0, "send every frame N more times, interleaved (default 0, at most 15)", 5 },
 	{ "on-gap", OPT_ON_GAP, "stop|skip|zero", 0, "when data is missing for good: stop there (default), skip it, or write zeros in its place; exit status 3 in every case", 5 },
 

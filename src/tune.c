@@ -153,16 +153,18 @@ void tp_tune_serial(const struct tp_options *o, unsigned sink_flags, unsigned ba
 			 (unsigned long long)(TP_TUNE_SERIAL_BURST_NS / 1000000));
 	}
 	if (o->frame && !o->frame_size) {
-		/* The power of two that lasts at least 40 ms on the line, from 64 bytes to 4 KiB:
+		/* The power of two that lasts at least 40 ms on the line, from 64 bytes to 1 KiB:
 		 * at 115200 baud 512 bytes, 94 % of the line for data, and a bit error costs one
-		 * 47 ms frame. */
+		 * 47 ms frame. Never more than 1 KiB (97 %): a bit error rate hits frames by their
+		 * length in bits, whatever the baud rate (at 1e-5, 8 % of 1 KiB frames, 28 % of
+		 * 4 KiB ones). */
 		uint64_t want = byte_rate * TP_TUNE_SERIAL_FRAME_NS / 1000000000ull;
 		size_t frame = 64;
-		while (frame < 4096 && frame < want)
+		while (frame < TP_TUNE_SERIAL_FRAME_MAX && frame < want)
 			frame *= 2;
 		t->frame_size = frame;
 		snprintf(t->frame_why, sizeof(t->frame_why),
-			 "at least %llu ms on the line at %u baud (64 bytes to 4 KiB)",
+			 "at least %llu ms on the line at %u baud (64 bytes to 1 KiB)",
 			 (unsigned long long)(TP_TUNE_SERIAL_FRAME_NS / 1000000), baud);
 	}
 	if (o->frame && t->frame_size) {

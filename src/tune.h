@@ -43,6 +43,7 @@ void tp_tune_serial(const struct tp_options *o, unsigned sink_flags, unsigned ba
 		    struct tp_tuning *t);
 
 #define TP_TUNE_SERIAL_FRAME_NS 40000000ull   /* a frame lasts about 40 ms on the line */
+#define TP_TUNE_SERIAL_FRAME_MAX 1024u        /* but carries at most 1 KiB */
 #define TP_TUNE_SERIAL_META_NS 5000000000ull  /* a META every 5 s of line time */
 #define TP_TUNE_SERIAL_BURST_NS 10000000ull   /* paced bursts of 10 ms of line time */
 

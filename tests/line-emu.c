@@ -283,7 +283,14 @@ int main(int argc, char **argv)
 				t_last = now;
 			}
 			if (olen) {
+				if (!stalled)
+					since = now;
 				stalled = true;
+				if (now - since >= idle_ns) { /* nobody reads B any more */
+					fprintf(stderr, "line-emu: hanging up: the receiver took nothing "
+						"for %lld ms\n", (long long)(idle_ns / 1000000));
+					break;
+				}
 			} else if (stalled) {	/* restart the clock: no catching up */
 				stalled = false;
 				base = now;
