@@ -137,6 +137,10 @@ static void check_frame_options(struct argp_state *state, const struct tp_option
 	for (int i = 0; i < o->n_inputs; i++)
 		udp_endpoint(state, o->inputs[i], true);
 
+	if (o->deframe && o->frame)
+		argp_failure(state, 2, 0, "-D with -F: re-framing a received stream takes two tpipes (tpipe -D | tpipe -F)");
+	if (o->deframe && o->n_inputs > 1)
+		argp_failure(state, 2, 0, "-D: one framed input at a time");
 	if (o->repeat && !o->frame)
 		argp_failure(state, 2, 0, "--repeat: needs -F (only frames can be told apart)");
 	if (on_gap_set && !o->deframe)

@@ -2,8 +2,9 @@
  * batches. Runs of equal-sized datagrams leave in one sendmsg() with UDP_SEGMENT (GSO: the
  * kernel cuts them), others through sendmmsg(); if the kernel refuses GSO once, sendmmsg()
  * does everything. Nothing is ever dropped here: ENOBUFS (a full queue, seen thanks to
- * IP_RECVERR) waits and sends again, ECONNREFUSED (an earlier datagram found nobody
- * listening) is counted and the same datagrams are sent again. */
+ * IP_RECVERR) waits and sends again; ECONNREFUSED (an earlier datagram found nobody
+ * listening), or a host or network unreachable, is counted and the same datagrams are sent
+ * again. */
 #include "config.h"
 #include "engine.h"
 
@@ -103,8 +104,8 @@ static ssize_t send_batch(struct tp_engine *eng, const unsigned char *buf, size_
 	while (n < MAX_BATCH && total < avail) {
 		size_t len = tp_dgram_next(buf + total, avail - total, sink->dgram_size,
 					   sink->dgram_framed);
-		if (p->gso && (len > seg || total + len > GSO_MAX_BYTES))
-			break;
+		if (n && p->gso && (len > seg || total + len > GSO_MAX_BYTES))
+			break; /* (the first one always goes, however big) */
 		lens[n++] = len;
 		total += len;
 		if (p->gso && len < seg)
@@ -129,6 +130,8 @@ static ssize_t send_batch(struct tp_engine *eng, const unsigned char *buf, size_
 		p->msgs[i] = (struct mmsghdr){ .msg_hdr = { .msg_iov = &p->iov[i], .msg_iovlen = 1 } };
 		off += lens[i];
 	}
+	if (n == 0)
+		return -EIO; /* cannot happen: a chunk's rest is at least one datagram */
 	int rc = sendmmsg(sink->fd, p->msgs, (unsigned)n, 0);
 	if (rc <= 0)
 		return rc < 0 ? -errno : -EIO;
@@ -156,7 +159,10 @@ static int dgram_submit(struct tp_engine *eng, struct tp_chunk *chunk)
 			back_off(&backoff);
 			continue;
 		}
-		if (n == -ECONNREFUSED) {
+		/* An earlier datagram's ICMP error, reported on this send (IP_RECVERR), which
+		 * therefore did not go: count it and send again. Nobody listening, or a host or
+		 * network unreachable for now (a receiver rebooting). */
+		if (n == -ECONNREFUSED || n == -EHOSTUNREACH || n == -ENETUNREACH || n == -EHOSTDOWN) {
 			tp_counter_add(&c->refused, 1);
 			drain_errors(eng->sink->fd);
 			continue;

@@ -94,7 +94,7 @@ static void report_refused(struct tp_monitor *m)
 	if (refused == m->refused_reported ||
 	    ((now = tp_clock_ns()) < m->refused_report_ns + 1000000000ull && m->refused_report_ns))
 		return;
-	snprintf(why, sizeof(why), "nobody is listening (refused %llu time%s so far); still sending",
+	snprintf(why, sizeof(why), "nobody is listening, or unreachable (%llu time%s so far); still sending",
 		 (unsigned long long)refused, refused == 1 ? "" : "s");
 	tp_report(m->sink_name, why);
 	m->refused_reported = refused;

@@ -31,7 +31,8 @@ struct tp_rx {
 	struct tp_track track;
 	unsigned char *buf;
 	int result;              /* the tracker's last verdict: TP_TRACK_* */
-	uint64_t end_seen_ns;    /* when END arrived with data still missing */
+	bool opened;             /* an input was opened: there is something to account for */
+	bool size_reached;       /* -S: --size bytes written, a stop as asked */
 	uint64_t last_loss_ns;   /* loss lines and damage lines, each rate-limited */
 	uint64_t last_damage_ns;
 	uint64_t unreported;     /* loss lines held back by the rate limit */
@@ -45,6 +46,13 @@ static int rx_emit(void *ctx, const unsigned char *data, size_t len)
 	struct tp_rx *rx = ctx;
 	struct tp_reader *r = rx->r;
 
+	if (r->opts->stop_at_size) { /* -S: the first --size verified bytes, then stop */
+		uint64_t left = r->opts->size - r->offset;
+		if (left < len) {
+			rx->size_reached = true;
+			len = (size_t)left;
+		}
+	}
 	while (len) {
 		if (!tp_reader_get_chunk(r))
 			return -EINTR; /* told to stop */
@@ -59,7 +67,9 @@ static int rx_emit(void *ctx, const unsigned char *data, size_t len)
 		if (r->chunk->len == r->chunk->cap)
 			tp_reader_hand_over(r);
 	}
-	return 0;
+	if (r->opts->stop_at_size && r->offset >= r->opts->size)
+		rx->size_reached = true;
+	return rx->size_reached ? -ECANCELED : 0;
 }
 
 /* One stderr line of a kind may go out now (or `force`, at the end); otherwise it waits. */
@@ -206,15 +216,17 @@ void tp_rx_destroy(struct tp_reader *r)
 	r->rx_state = NULL;
 }
 
-/* How long to wait for input: until --idle-timeout runs out, or END's grace. -1: no limit. */
-static int rx_wait_ms(const struct tp_rx *rx, uint64_t last_ns)
+/* How long to wait for input: until --idle-timeout runs out, or, once END is in, until the
+ * line has been quiet for the grace (late copies keep coming while the sender sends the
+ * last chunks' repeats). -1: no limit. */
+static int rx_wait_ms(const struct tp_rx *rx, uint64_t last_ns, bool at_end)
 {
 	uint64_t now = tp_clock_ns(), until = UINT64_MAX;
 
 	if (rx->r->opts->idle_timeout_ns)
 		until = last_ns + rx->r->opts->idle_timeout_ns;
-	if (rx->end_seen_ns && rx->end_seen_ns + RX_END_GRACE_NS < until)
-		until = rx->end_seen_ns + RX_END_GRACE_NS;
+	if (at_end && last_ns + RX_END_GRACE_NS < until)
+		until = last_ns + RX_END_GRACE_NS;
 	if (until == UINT64_MAX)
 		return -1;
 	if (now >= until)
@@ -223,27 +235,35 @@ static int rx_wait_ms(const struct tp_rx *rx, uint64_t last_ns)
 	return ms > INT_MAX ? INT_MAX : (int)ms;
 }
 
+/* After END, on a complete stream: the sender may still be sending the last chunks'
+ * copies. Read them and let them go, until the end of the input or a quiet grace, so that a
+ * sender in a pipe is not cut off (SIGPIPE) for its repeats. */
+static bool lingering(const struct tp_rx *rx)
+{
+	return rx->result == TP_TRACK_COMPLETE && !rx->size_reached;
+}
+
 int tp_rx_pump(struct tp_reader *r, struct tp_source *src)
 {
 	struct tp_rx *rx = r->rx_state;
 	uint64_t last_ns = tp_clock_ns();
 	unsigned again = 0;
 
-	while (rx->result == TP_TRACK_MORE) {
-		if (tp_reader_must_stop(r))
+	rx->opened = true;
+	while (rx->result == TP_TRACK_MORE || lingering(rx)) {
+		if (tp_signals_stop_requested() || tp_handoff_writer_done(&r->handoff))
 			return TP_PUMP_STOP;
-		if (!rx->end_seen_ns && tp_track_waiting_at_end(&rx->track))
-			rx->end_seen_ns = tp_clock_ns();
+		bool at_end = lingering(rx) || tp_track_waiting_at_end(&rx->track);
 		if (again) {
 			again--; /* the last read brought data: there may be more right now */
 		} else if (src->pollable) {
 			bool holding = r->chunk && r->chunk->len;
-			int ms = rx_wait_ms(rx, last_ns);
+			int ms = rx_wait_ms(rx, last_ns, at_end);
 			if (!tp_reader_wait(r, src->fd, holding ? 0 : ms)) {
 				if (holding)
 					tp_reader_hand_over(r); /* verified data goes out at once */
-				else if (ms == 0 || (ms > 0 && rx_wait_ms(rx, last_ns) == 0))
-					return TP_PUMP_EOF; /* idle, or END's grace is over */
+				else if (ms == 0 || (ms > 0 && rx_wait_ms(rx, last_ns, at_end) == 0))
+					return TP_PUMP_EOF; /* idle, or quiet after END */
 				continue;
 			}
 		} else {
@@ -259,17 +279,20 @@ int tp_rx_pump(struct tp_reader *r, struct tp_source *src)
 		if (n < 0)
 			return (int)n;
 		if (n == 0) {
-			tp_deframe_stream_end(&rx->deframer);
+			if (!lingering(rx))
+				tp_deframe_stream_end(&rx->deframer);
 			return TP_PUMP_EOF;
 		}
 		last_ns = tp_clock_ns();
+		if (lingering(rx))
+			continue; /* copies of what is written already */
 		int rc = src->datagram ? tp_deframe_datagram(&rx->deframer, rx->buf, (size_t)n)
 				       : tp_deframe_stream(&rx->deframer, rx->buf, (size_t)n);
 		report_damage(rx, false);
-		if (rc < 0)
+		if (rc < 0 && rc != -ECANCELED)
 			return rc == -EINTR ? TP_PUMP_STOP : rc;
 	}
-	return TP_PUMP_STOP; /* END reached (or data missing for good): read no further */
+	return TP_PUMP_STOP; /* data missing for good, or --size reached: read no further */
 }
 
 int tp_rx_finish(struct tp_reader *r)
@@ -278,6 +301,12 @@ int tp_rx_finish(struct tp_reader *r)
 	int rc = rx->result;
 
 	report_damage(rx, true); /* what the rate limit held back */
+	if (rx->size_reached)
+		return 0; /* -S: stopped where asked; what is beyond was not wanted */
+	if (!rx->opened) {
+		r->rx_incomplete = true; /* nothing to account for: the open failure was said */
+		return 0;
+	}
 	if (rc == TP_TRACK_MORE && !tp_signals_stop_requested())
 		rc = tp_track_finish(&rx->track);
 	if (rc == -EINTR)

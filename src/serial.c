@@ -5,8 +5,11 @@
 #include <fcntl.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <stdio.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
+#include "signals.h"
 
 /* The lines open now, for tp_serial_restore_all (an input and an output at most). */
 static struct tp_serial *open_lines[2];
@@ -38,20 +41,50 @@ unsigned tp_serial_baud(speed_t speed)
 	return 0;
 }
 
+/* Whether a character device is a terminal line, by the kernel's list of tty drivers
+ * (/proc/tty/drivers: name, node, major, minor range, type), without opening it: an open
+ * and close can drop DTR and reset a board. The system entries (/dev/tty, the console,
+ * /dev/ptmx) and pty masters are not lines. */
+static bool tty_line(dev_t dev)
+{
+	FILE *f = fopen("/proc/tty/drivers", "re");
+	char line[256], type[64];
+	unsigned maj, lo, hi;
+	bool found = false;
+
+	if (!f)
+		return false;
+	while (!found && fgets(line, sizeof(line), f)) {
+		int n = sscanf(line, "%*s %*s %u %u-%u %63s", &maj, &lo, &hi, type);
+		if (n == 3) { /* a single minor: "%u-%u" stopped at the type */
+			if (sscanf(line, "%*s %*s %u %u %63s", &maj, &lo, type) != 3)
+				continue;
+			hi = lo;
+		} else if (n != 4) {
+			continue;
+		}
+		found = maj == major(dev) && minor(dev) >= lo && minor(dev) <= hi &&
+			strncmp(type, "system", 6) != 0 && strcmp(type, "pty:master") != 0;
+	}
+	fclose(f);
+	return found;
+}
+
 const char *tp_serial_path(const char *spec)
 {
-	struct stat st;
+	struct stat st, mine;
 
 	if (strncmp(spec, "serial:", 7) == 0)
 		return spec + 7;
-	if (strcmp(spec, "-") == 0 || stat(spec, &st) < 0 || !S_ISCHR(st.st_mode))
+	if (strcmp(spec, "-") == 0 || stat(spec, &st) < 0 || !S_ISCHR(st.st_mode) ||
+	    !tty_line(st.st_rdev))
 		return NULL;
-	/* A character device: a terminal, or something else (/dev/null) for the plain fd ops. */
-	int fd = open(spec, O_RDONLY | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
-	bool tty = fd >= 0 && isatty(fd);
-	if (fd >= 0)
-		close(fd);
-	return tty || (fd < 0 && errno == EBUSY) ? spec : NULL;
+	/* The terminal tpipe runs in is the user's, not a serial line: `-o /dev/pts/3` from
+	 * that very terminal writes to it as it is (say serial:PATH to mean otherwise). */
+	for (int fd = 0; fd <= 2; fd++)
+		if (isatty(fd) && fstat(fd, &mine) == 0 && mine.st_rdev == st.st_rdev)
+			return NULL;
+	return spec;
 }
 
 /* The settings we asked for, compared with what the device took: the first difference. */
@@ -82,7 +115,7 @@ static void track(struct tp_serial *s, bool on)
 	}
 }
 
-static int configure(struct tp_serial *s, unsigned baud, enum tp_flow flow)
+static int configure(struct tp_serial *s, int flags, unsigned baud, enum tp_flow flow)
 {
 	struct termios want, got;
 
@@ -98,7 +131,9 @@ static int configure(struct tp_serial *s, unsigned baud, enum tp_flow flow)
 	if (flow == TP_FLOW_RTSCTS)
 		want.c_cflag |= CRTSCTS;
 	else if (flow == TP_FLOW_XONXOFF)
-		want.c_iflag |= IXON | IXOFF;
+		/* Sending, obey the peer's XOFF; receiving, send XOFF when full. Never both: a
+		 * line with IXON swallows the 0x11 and 0x13 bytes of the data it receives. */
+		want.c_iflag |= (flags & O_ACCMODE) == O_RDONLY ? IXOFF : IXON;
 	want.c_cc[VMIN] = 1;
 	want.c_cc[VTIME] = 0;
 	speed_t speed = baud ? tp_serial_speed(baud) : 0;
@@ -139,7 +174,7 @@ int tp_serial_open(struct tp_serial *s, const char *path, int flags, unsigned ba
 	else if (ioctl(s->fd, TIOCEXCL) < 0)
 		err = -errno;
 	else
-		err = configure(s, baud, flow);
+		err = configure(s, flags, baud, flow);
 	if (!err && tcflush(s->fd, TCIFLUSH) < 0)
 		err = -errno;
 	if (err) {
@@ -155,10 +190,19 @@ int tp_serial_drain(struct tp_serial *s)
 {
 	int rc;
 
+	/* A line held by flow control may never drain: signals act meanwhile (the second one
+	 * exits, settings restored), and a stop request gives up what is still queued. */
+	tp_signals_let_in(true);
 	do
 		rc = tcdrain(s->fd);
-	while (rc < 0 && errno == EINTR);
-	return rc < 0 ? -errno : 0;
+	while (rc < 0 && errno == EINTR && !tp_signals_stop_requested());
+	int err = rc < 0 ? -errno : 0;
+	tp_signals_let_in(false);
+	if (err == -EINTR) {
+		tcflush(s->fd, TCOFLUSH);
+		err = 0; /* the stop is reported by its exit status */
+	}
+	return err;
 }
 
 int tp_serial_close(struct tp_serial *s)

@@ -138,6 +138,22 @@ expect_status 0 "--repeat 2 recovers a damaged copy"
 same_file "$T/got" "$want" "--repeat 2 recovers a damaged copy"
 expect_stderr_line '^tpipe: damaged input: 1 frame refused' "--repeat 2: the damage is still said"
 
+# ---- the receiver's other ends ------------------------------------------------------------
+"$TPIPE" -F <"$want" | run "$TPIPE" -D -S -s 1000
+cp "$T/out" "$T/got"
+expect_status 0 "-D -S -s 1000: stops where asked, no loss reported"
+check "-D -S -s 1000: exactly the first 1000 bytes" bash -c '[ "$(wc -c <"$1")" = 1000 ] && cmp -s -n 1000 "$1" "$2"' _ "$T/got" "$want"
+expect_stderr_empty "-D -S -s 1000"
+tp -D "$T/no-such-file"
+expect_status 1 "-D on a missing file"
+expect_stderr_line 'no-such-file: No such file' "-D on a missing file: one line, no loss report"
+# A paced sender with repeats is still sending copies when the receiver has everything: the
+# receiver reads them to the end, so the sender is not cut off (SIGPIPE, 141).
+"$TPIPE" -F --repeat 2 -L 20MB <"$half" | "$TPIPE" -D >"$T/got"
+st=("${PIPESTATUS[@]}")
+check "-F --repeat 2 -L | -D: the sender ends 0, not 141 (${st[*]})" [ "${st[0]}" = 0 ] && [ "${st[1]}" = 0 ]
+same_file "$T/got" "$half" "-F --repeat 2 -L | -D"
+
 # ---- option checks ------------------------------------------------------------------
 tp --repeat 1 </dev/null
 expect_status 2 "--repeat without -F"
@@ -153,5 +169,9 @@ tp -F --repeat 16 </dev/null
 expect_status 2 "--repeat past 15"
 tp --frame-size 1000 </dev/null
 expect_status 2 "--frame-size without -F on a stream"
+tp -D -F </dev/null
+expect_status 2 "-D with -F"
+tp -D "$want" "$want"
+expect_status 2 "-D with two inputs"
 
 finish

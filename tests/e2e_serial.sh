@@ -95,6 +95,14 @@ check "1e-4, zero: every byte written is the input's, or a zero in a gap" \
 stop_child "$emu_pid"
 wait_exit "$emu_pid" 10
 
+# XON/XOFF: the receiving line must not take the data's 0x11 and 0x13 bytes for flow control.
+line xon --baud 460800
+send_recv xon -F --flow xonxoff --baud 460800 "$want" -- -D --flow xonxoff --baud 460800
+status_is 0 "$rx_status" "--flow xonxoff on both ends" "$T/xon.rerr"
+same_file "$T/xon.out" "$want" "--flow xonxoff: data with 0x11 and 0x13 bytes"
+stop_child "$emu_pid"
+wait_exit "$emu_pid" 10
+
 # ---- the device's settings -------------------------------------------------------------
 line settings --baud 9600
 before=$(stty -F "$A" -g)

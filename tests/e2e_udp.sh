@@ -76,6 +76,19 @@ wait_exit "$rx_pid" 30
 expect_status 0 "--frame-size 200"
 same_file "$T/small.out" "$(pattern_file 300000)" "framed udp, 200-byte payloads"
 
+# The largest datagrams: one per send, whatever GSO would batch.
+big=$(pattern_file 300000)
+receiver big --idle-timeout 1 udp://127.0.0.1:0
+tp --frame-size 65000 -L 40MB -o "udp://127.0.0.1:$rx_port" <"$big"
+expect_status 0 "65000-byte raw datagrams out"
+wait_exit "$rx_pid" 30
+same_file "$T/big.out" "$big" "65000-byte raw datagrams"
+receiver bigf -D udp://127.0.0.1:0
+tp -F --frame-size 65000 -L 40MB -o "udp://127.0.0.1:$rx_port" <"$big"
+wait_exit "$rx_pid" 30
+expect_status 0 "-D, 65000-byte frames"
+same_file "$T/bigf.out" "$big" "65000-byte framed datagrams"
+
 # ---- a misbehaving link ----------------------------------------------------------------
 # Each fault alone, so that the receiver's counts can be held to the relay's.
 receiver corrupt -D --on-gap=skip --stats=json udp://127.0.0.1:0
