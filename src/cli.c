@@ -59,7 +59,7 @@ static const struct argp_option options[] = {
 	{ "interval", 'i', "SEC", 0, "progress and statistics interval (default 1)", 4 },
 	{ "name", 'N', "NAME", 0, "prefix progress, status lines and messages with NAME", 4 },
 	{ "stats", OPT_STATS, "text|json", OPTION_ARG_OPTIONAL, "print final statistics (default text)", 4 },
-	{ "explain", OPT_EXPLAIN, NULL, 0, "say which engine, chunk size, ring depth and burst were chosen, and why", 4 },
+	{ "explain", OPT_EXPLAIN, NULL, 0, "say which engine, chunk size, ring depth, rate, burst, frame size and META interval were chosen, and why", 4 },
 
 	{ NULL, 0, NULL, 0, "Informational:", -1 },
 	{ 0 }

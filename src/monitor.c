@@ -163,6 +163,9 @@ void tp_monitor_explain(struct tp_monitor *m, const struct tp_tuning *t, const c
 		fprintf(stderr, "tpipe: frame size: %zu bytes (%s)\n", t->frame_size, t->frame_why);
 	else
 		fprintf(stderr, "tpipe: frame size: %s\n", t->frame_why);
+	if (t->meta_every)
+		fprintf(stderr, "tpipe: meta: three at the start, then one every %u DATA frames (%s)\n",
+			t->meta_every, t->meta_why);
 }
 
 void tp_monitor_finish(struct tp_monitor *m, const struct tp_tuning *t, const char *engine)

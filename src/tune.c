@@ -28,6 +28,7 @@ static void tune_frames(const struct tp_options *o, unsigned sink_flags, struct 
 
 	t->frame_size = 0;
 	t->meta_every = 0;
+	t->meta_why[0] = 0;
 	if (!o->frame && !dgram) {
 		snprintf(t->frame_why, sizeof(t->frame_why), "none (output not framed)");
 		return;
@@ -48,6 +49,7 @@ static void tune_frames(const struct tp_options *o, unsigned sink_flags, struct 
 	if (o->frame) {
 		size_t every = TP_TUNE_META_BYTES / t->frame_size;
 		t->meta_every = every ? (uint32_t)every : 1;
+		snprintf(t->meta_why, sizeof(t->meta_why), "about every MiB of data");
 	}
 }
 
@@ -170,5 +172,7 @@ void tp_tune_serial(const struct tp_options *o, unsigned sink_flags, unsigned ba
 	if (o->frame && t->frame_size) {
 		uint64_t every = byte_rate * (TP_TUNE_SERIAL_META_NS / 1000000000ull) / t->frame_size;
 		t->meta_every = every ? (uint32_t)every : 1;
+		snprintf(t->meta_why, sizeof(t->meta_why), "about every %llu s of line time",
+			 (unsigned long long)(TP_TUNE_SERIAL_META_NS / 1000000000ull));
 	}
 }

@@ -22,6 +22,7 @@ struct tp_tuning {
 	char rate_why[96];
 	size_t frame_size;     /* -F: payload per frame; udp:// raw: bytes per datagram; else 0 */
 	uint32_t meta_every;   /* -F: DATA frames between two METAs */
+	char meta_why[64];
 	char frame_why[96];
 };
 
