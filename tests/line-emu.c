@@ -29,6 +29,7 @@
  *   bytes_in=N bytes_out=N flipped_bits=N dropped=N seconds=F
  * Exit status 0, 1 on a system error, 2 on a usage error. */
 #include "config.h"
+#include "tool.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -115,48 +116,10 @@ static int64_t now_ns(void)
 
 static void on_signal(int sig) { (void)sig; stop = 1; }
 
-static _Noreturn void die(const char *what)
-{
-	fprintf(stderr, "line-emu: %s: %s\n", what, strerror(errno));
-	exit(1);
-}
-
-static _Noreturn void usage(const char *msg)
-{
-	fprintf(stderr, "line-emu: %s\nusage: line-emu [--baud N] [--bits-per-byte N] [--ber P] "
+const char *tool_name = "line-emu";
+const char *tool_usage = "line-emu [--baud N] [--bits-per-byte N] [--ber P] "
 		"[--drop P] [--seed N] [--paths FILE]\n                [--stats FILE] [--idle-ms MS] "
-		"[--hangup | --no-hangup]\n", msg);
-	exit(2);
-}
-
-static double prob(const char *s)
-{
-	char *end;
-	double p = strtod(s, &end);
-	if (end == s || *end || !(p >= 0 && p <= 1))
-		usage("a probability must be a number from 0 to 1");
-	return p;
-}
-
-static unsigned long long number(const char *s, unsigned long long min, unsigned long long max)
-{
-	char *end;
-	errno = 0;
-	unsigned long long v = strtoull(s, &end, 10);
-	if (end == s || *end || *s == '-' || errno || v < min || v > max)
-		usage("bad number");
-	return v;
-}
-
-/* Writes text to path through path.tmp and a rename, so a reader never sees half of it. */
-static void write_atomic(const char *path, const char *text)
-{
-	char tmp[4096];
-	snprintf(tmp, sizeof tmp, "%s.tmp", path);
-	FILE *f = fopen(tmp, "w");
-	if (!f || fputs(text, f) < 0 || fclose(f) || rename(tmp, path))
-		die(path);
-}
+		"[--hangup | --no-hangup]";
 
 /* Opens a pty pair: the master non-blocking, the slave raw and held open by us. */
 static void open_pair(int *master, int *slave, char *path, size_t size, unsigned long long baud)
@@ -165,15 +128,15 @@ static void open_pair(int *master, int *slave, char *path, size_t size, unsigned
 	int m = posix_openpt(O_RDWR | O_NOCTTY);
 	if (m < 0 || grantpt(m) || unlockpt(m) || ptsname_r(m, path, size) ||
 	    fcntl(m, F_SETFL, O_NONBLOCK))
-		die("posix_openpt");
+		tool_die("posix_openpt");
 	int s = open(path, O_RDWR | O_NOCTTY);
 	if (s < 0 || tcgetattr(s, &t))
-		die(path);
+		tool_die(path);
 	cfmakeraw(&t);
 	t.c_cflag |= CLOCAL | CREAD;
 	cfsetspeed(&t, (speed_t)baud);	/* glibc takes 115200 for B115200; may refuse */
 	if (tcsetattr(s, TCSANOW, &t))
-		die(path);
+		tool_die(path);
 	*master = m;
 	*slave = s;
 }
@@ -191,21 +154,21 @@ int main(int argc, char **argv)
 	bool hangup = true;
 	for (int c; (c = getopt_long(argc, argv, "", opts, NULL)) != -1;) {
 		switch (c) {
-		case 'b': baud = number(optarg, 1, 1000000000); break;
-		case 'w': bpb = number(optarg, 8, 64); break;
-		case 'e': p_ber = prob(optarg); break;
-		case 'd': p_drop = prob(optarg); break;
-		case 's': seed = number(optarg, 0, UINT64_MAX); break;
+		case 'b': baud = tool_number(optarg, 1, 1000000000); break;
+		case 'w': bpb = tool_number(optarg, 8, 64); break;
+		case 'e': p_ber = tool_prob(optarg); break;
+		case 'd': p_drop = tool_prob(optarg); break;
+		case 's': seed = tool_number(optarg, 0, UINT64_MAX); break;
 		case 'p': paths_file = optarg; break;
 		case 'S': stats_file = optarg; break;
-		case 'i': idle_ns = (int64_t)number(optarg, 1, 86400000) * 1000000LL; break;
+		case 'i': idle_ns = (int64_t)tool_number(optarg, 1, 86400000) * 1000000LL; break;
 		case 'h': hangup = true; break;
 		case 'H': hangup = false; break;
-		default: usage("unknown option");
+		default: tool_usage_error("unknown option");
 		}
 	}
 	if (optind != argc)
-		usage("no operands expected");
+		tool_usage_error("no operands expected");
 	double rate = (double)baud / (double)bpb;	/* bytes per second */
 	rng_bit = seed;
 	rng_drop = seed ^ 0xd1b54a32d192ed03ull;
@@ -219,9 +182,9 @@ int main(int argc, char **argv)
 	open_pair(&mb, &sb, pb, sizeof pb, baud);
 	snprintf(text, sizeof text, "%s\n%s\n", pa, pb);
 	if (paths_file)
-		write_atomic(paths_file, text);
+		tool_write_atomic(paths_file, text);
 	else if (fputs(text, stdout) < 0 || fflush(stdout))
-		die("stdout");
+		tool_die("stdout");
 	struct sigaction act = { .sa_handler = on_signal };	/* no SA_RESTART: sleeps see EINTR */
 	sigaction(SIGTERM, &act, NULL);
 	sigaction(SIGINT, &act, NULL);
@@ -232,7 +195,7 @@ int main(int argc, char **argv)
 	unsigned char *q = malloc(qcap), *out = malloc(qcap), junk[4096];
 	size_t qlen = 0, olen = 0, ooff = 0;
 	if (!q || !out)
-		die("malloc");
+		tool_die("malloc");
 	int64_t base = 0, next_tick = 0, t_first = -1, t_last = 0, last_in = 0, since = 0;
 	uint64_t slots = 0;	/* byte times used on the line since base */
 	bool in_done = false, stalled = false;
@@ -256,7 +219,7 @@ int main(int argc, char **argv)
 			} else if (r == 0 || errno == EIO) {
 				in_done = true;
 			} else if (errno != EAGAIN && errno != EINTR) {
-				die("read A");
+				tool_die("read A");
 			}
 		}
 		if (!in_done && t_first >= 0 && !qlen && !olen && now - last_in >= idle_ns)
@@ -275,7 +238,7 @@ int main(int argc, char **argv)
 		if (olen) {	/* the receiver's side may be full: then the line waits */
 			ssize_t w = write(mb, out + ooff, olen);
 			if (w < 0 && errno != EAGAIN && errno != EINTR)
-				die("write B");
+				tool_die("write B");
 			if (w > 0) {
 				ooff += (size_t)w;
 				olen -= (size_t)w;
@@ -302,7 +265,7 @@ int main(int argc, char **argv)
 		if (in_done && !qlen && !olen) {
 			int unread = 0;	/* wait until the receiver has read everything */
 			if (ioctl(sb, FIONREAD, &unread))
-				die("FIONREAD");
+				tool_die("FIONREAD");
 			if (unread != last_unread) {
 				last_unread = unread;
 				since = now;
@@ -336,7 +299,7 @@ int main(int argc, char **argv)
 		 "seconds=%.3f\n", n_in, n_out, n_flip, n_drop,
 		 t_first < 0 ? 0.0 : (double)(t_last - t_first) / 1e9);
 	if (stats_file)
-		write_atomic(stats_file, line);
+		tool_write_atomic(stats_file, line);
 	else
 		fputs(line, stderr);
 	close(mb);	/* the hang-up; exit would do it too, but the stats are written first */

@@ -13,6 +13,7 @@
  * 2 s; reordered counts those sent after a later one (a held one overtaken by none is not).
  * Exit status 0, 1 on a system error, 2 on a usage error. */
 #include "config.h"
+#include "tool.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -75,48 +76,10 @@ static void nap_us(long us)
 
 static void on_signal(int sig) { (void)sig; stop = 1; }
 
-static _Noreturn void die(const char *what)
-{
-	fprintf(stderr, "udp-relay: %s: %s\n", what, strerror(errno));
-	exit(1);
-}
-
-static _Noreturn void usage(const char *msg)
-{
-	fprintf(stderr, "udp-relay: %s\nusage: udp-relay [--seed N] [--drop P] [--dup P] "
+const char *tool_name = "udp-relay";
+const char *tool_usage = "udp-relay [--seed N] [--drop P] [--dup P] "
 		"[--reorder P] [--corrupt P] [--max-delay N]\n                 [--port-file FILE] "
-		"[--stats FILE] [--idle-ms MS] LISTEN_PORT HOST:PORT\n", msg);
-	exit(2);
-}
-
-static double prob(const char *s)
-{
-	char *end;
-	double p = strtod(s, &end);
-	if (end == s || *end || !(p >= 0 && p <= 1))
-		usage("a probability must be a number from 0 to 1");
-	return p;
-}
-
-static unsigned long long number(const char *s, unsigned long long min, unsigned long long max)
-{
-	char *end;
-	errno = 0;
-	unsigned long long v = strtoull(s, &end, 10);
-	if (end == s || *end || *s == '-' || errno || v < min || v > max)
-		usage("bad number");
-	return v;
-}
-
-/* Writes text to path through path.tmp and a rename, so a reader never sees half of it. */
-static void write_atomic(const char *path, const char *text)
-{
-	char tmp[4096];
-	snprintf(tmp, sizeof tmp, "%s.tmp", path);
-	FILE *f = fopen(tmp, "w");
-	if (!f || fputs(text, f) < 0 || fclose(f) || rename(tmp, path))
-		die(path);
-}
+		"[--stats FILE] [--idle-ms MS] LISTEN_PORT HOST:PORT";
 
 /* Sends one datagram, waiting out a full buffer. The send socket is connected, so a missing
  * receiver shows as ECONNREFUSED: from send() for an earlier datagram, or in SO_ERROR right
@@ -149,7 +112,7 @@ static void send_one(const unsigned char *buf, size_t len)
 			return;
 		} else {
 			errno = err;
-			die("send");
+			tool_die("send");
 		}
 	}
 }
@@ -207,7 +170,7 @@ static void relay(unsigned char *buf, size_t len)
 		*x = (struct held){ malloc(len ? len : 1), len, n_recv,
 				    1 + (unsigned)(r[5] % max_delay), dup };
 		if (!x->buf)
-			die("malloc");
+			tool_die("malloc");
 		memcpy(x->buf, buf, len);
 	} else {
 		send_copies(buf, len, dup, n_recv);
@@ -226,32 +189,32 @@ int main(int argc, char **argv)
 	const char *port_file = NULL, *stats_file = NULL;
 	for (int c; (c = getopt_long(argc, argv, "", opts, NULL)) != -1;) {
 		switch (c) {
-		case 's': rng = number(optarg, 0, UINT64_MAX); break;
-		case 'd': p_drop = prob(optarg); break;
-		case 'u': p_dup = prob(optarg); break;
-		case 'r': p_reord = prob(optarg); break;
-		case 'c': p_corr = prob(optarg); break;
-		case 'm': max_delay = (unsigned)number(optarg, 1, 10000); break;
+		case 's': rng = tool_number(optarg, 0, UINT64_MAX); break;
+		case 'd': p_drop = tool_prob(optarg); break;
+		case 'u': p_dup = tool_prob(optarg); break;
+		case 'r': p_reord = tool_prob(optarg); break;
+		case 'c': p_corr = tool_prob(optarg); break;
+		case 'm': max_delay = (unsigned)tool_number(optarg, 1, 10000); break;
 		case 'p': port_file = optarg; break;
 		case 'S': stats_file = optarg; break;
-		case 'i': idle_ms = (long long)number(optarg, 1, 86400000); break;
-		default: usage("unknown option");
+		case 'i': idle_ms = (long long)tool_number(optarg, 1, 86400000); break;
+		default: tool_usage_error("unknown option");
 		}
 	}
 	if (argc - optind != 2)
-		usage("expected LISTEN_PORT and HOST:PORT");
-	unsigned port = (unsigned)number(argv[optind], 0, 65535);
+		tool_usage_error("expected LISTEN_PORT and HOST:PORT");
+	unsigned port = (unsigned)tool_number(argv[optind], 0, 65535);
 
 	/* The target: HOST:PORT or [ADDR]:PORT, split at the last colon. */
 	char host[256], *colon = strrchr(argv[optind + 1], ':'), *h = host;
 	size_t hl = colon ? (size_t)(colon - argv[optind + 1]) : 0;
 	if (!hl || hl >= sizeof host || !colon[1])
-		usage("target must be HOST:PORT or [ADDR]:PORT");
+		tool_usage_error("target must be HOST:PORT or [ADDR]:PORT");
 	memcpy(host, argv[optind + 1], hl);
 	host[hl] = 0;
 	if (host[0] == '[') {
 		if (hl < 3 || host[hl - 1] != ']')
-			usage("target must be HOST:PORT or [ADDR]:PORT");
+			tool_usage_error("target must be HOST:PORT or [ADDR]:PORT");
 		host[hl - 1] = 0;
 		h++;
 	}
@@ -273,7 +236,7 @@ int main(int argc, char **argv)
 	if (in_fd < 0 || out_fd < 0 || bind(in_fd, (struct sockaddr *)&sin, sizeof sin) ||
 	    getsockname(in_fd, (struct sockaddr *)&sin, &sl) ||
 	    connect(out_fd, ai->ai_addr, ai->ai_addrlen))
-		die("socket");
+		tool_die("socket");
 	/* FORCE goes past net.core.[rw]mem_max when we may; else the kernel caps the size. */
 	if (setsockopt(in_fd, SOL_SOCKET, SO_RCVBUFFORCE, &big, sizeof big))
 		setsockopt(in_fd, SOL_SOCKET, SO_RCVBUF, &big, sizeof big);
@@ -283,13 +246,13 @@ int main(int argc, char **argv)
 	if (port_file) {
 		char text[16];
 		snprintf(text, sizeof text, "%u\n", ntohs(sin.sin_port));
-		write_atomic(port_file, text);
+		tool_write_atomic(port_file, text);
 	}
 	struct sigaction sa = { .sa_handler = on_signal };	/* no SA_RESTART: poll sees EINTR */
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
 	if (!(held = calloc(max_delay + 1, sizeof *held)))
-		die("calloc");
+		tool_die("calloc");
 
 	static unsigned char buf[65536];
 	char cbuf[CMSG_SPACE(sizeof(uint32_t))];
@@ -328,7 +291,7 @@ int main(int argc, char **argv)
 	snprintf(line, sizeof line, "received=%llu forwarded=%llu dropped=%llu duplicated=%llu "
 		 "reordered=%llu corrupted=%llu\n", n_recv, n_fwd, n_drop, n_dup, n_reord, n_corr);
 	if (stats_file)
-		write_atomic(stats_file, line);
+		tool_write_atomic(stats_file, line);
 	else
 		fputs(line, stderr);
 	free(held);

@@ -1,0 +1,50 @@
+#include "config.h"
+#include "tool.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+_Noreturn void tool_die(const char *what)
+{
+	fprintf(stderr, "%s: %s: %s\n", tool_name, what, strerror(errno));
+	exit(1);
+}
+
+_Noreturn void tool_usage_error(const char *msg)
+{
+	fprintf(stderr, "%s: %s\nusage: %s\n", tool_name, msg, tool_usage);
+	exit(2);
+}
+
+double tool_prob(const char *s)
+{
+	char *end;
+	double p = strtod(s, &end);
+
+	if (end == s || *end || !(p >= 0 && p <= 1))
+		tool_usage_error("a probability must be a number from 0 to 1");
+	return p;
+}
+
+unsigned long long tool_number(const char *s, unsigned long long min, unsigned long long max)
+{
+	char *end;
+
+	errno = 0;
+	unsigned long long v = strtoull(s, &end, 10);
+	if (end == s || *end || *s == '-' || errno || v < min || v > max)
+		tool_usage_error("bad number");
+	return v;
+}
+
+void tool_write_atomic(const char *path, const char *text)
+{
+	char tmp[4096];
+
+	snprintf(tmp, sizeof tmp, "%s.tmp", path);
+	FILE *f = fopen(tmp, "w");
+	if (!f || fputs(text, f) < 0 || fclose(f) || rename(tmp, path))
+		tool_die(path);
+}

@@ -1,0 +1,20 @@
+/* What the test helpers (udp-relay, line-emu) share: failing with a message, reading their
+ * numbers, and writing a file a shell test can wait for. Each sets tool_name and tool_usage. */
+#ifndef TP_TESTS_TOOL_H
+#define TP_TESTS_TOOL_H
+
+extern const char *tool_name;   /* "udp-relay" */
+extern const char *tool_usage;  /* the usage lines, after "usage: " */
+
+/* "NAME: WHAT: strerror(errno)", exit 1. */
+_Noreturn void tool_die(const char *what);
+/* "NAME: MSG" and the usage, exit 2. */
+_Noreturn void tool_usage_error(const char *msg);
+/* A probability, 0 to 1; anything else is a usage error. */
+double tool_prob(const char *s);
+/* A decimal number from min to max; anything else is a usage error. */
+unsigned long long tool_number(const char *s, unsigned long long min, unsigned long long max);
+/* Writes text to path through path.tmp and a rename, so a reader never sees half of it. */
+void tool_write_atomic(const char *path, const char *text);
+
+#endif
