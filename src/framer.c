@@ -71,6 +71,26 @@ static int put_control(struct tp_framer *fr, struct tp_chunk *chunk, enum tp_fra
 	return 0;
 }
 
+/* Lays out the next frames in an empty part of the chunk: k full-size slots back to back.
+ * On a stream the first starts far enough on that each frame, encoded in its turn towards
+ * the front, lands before the raw bytes of the next: every encoded frame may be longer than
+ * its raw one by F/254 + 3 bytes (stuffing and two delimiters), so the start moves on by that
+ * much for each frame after the first. Returns k (0: not even one full frame fits). */
+static unsigned lay_out(struct tp_framer *fr, const struct tp_chunk *chunk)
+{
+	size_t frame = tp_frame_size(fr->payload_max);
+	size_t first = raw_position(fr, chunk->len, fr->payload_max);
+	size_t per = fr->stream ? frame / 254 + 3 : 0;
+
+	if (first + frame > chunk->cap)
+		return 0;
+	size_t k = (chunk->cap - first + per) / (frame + per);
+	fr->open_at = first + (k - 1) * per;
+	fr->next_slot = fr->open_at + frame;
+	fr->slots_left = (unsigned)(k - 1);
+	return (unsigned)k;
+}
+
 size_t tp_framer_room(struct tp_framer *fr, struct tp_chunk *chunk, unsigned char **at)
 {
 	if (!fr->open) {
@@ -83,27 +103,48 @@ size_t tp_framer_room(struct tp_framer *fr, struct tp_chunk *chunk, unsigned cha
 				return 0;
 			fr->metas_due--;
 		}
-		/* The gap in front of a stream frame is sized for what can fit in this chunk, not
-		 * for the largest frame: a 1 MiB frame size must not make a page-sized chunk
-		 * look full. */
-		size_t want = fr->payload_max, left = chunk->cap - chunk->len;
-		if (want > left)
-			want = left;
-		size_t at0 = raw_position(fr, chunk->len, want);
-		if (at0 + TP_FRAME_OVERHEAD >= chunk->cap)
-			return 0;
-		size_t room = chunk->cap - at0 - TP_FRAME_OVERHEAD;
-		if (room > fr->payload_max)
-			room = fr->payload_max;
-		if (room < fr->payload_max && room < MIN_OPEN)
-			return 0;
-		fr->open = true;
-		fr->open_at = at0;
 		fr->open_len = 0;
-		fr->open_cap = room;
+		if (lay_out(fr, chunk)) {
+			fr->open_cap = fr->payload_max;
+		} else {
+			/* The chunk's end: one smaller frame. Its gap is sized for what fits, not for
+			 * the largest frame: a 1 MiB frame size must not make a page-sized chunk
+			 * look full. */
+			size_t want = fr->payload_max, left = chunk->cap - chunk->len;
+			if (want > left)
+				want = left;
+			size_t at0 = raw_position(fr, chunk->len, want);
+			if (at0 + TP_FRAME_OVERHEAD >= chunk->cap)
+				return 0;
+			size_t room = chunk->cap - at0 - TP_FRAME_OVERHEAD;
+			if (room > fr->payload_max)
+				room = fr->payload_max;
+			if (room < fr->payload_max && room < MIN_OPEN)
+				return 0;
+			fr->open_at = at0;
+			fr->open_cap = room;
+			fr->slots_left = 0;
+		}
+		fr->open = true;
 	}
 	*at = chunk->data + fr->open_at + TP_FRAME_HDR_SIZE + fr->open_len;
 	return fr->open_cap - fr->open_len;
+}
+
+int tp_framer_iov(struct tp_framer *fr, struct tp_chunk *chunk, struct iovec *iov, int max)
+{
+	unsigned char *at;
+	size_t room = tp_framer_room(fr, chunk, &at);
+	size_t frame = tp_frame_size(fr->payload_max);
+	int n = 0;
+
+	if (!room || max < 1)
+		return 0;
+	iov[n++] = (struct iovec){ at, room };
+	for (unsigned i = 0; i < fr->slots_left && n < max; i++)
+		iov[n++] = (struct iovec){ chunk->data + fr->next_slot + i * frame + TP_FRAME_HDR_SIZE,
+					   fr->payload_max };
+	return n;
 }
 
 void tp_framer_flush(struct tp_framer *fr, struct tp_chunk *chunk)
@@ -111,6 +152,7 @@ void tp_framer_flush(struct tp_framer *fr, struct tp_chunk *chunk)
 	if (!fr->open)
 		return;
 	fr->open = false;
+	fr->slots_left = 0; /* the next frame gets a fresh layout */
 	if (fr->open_len == 0)
 		return;
 	const unsigned char *payload = chunk->data + fr->open_at + TP_FRAME_HDR_SIZE;
@@ -125,9 +167,25 @@ void tp_framer_flush(struct tp_framer *fr, struct tp_chunk *chunk)
 
 void tp_framer_add(struct tp_framer *fr, struct tp_chunk *chunk, size_t n)
 {
-	fr->open_len += n;
-	if (fr->open_len == fr->open_cap)
+	while (n) {
+		size_t take = fr->open_cap - fr->open_len < n ? fr->open_cap - fr->open_len : n;
+		fr->open_len += take;
+		n -= take;
+		if (fr->open_len < fr->open_cap)
+			break;
+		size_t next = fr->next_slot;
+		unsigned left = fr->slots_left;
 		tp_framer_flush(fr, chunk);
+		if (!n || !left)
+			break; /* (n is 0 unless the caller read past the room it was given) */
+		/* The bytes went on into the next slot of the layout. */
+		fr->open = true;
+		fr->open_at = next;
+		fr->open_len = 0;
+		fr->open_cap = fr->payload_max;
+		fr->next_slot = next + tp_frame_size(fr->payload_max);
+		fr->slots_left = left - 1;
+	}
 }
 
 bool tp_framer_pending(const struct tp_framer *fr, const struct tp_chunk *chunk)

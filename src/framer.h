@@ -14,6 +14,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/uio.h>
 #include "frame.h"
 #include "ring.h"
 
@@ -36,6 +37,10 @@ struct tp_framer {
 	size_t open_at;         /* where the raw frame starts in chunk->data */
 	size_t open_len;        /* payload bytes in it so far */
 	size_t open_cap;        /* payload bytes it may take */
+	/* Full-size frame slots laid out after the open one, so that one readv() can fill
+	 * several frames: where the next starts, and how many are left. */
+	size_t next_slot;
+	unsigned slots_left;
 };
 
 /* meta: name, total (TP_FRAME_TOTAL_UNKNOWN), frame_size and repeat to announce. */
@@ -51,7 +56,13 @@ size_t tp_framer_wire_size(const struct tp_framer *fr, size_t len);
  * is due. */
 size_t tp_framer_room(struct tp_framer *fr, struct tp_chunk *chunk, unsigned char **at);
 
-/* n bytes (n <= what tp_framer_room allowed) were read to *at; a full frame is sealed. */
+/* The same for one readv(): the open frame's room first, then the payload slots of as many
+ * whole frames as the chunk holds (at most max iovecs). Returns how many; 0 means the chunk
+ * is full. One system call then fills many frames. */
+int tp_framer_iov(struct tp_framer *fr, struct tp_chunk *chunk, struct iovec *iov, int max);
+
+/* n bytes were read to *at, or into the iovecs in order (n <= the room they gave); every
+ * frame filled is sealed, and the next slot opened. */
 void tp_framer_add(struct tp_framer *fr, struct tp_chunk *chunk, size_t n);
 
 /* Seals the open frame, if it has any payload (the input paused, or ended). */

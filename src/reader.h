@@ -40,6 +40,9 @@ enum tp_pump_end { TP_PUMP_EOF = 0, TP_PUMP_STOP = 1 };
  * progress still get their turn. */
 #define TP_READ_AGAIN 64
 
+/* -F: the most frames one readv() fills (a 1 MiB chunk holds 16 of 64 KiB, 712 datagrams). */
+#define TP_READ_FRAMES 64
+
 /* Waits for the input (fd >= 0) or for the writer's wake-up, with signals let in, and no
  * longer than timeout_ms (0 just looks, -1 as long as needed) or the next progress tick.
  * Returns true when the input is readable. */

@@ -167,15 +167,27 @@ static int pump(struct tp_reader *r, struct tp_source *src)
 			tp_reader_wait(r, -1, 0);
 		}
 
-		unsigned char *at;
-		size_t room = fill_room(r, &at);
-		if (room == 0) {
-			tp_reader_hand_over(r);
-			continue;
+		ssize_t n;
+		if (r->framer && src->ops->readv && !r->opts->stop_at_size) {
+			/* -F: one readv() fills as many frames as the chunk holds. */
+			struct iovec iov[TP_READ_FRAMES];
+			int cnt = tp_framer_iov(r->framer, r->chunk, iov, TP_READ_FRAMES);
+			if (cnt == 0) {
+				tp_reader_hand_over(r);
+				continue;
+			}
+			n = src->ops->readv(src, iov, cnt);
+		} else {
+			unsigned char *at;
+			size_t room = fill_room(r, &at);
+			if (room == 0) {
+				tp_reader_hand_over(r);
+				continue;
+			}
+			if (r->opts->stop_at_size && r->opts->size - r->offset < room)
+				room = (size_t)(r->opts->size - r->offset);
+			n = tp_reader_read(r, src, at, room);
 		}
-		if (r->opts->stop_at_size && r->opts->size - r->offset < room)
-			room = (size_t)(r->opts->size - r->offset);
-		ssize_t n = tp_reader_read(r, src, at, room);
 		if (n == -EAGAIN) {
 			again = 0;
 			continue;

@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
+#include <sys/uio.h>
 
 struct tp_source;
 
@@ -16,6 +17,8 @@ struct tp_source_ops {
 	/* Up to len bytes: > 0, 0 at the end, or -errno. Never blocks if `pollable` and ppoll()
 	 * said the fd is readable. */
 	ssize_t (*read)(struct tp_source *src, void *buf, size_t len);
+	/* The same into several buffers in order (NULL: a datagram transport). */
+	ssize_t (*readv)(struct tp_source *src, const struct iovec *iov, int n);
 	void (*close)(struct tp_source *src);
 };
 

@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <unistd.h>
 #include "fdutil.h"
 
@@ -53,6 +54,16 @@ static ssize_t fd_read(struct tp_source *src, void *buf, size_t len)
 	return n < 0 ? -errno : n;
 }
 
+static ssize_t fd_readv(struct tp_source *src, const struct iovec *iov, int n)
+{
+	ssize_t got;
+
+	do
+		got = readv(src->fd, iov, n);
+	while (got < 0 && errno == EINTR);
+	return got < 0 ? -errno : got;
+}
+
 static void fd_close(struct tp_source *src)
 {
 	if (src->own_fd && src->fd >= 0)
@@ -64,5 +75,6 @@ const struct tp_source_ops tp_source_fd_ops = {
 	.name = "fd",
 	.open = fd_open,
 	.read = fd_read,
+	.readv = fd_readv,
 	.close = fd_close,
 };

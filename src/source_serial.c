@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
+#include <sys/uio.h>
 #include <unistd.h>
 #include "serial.h"
 
@@ -44,6 +45,18 @@ static ssize_t serial_source_read(struct tp_source *src, void *buf, size_t len)
 	return n < 0 ? -errno : n;
 }
 
+static ssize_t serial_source_readv(struct tp_source *src, const struct iovec *iov, int n)
+{
+	ssize_t got;
+
+	do
+		got = readv(src->fd, iov, n);
+	while (got < 0 && errno == EINTR);
+	if (got < 0 && errno == EIO)
+		return 0; /* hung up */
+	return got < 0 ? -errno : got;
+}
+
 static void serial_source_close(struct tp_source *src)
 {
 	struct tp_serial *s = src->priv;
@@ -59,5 +72,6 @@ const struct tp_source_ops tp_source_serial_ops = {
 	.name = "serial",
 	.open = serial_source_open,
 	.read = serial_source_read,
+	.readv = serial_source_readv,
 	.close = serial_source_close,
 };

@@ -1119,6 +1119,84 @@ START_TEST(test_dgram_framed)
 }
 END_TEST
 
+/* ---- one readv() into several frames' slots ------------------------------------------------- */
+
+/* Fills chunks through tp_framer_iov as the reader does with readv(): each "read" brings a
+ * pseudo-random amount (sometimes less than a frame, sometimes many frames and a part), is
+ * spread over the iovecs in order, and the stream must come back whole through the real
+ * deframer. Worst cases for the in-place layout: all-0xFF data (a code byte every 254). */
+START_TEST(test_iov_reads)
+{
+	bool stream = _i % 2 == 0;
+	size_t pm = (size_t[]){ 254, 1000, 65536, 1444 }[(_i / 2) % 4];
+	size_t n = 3u << 20, cap = 1u << 20, done = 0;
+	unsigned char *in = malloc(n), *buf = malloc(cap);
+	struct tp_frame_meta meta = { .total = TP_FRAME_TOTAL_UNKNOWN, .frame_size = (uint32_t)pm };
+	struct tp_framer fr;
+	struct tp_chunk chunk = { .data = buf, .cap = cap };
+	struct rx rx;
+	uint64_t seed = 12345 + (uint64_t)_i;
+	struct bytes wire = { 0 };
+
+	REQUIRE(in && buf);
+	memset(in, _i >= 4 ? 0xFF : 0, n);
+	if (_i < 4)
+		for (size_t k = 0; k < n; k++)
+			in[k] = (unsigned char)(k * 7 + k / 255);
+	rx_init(&rx, stream, &meta);
+	tp_framer_init(&fr, stream, pm, SESSION, 100000, &meta);
+	while (done < n) {
+		struct iovec iov[64];
+		int cnt = tp_framer_iov(&fr, &chunk, iov, 64);
+		if (cnt == 0) { /* full: out it goes */
+			put(&wire, chunk.data, chunk.len);
+			chunk.len = 0;
+			continue;
+		}
+		size_t room = 0;
+		for (int k = 0; k < cnt; k++)
+			room += iov[k].iov_len;
+		seed = seed * 6364136223846793005ull + 1442695040888963407ull;
+		size_t want = (size_t)(seed >> 33) % (room + room / 4 + 1) + 1;
+		size_t got = want < room ? want : room;
+		if (got > n - done)
+			got = n - done;
+		size_t left = got, from = done;
+		for (int k = 0; k < cnt && left; k++) {
+			size_t m = iov[k].iov_len < left ? iov[k].iov_len : left;
+			memcpy(iov[k].iov_base, in + from, m);
+			from += m;
+			left -= m;
+		}
+		tp_framer_add(&fr, &chunk, got);
+		done += got;
+		if ((seed >> 20) % 7 == 0) /* the input pauses now and then */
+			tp_framer_flush(&fr, &chunk);
+	}
+	while (tp_framer_end(&fr, &chunk) < 0) {
+		put(&wire, chunk.data, chunk.len);
+		chunk.len = 0;
+	}
+	put(&wire, chunk.data, chunk.len);
+	if (stream) {
+		rx_stream(&rx, wire.p, wire.len, 0);
+	} else {
+		for (size_t off = 0; off < wire.len;) {
+			size_t d = tp_dgram_next(wire.p + off, wire.len - off, 0, true);
+			REQUIRE_INT_EQ(tp_deframe_datagram(&rx.d, wire.p + off, d), 0);
+			off += d;
+		}
+	}
+	rx_assert_clean(&rx);
+	ck_assert_uint_eq(rx.data.len, n);
+	ck_assert(memcmp(rx.data.p, in, n) == 0);
+	rx_free(&rx);
+	free(wire.p);
+	free(in);
+	free(buf);
+}
+END_TEST
+
 static Suite *framer_suite(void)
 {
 	Suite *s = suite_create("framer");
@@ -1139,6 +1217,7 @@ static Suite *framer_suite(void)
 	tcase_add_loop_test(tc, test_chunk_shapes, 0, 2 * (int)NSHAPES);
 	tcase_add_loop_test(tc, test_max_frames_in_one_page, 0, 2);
 	tcase_add_test(tc, test_wire_size);
+	tcase_add_loop_test(tc, test_iov_reads, 0, 8);
 	tcase_add_loop_test(tc, test_wire_size_bounds_growth, 0, 2);
 	tcase_add_loop_test(big, test_random_roundtrip, 0, 16);
 	tcase_set_timeout(big, 120);
