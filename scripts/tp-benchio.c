@@ -5,6 +5,12 @@
  *                                    --pause-at, sleep once for MS after BYTES, and with
  *                                    --rate, pace those first BYTES at BPS (64 KiB writes)
  *                                    so that the middle's buffer is empty when we pause
+ *   tp-benchio frames [-P] WxH COUNT [-b BUFFERS]
+ *                                    write COUNT raw rgb24 frames of W*H*3 bytes to
+ *                                    stdout, one write() per frame, cycling through
+ *                                    BUFFERS (default 4) pre-filled frames (a diagonal
+ *                                    gradient, shifted per buffer): a renderer feeding
+ *                                    ffmpeg -f rawvideo
  *   tp-benchio sink [-P] [-o FILE]   read stdin to EOF (1 MiB reads), print the count
  *   tp-benchio pace-read [-P] [-o FILE] [--after-ms N | --after-gap] [--span-ms S]
  *                                    read stdin to EOF, timestamp every read, print the
@@ -55,6 +61,7 @@ _Noreturn static void usage(void)
 {
 	fprintf(stderr,
 		"usage: tp-benchio src [-P] SIZE [--pause-at BYTES --pause-ms MS [--rate BPS]]\n"
+		"       tp-benchio frames [-P] WxH COUNT [-b BUFFERS]\n"
 		"       tp-benchio sink [-P] [-o FILE]\n"
 		"       tp-benchio pace-read [-P] [-o FILE] [--after-ms N | --after-gap] [--span-ms S]\n"
 		"       tp-benchio rusage -o FILE -- CMD [ARGS...]\n"
@@ -149,6 +156,57 @@ static int do_src(const struct src_opts *o)
 		}
 		sent += (uint64_t)w;
 	}
+	return 0;
+}
+
+#define FRAMES_MAX_BUFS 64
+
+/* COUNT frames of w*h*3 bytes, one write() call per frame (retried for the rest when short),
+ * cycling through nb buffers filled before the first write. Buffer b holds a diagonal
+ * gradient, pixel (x, y) = (x + y + 40 b) * (1, 2, 3) mod 256, so consecutive frames differ.
+ * Each row is a slice of one long gradient row, so filling costs a memcpy per row. */
+static int do_frames(uint64_t w, uint64_t h, uint64_t count, uint64_t nb)
+{
+	size_t row = (size_t)(w * 3), fsz = row * (size_t)h;
+	size_t span = (size_t)(w + h + 40 * nb);
+	unsigned char *grad = malloc(span * 3);
+	unsigned char *bufs[FRAMES_MAX_BUFS];
+	if (!grad) {
+		perror("tp-benchio: malloc");
+		return 1;
+	}
+	for (size_t i = 0; i < span; i++) {
+		grad[3 * i] = (unsigned char)i;
+		grad[3 * i + 1] = (unsigned char)(2 * i);
+		grad[3 * i + 2] = (unsigned char)(3 * i + 1);
+	}
+	for (uint64_t b = 0; b < nb; b++) {
+		bufs[b] = malloc(fsz);
+		if (!bufs[b]) {
+			perror("tp-benchio: malloc");
+			return 1;
+		}
+		for (uint64_t y = 0; y < h; y++)
+			memcpy(bufs[b] + y * row, grad + 3 * (y + 40 * b), row);
+	}
+	free(grad);
+	for (uint64_t f = 0; f < count; f++) {
+		const unsigned char *p = bufs[f % nb];
+		size_t left = fsz;
+		while (left) {
+			ssize_t r = write(STDOUT_FILENO, p, left);
+			if (r < 0 && errno == EINTR)
+				continue;
+			if (r <= 0) {
+				perror("tp-benchio: write");
+				return 1;
+			}
+			p += r;
+			left -= (size_t)r;
+		}
+	}
+	for (uint64_t b = 0; b < nb; b++)
+		free(bufs[b]);
 	return 0;
 }
 
@@ -854,7 +912,8 @@ int main(int argc, char **argv)
 		usage();
 	if (argc > 2 && !strcmp(argv[2], "-P") && strcmp(argv[1], "latency") &&
 	    strcmp(argv[1], "rusage")) {
-		grow_pipe(strcmp(argv[1], "src") ? STDIN_FILENO : STDOUT_FILENO);
+		grow_pipe(strcmp(argv[1], "src") && strcmp(argv[1], "frames") ? STDIN_FILENO
+								 : STDOUT_FILENO);
 		argv[2] = argv[1]; /* drop -P */
 		argv++;
 		argc--;
@@ -877,6 +936,26 @@ int main(int argc, char **argv)
 		if (o.pause_ms > 3600000 || (o.rate && !o.pause_ms))
 			usage();
 		return do_src(&o);
+	}
+	if (!strcmp(argv[1], "frames")) {
+		uint64_t w, h, count, nb = 4;
+		char *x, *end;
+		if (argc != 4 && !(argc == 6 && !strcmp(argv[4], "-b")))
+			usage();
+		x = strchr(argv[2], 'x');
+		if (!x || x == argv[2] || x[1] < '0' || x[1] > '9')
+			usage();
+		errno = 0;
+		w = strtoull(argv[2], &end, 10);
+		if (errno || end != x)
+			usage();
+		if (parse_u64(x + 1, &h) || parse_u64(argv[3], &count))
+			usage();
+		if (argc == 6 && parse_u64(argv[5], &nb))
+			usage();
+		if (w == 0 || h == 0 || w > 16384 || h > 16384 || nb == 0 || nb > FRAMES_MAX_BUFS)
+			usage();
+		return do_frames(w, h, count, nb);
 	}
 	if (!strcmp(argv[1], "sink")) {
 		if (argc == 2)
