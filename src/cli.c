@@ -165,6 +165,19 @@ static void check_frame_options(struct argp_state *state, const struct tp_option
 		argp_failure(state, 2, 0, "--append: not for a udp:// output");
 }
 
+/* A whole number from min to max; anything else is a usage error saying `what`. */
+static unsigned uint_arg(struct argp_state *state, const char *opt, const char *arg,
+			 unsigned long min, unsigned long max, const char *what)
+{
+	char *end;
+
+	errno = 0;
+	unsigned long n = strtoul(arg, &end, 10);
+	if (!*arg || *end || errno || arg[0] == '-' || n < min || n > max)
+		argp_failure(state, 2, 0, "%s: '%s' is not %s", opt, arg, what);
+	return (unsigned)n;
+}
+
 static error_t parse_opt(int key, char *arg, struct argp_state *state)
 {
 	struct tp_options *o = state->input;
@@ -209,15 +222,10 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		o->rate_limit = rate_arg(state, arg);
 		o->rate_set = true;
 		break;
-	case OPT_BAUD: {
-		char *end;
-		errno = 0;
-		unsigned long n = strtoul(arg, &end, 10);
-		if (!*arg || *end || errno || arg[0] == '-' || n == 0 || n > 100000000)
-			argp_failure(state, 2, 0, "--baud: '%s' is not a rate in bits per second (e.g. 115200)", arg);
-		o->baud = (unsigned)n;
+	case OPT_BAUD:
+		o->baud = uint_arg(state, "--baud", arg, 1, 100000000,
+				   "a rate in bits per second (e.g. 115200)");
 		break;
-	}
 	case OPT_FLOW:
 		if (strcmp(arg, "none") == 0)
 			o->flow = TP_FLOW_NONE;
@@ -273,16 +281,11 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		if (o->frame_size == 0 || o->frame_size > TP_FRAME_MAX_PAYLOAD)
 			argp_failure(state, 2, 0, "--frame-size: from 1 to %u", TP_FRAME_MAX_PAYLOAD);
 		break;
-	case OPT_REPEAT: {
-		char *end;
-		errno = 0;
-		unsigned long n = strtoul(arg, &end, 10);
-		if (!*arg || *end || errno || arg[0] == '-' || n > TP_MAX_REPEAT)
-			argp_failure(state, 2, 0, "--repeat: '%s' is not a number from 0 to %u", arg,
-				     TP_MAX_REPEAT);
-		o->repeat = (unsigned)n;
+	case OPT_REPEAT:
+		_Static_assert(TP_MAX_REPEAT == 15, "the message below names the limit");
+		o->repeat = uint_arg(state, "--repeat", arg, 0, TP_MAX_REPEAT,
+				     "a number from 0 to 15");
 		break;
-	}
 	case OPT_ON_GAP:
 		if (strcmp(arg, "stop") == 0)
 			o->on_gap = TP_GAP_STOP;

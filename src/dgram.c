@@ -1,7 +1,6 @@
 #include "config.h"
 #include "dgram.h"
 
-#include <stdint.h>
 #include "frame.h"
 
 size_t tp_dgram_next(const unsigned char *buf, size_t avail, size_t size, bool framed)
@@ -9,10 +8,8 @@ size_t tp_dgram_next(const unsigned char *buf, size_t avail, size_t size, bool f
 	size_t len = size;
 
 	if (framed && avail >= TP_FRAME_HDR_SIZE) {
-		/* The framer wrote this header (little-endian payload length at byte 20). */
-		uint32_t payload = (uint32_t)buf[20] | (uint32_t)buf[21] << 8 |
-				   (uint32_t)buf[22] << 16 | (uint32_t)buf[23] << 24;
-		len = tp_frame_size(payload);
+		/* The framer wrote this header. */
+		len = tp_frame_size(tp_frame_payload_len(buf));
 	}
 	if (len == 0 || len > avail)
 		len = avail; /* never 0: the caller's walk must move on */

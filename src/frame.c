@@ -39,6 +39,11 @@ static uint32_t get32(const unsigned char *p)
 	return v;
 }
 
+uint32_t tp_frame_payload_len(const unsigned char *buf)
+{
+	return get32(buf + 20);
+}
+
 static uint64_t get64(const unsigned char *p)
 {
 	uint64_t v = 0;

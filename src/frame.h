@@ -64,6 +64,10 @@ static inline size_t tp_frame_size(size_t len)
  * the frame's size. No copy of the payload. */
 size_t tp_frame_seal(unsigned char *buf, const struct tp_frame *f);
 
+/* The payload length in the header at buf (TP_FRAME_HDR_SIZE bytes), unchecked: for walking
+ * frames we made ourselves (dgram.c). */
+uint32_t tp_frame_payload_len(const unsigned char *buf);
+
 /* Checks a whole frame of exactly len bytes; fills *f (payload pointing into buf) and returns
  * TP_FRAME_OK, or the first enum tp_frame_error that applies. */
 enum tp_frame_error tp_frame_open(const unsigned char *buf, size_t len, struct tp_frame *f);

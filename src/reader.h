@@ -48,6 +48,10 @@ enum tp_pump_end { TP_PUMP_EOF = 0, TP_PUMP_STOP = 1 };
  * Returns true when the input is readable. */
 bool tp_reader_wait(struct tp_reader *r, int fd, int timeout_ms);
 
+/* A ppoll() timeout in ms until deadline_ns (CLOCK_MONOTONIC): 0 when it has passed, -1
+ * for UINT64_MAX (no deadline). */
+int tp_reader_ms_until(uint64_t deadline_ns);
+
 /* A signal, the writer's end, or --stop-at-size says stop reading. */
 bool tp_reader_must_stop(struct tp_reader *r);
 

@@ -127,17 +127,24 @@ static void fill_flush(struct tp_reader *r)
 	tp_reader_hand_over(r);
 }
 
+int tp_reader_ms_until(uint64_t deadline_ns)
+{
+	uint64_t now = tp_clock_ns();
+
+	if (deadline_ns == UINT64_MAX)
+		return -1;
+	if (now >= deadline_ns)
+		return 0;
+	uint64_t ms = (deadline_ns - now + 999999) / 1000000;
+	return ms > INT_MAX ? INT_MAX : (int)ms;
+}
+
 /* ms until --idle-timeout runs out since the last data (-1: no timeout). */
 static int idle_wait_ms(const struct tp_reader *r, uint64_t last_ns)
 {
-	uint64_t idle = r->opts->idle_timeout_ns, now = tp_clock_ns();
+	uint64_t idle = r->opts->idle_timeout_ns;
 
-	if (!idle)
-		return -1;
-	if (now >= last_ns + idle)
-		return 0;
-	uint64_t ms = (last_ns + idle - now + 999999) / 1000000;
-	return ms > INT_MAX ? INT_MAX : (int)ms;
+	return tp_reader_ms_until(idle ? last_ns + idle : UINT64_MAX);
 }
 
 /* Reads one input to its end into chunks. Returns TP_PUMP_EOF, TP_PUMP_STOP, or -errno. */
@@ -391,9 +398,10 @@ void tp_run(const struct tp_options *opts, struct tp_result *result)
 			tp_report_errno(sink.name ? sink.name : opts->output, err);
 		return;
 	}
-	tp_tune(opts, sink.flags, (size_t)sysconf(_SC_PAGESIZE), &tuning);
 	if (sink.flags & TP_SINK_SERIAL)
 		tp_tune_serial(opts, sink.flags, sink.baud, (size_t)sysconf(_SC_PAGESIZE), &tuning);
+	else
+		tp_tune(opts, sink.flags, (size_t)sysconf(_SC_PAGESIZE), &tuning);
 	writer.rate = tuning.rate;
 	writer.burst = tuning.burst;
 	writer.repeat = opts->repeat;

@@ -83,20 +83,11 @@ static bool may_report(uint64_t *last_ns, bool force)
 	return true;
 }
 
-static uint64_t corrupt_total(const struct tp_rx_stats *st)
-{
-	uint64_t n = 0;
-
-	for (int i = 1; i < TP_FRAME_NERRORS; i++)
-		n += st->corrupt[i];
-	return n;
-}
-
 /* Refused frames and garbage, as they happen: one line for what came since the last. */
 static void report_damage(struct tp_rx *rx, bool force)
 {
 	const struct tp_rx_stats *st = &rx->r->rx;
-	uint64_t corrupt = corrupt_total(st);
+	uint64_t corrupt = tp_rx_corrupt_total(st);
 	char why[160];
 	size_t n = 0;
 
@@ -221,18 +212,13 @@ void tp_rx_destroy(struct tp_reader *r)
  * last chunks' repeats). -1: no limit. */
 static int rx_wait_ms(const struct tp_rx *rx, uint64_t last_ns, bool at_end)
 {
-	uint64_t now = tp_clock_ns(), until = UINT64_MAX;
+	uint64_t until = UINT64_MAX;
 
 	if (rx->r->opts->idle_timeout_ns)
 		until = last_ns + rx->r->opts->idle_timeout_ns;
 	if (at_end && last_ns + RX_END_GRACE_NS < until)
 		until = last_ns + RX_END_GRACE_NS;
-	if (until == UINT64_MAX)
-		return -1;
-	if (now >= until)
-		return 0;
-	uint64_t ms = (until - now + 999999) / 1000000;
-	return ms > INT_MAX ? INT_MAX : (int)ms;
+	return tp_reader_ms_until(until);
 }
 
 /* After END, on a complete stream: the sender may still be sending the last chunks'

@@ -8,7 +8,6 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <sys/uio.h>
-#include <unistd.h>
 #include "serial.h"
 
 static int serial_source_open(struct tp_source *src, const char *spec)
@@ -33,28 +32,19 @@ static int serial_source_open(struct tp_source *src, const char *spec)
 	return 0;
 }
 
-static ssize_t serial_source_read(struct tp_source *src, void *buf, size_t len)
-{
-	ssize_t n;
-
-	do
-		n = read(src->fd, buf, len);
-	while (n < 0 && errno == EINTR);
-	if (n < 0 && errno == EIO)
-		return 0; /* hung up */
-	return n < 0 ? -errno : n;
-}
-
+/* As the fd source reads (EINTR resumed), but a hang-up is the end, not an error. */
 static ssize_t serial_source_readv(struct tp_source *src, const struct iovec *iov, int n)
 {
-	ssize_t got;
+	ssize_t got = tp_source_fd_ops.readv(src, iov, n);
 
-	do
-		got = readv(src->fd, iov, n);
-	while (got < 0 && errno == EINTR);
-	if (got < 0 && errno == EIO)
-		return 0; /* hung up */
-	return got < 0 ? -errno : got;
+	return got == -EIO ? 0 : got;
+}
+
+static ssize_t serial_source_read(struct tp_source *src, void *buf, size_t len)
+{
+	struct iovec iov = { buf, len };
+
+	return serial_source_readv(src, &iov, 1);
 }
 
 static void serial_source_close(struct tp_source *src)

@@ -26,9 +26,7 @@ void tp_summary_print_link_text(FILE *out, const struct tp_summary *s)
 	}
 	if (!rx)
 		return;
-	uint64_t corrupt = 0;
-	for (int i = 1; i < TP_FRAME_NERRORS; i++)
-		corrupt += rx->corrupt[i];
+	uint64_t corrupt = tp_rx_corrupt_total(rx);
 	tp_summary_prefix(out, s);
 	fprintf(out, "frames: %" PRIu64 " verified, %" PRIu64 " corrupt", rx->frames, corrupt);
 	for (int i = 1; i < TP_FRAME_NERRORS; i++)

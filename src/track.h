@@ -32,6 +32,16 @@ struct tp_rx_stats {
 	uint64_t total;           /* the stream's total from META or END; UINT64_MAX unknown */
 };
 
+/* Refused frames, all reasons together. */
+static inline uint64_t tp_rx_corrupt_total(const struct tp_rx_stats *st)
+{
+	uint64_t n = 0;
+
+	for (int i = 1; i < TP_FRAME_NERRORS; i++)
+		n += st->corrupt[i];
+	return n;
+}
+
 enum tp_gap_policy {
 	TP_GAP_STOP,   /* stop at the first byte missing for good (default) */
 	TP_GAP_SKIP,   /* carry on without the missing bytes */

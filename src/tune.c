@@ -137,10 +137,12 @@ void tp_tune_serial(const struct tp_options *o, unsigned sink_flags, unsigned ba
 	uint64_t byte_rate = baud / 10;
 	char rate[32];
 
-	if (!baud)
+	if (!byte_rate) { /* a rate the device will not tell: nothing to go by */
+		tp_tune(o, sink_flags, page, t);
 		return;
+	}
 	if (!o->rate_set)
-		line.rate_limit = byte_rate ? byte_rate : 1;
+		line.rate_limit = byte_rate;
 	tp_tune(&line, sink_flags, page, t);
 	tp_format_decimal(rate, sizeof(rate), (double)line.rate_limit);
 	if (!o->rate_set)

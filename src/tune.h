@@ -36,10 +36,10 @@ struct tp_tuning {
 /* sink_flags: enum tp_sink_flags of the output, which the reasons name. */
 void tp_tune(const struct tp_options *o, unsigned sink_flags, size_t page, struct tp_tuning *t);
 
-/* A serial output of `baud` (8N1: 10 bits a byte): paced to the line unless -L was given,
- * so that a USB adapter's deep buffer or a pseudo-terminal behaves like the wire and
- * progress and ETA tell the truth; frames short enough that noise costs little; META
- * every few seconds of line time. Call after tp_tune. */
+/* tp_tune for a serial output of `baud` (8N1: 10 bits a byte): paced to the line unless -L
+ * was given, so that a USB adapter's deep buffer or a pseudo-terminal behaves like the wire
+ * and progress and ETA tell the truth; frames short enough that noise costs little; META
+ * every few seconds of line time. Call instead of tp_tune. */
 void tp_tune_serial(const struct tp_options *o, unsigned sink_flags, unsigned baud, size_t page,
 		    struct tp_tuning *t);
 

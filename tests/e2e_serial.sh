@@ -7,7 +7,6 @@
 . "${SRCDIR:-$(dirname "$0")/..}/tests/lib.sh"
 EMU=$TESTDIR/line-emu
 
-json_num() { grep -o "\"$1\":[0-9]*" "$2" | head -n 1 | cut -d: -f2; }
 
 # line NAME ARGS...: starts a line emulator; sets $A (the sender's device), $B (the
 # receiver's) and $emu_pid. Stats in $T/NAME.emu.
@@ -80,7 +79,7 @@ status_is 3 "$rx_status" "bit errors at 1e-3, no repeats: data missing" "$T/ber3
 n=$(file_size "$T/ber3.out")
 check "1e-3: only verified bytes: a prefix of the input ($n bytes)" \
 	bash -c '[ "$1" -lt "$3" ] && cmp -s -n "$1" "$2" "$4"' _ "$n" "$T/ber3.out" "$(file_size "$want")" "$want"
-c=$(grep -o '"corrupt":{[^}]*}' "$T/ber3.rerr" | grep -o '[0-9]*' | awk '{ s += $1 } END { print s + 0 }')
+c=$(json_corrupt_total "$T/ber3.rerr")
 check "1e-3: corrupt frames counted ($c)" [ "${c:-0}" -gt 0 ]
 stop_child "$emu_pid"
 wait_exit "$emu_pid" 10
@@ -91,7 +90,7 @@ status_is 3 "$rx_status" "bit errors at 1e-4, --on-gap=zero" "$T/ber3z.rerr"
 v=$(json_num verified_bytes "$T/ber3z.rerr")
 check "1e-4, zero: some frames got through ($v verified bytes)" [ "${v:-0}" -gt 0 ]
 check "1e-4, zero: every byte written is the input's, or a zero in a gap" \
-	bash -c 'cmp -l "$1" "$2" 2>/dev/null | awk "\$2 != 0 { bad = 1 } END { exit bad }"' _ "$T/ber3z.out" "$want"
+	only_zeros_differ "$T/ber3z.out" "$want"
 stop_child "$emu_pid"
 wait_exit "$emu_pid" 10
 

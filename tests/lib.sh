@@ -277,6 +277,20 @@ lines_at_least() { [ -f "$1" ] && [ "$(wc -l <"$1")" -ge "$2" ]; }
 input_pos() { sed -n 's/^pos:[[:space:]]*//p' "/proc/$1/fdinfo/$2" 2>/dev/null; }
 input_pos_is() { [ "$(input_pos "$1" "$2")" = "$3" ]; }
 
+# json_num KEY FILE: the first whole number after "KEY": in FILE (a --stats=json line).
+json_num() { grep -o "\"$1\":[0-9]*" "$2" | head -n 1 | cut -d: -f2; }
+
+# json_corrupt_total FILE: the refused frames of a -D --stats=json line, all reasons summed.
+json_corrupt_total() {
+	grep -o '"corrupt":{[^}]*}' "$1" | grep -o '[0-9][0-9]*' | awk '{ s += $1 } END { print s + 0 }'
+}
+
+# only_zeros_differ GOT WANT: every byte where GOT differs from WANT is a zero in GOT
+# (--on-gap=zero wrote it in place of lost data).
+only_zeros_differ() {
+	cmp -l "$1" "$2" 2>/dev/null | awk '$2 != 0 { bad = 1 } END { exit bad }'
+}
+
 KiB=1024
 MiB=$((1024 * 1024))
 

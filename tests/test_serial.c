@@ -60,7 +60,6 @@ START_TEST(test_paced_to_the_line)
 	struct tp_tuning t;
 
 	options(&o);
-	tp_tune(&o, TP_SINK_TTY | TP_SINK_SERIAL, 4096, &t);
 	tp_tune_serial(&o, TP_SINK_TTY | TP_SINK_SERIAL, 115200, 4096, &t);
 	ck_assert_uint_eq(t.rate, 11520); /* 8N1: ten bits a byte */
 	ck_assert_ptr_nonnull(strstr(t.rate_why, "115200 baud"));
@@ -69,13 +68,11 @@ START_TEST(test_paced_to_the_line)
 
 	o.rate_limit = 5000; /* -L wins */
 	o.rate_set = true;
-	tp_tune(&o, TP_SINK_TTY | TP_SINK_SERIAL, 4096, &t);
 	tp_tune_serial(&o, TP_SINK_TTY | TP_SINK_SERIAL, 115200, 4096, &t);
 	ck_assert_uint_eq(t.rate, 5000);
 	ck_assert_str_eq(t.rate_why, "set by -L");
 
 	o.rate_limit = 0; /* -L 0: not paced at all */
-	tp_tune(&o, TP_SINK_TTY | TP_SINK_SERIAL, 4096, &t);
 	tp_tune_serial(&o, TP_SINK_TTY | TP_SINK_SERIAL, 115200, 4096, &t);
 	ck_assert_uint_eq(t.rate, 0);
 	ck_assert_uint_eq(t.burst, 0);
@@ -94,8 +91,7 @@ START_TEST(test_frames_from_the_baud)
 	options(&o);
 	o.frame = true;
 	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
-		tp_tune(&o, TP_SINK_TTY | TP_SINK_SERIAL, 4096, &t);
-		tp_tune_serial(&o, TP_SINK_TTY | TP_SINK_SERIAL, want[i].baud, 4096, &t);
+			tp_tune_serial(&o, TP_SINK_TTY | TP_SINK_SERIAL, want[i].baud, 4096, &t);
 		ck_assert_msg(t.frame_size == want[i].frame, "%u baud: frame %zu, want %zu",
 			      want[i].baud, t.frame_size, want[i].frame);
 		/* A META about every 5 s of line time. */
@@ -103,7 +99,6 @@ START_TEST(test_frames_from_the_baud)
 		ck_assert_uint_eq(t.meta_every, every ? every : 1);
 	}
 	o.frame_size = 1000; /* --frame-size wins */
-	tp_tune(&o, TP_SINK_TTY | TP_SINK_SERIAL, 4096, &t);
 	tp_tune_serial(&o, TP_SINK_TTY | TP_SINK_SERIAL, 115200, 4096, &t);
 	ck_assert_uint_eq(t.frame_size, 1000);
 }
