@@ -34,7 +34,7 @@ static const struct argp_option options[] = {
 	{ NULL, 0, NULL, 0, "Buffering:", 2 },
 	{ "buffer-size", 'B', "SIZE", 0, "total memory of the ring (default 16M)", 2 },
 	{ "chunk-size", 'C', "SIZE|auto", 0, "size of each ring chunk (default auto: 1M unpaced, about 4 ms of output when paced; at most a quarter of the ring)", 2 },
-	{ "engine", OPT_ENGINE, "auto|uring|write", 0, "writer engine; auto uses io_uring and falls back to write() (default auto)", 2 },
+	{ "engine", OPT_ENGINE, "auto|splice|uring|write", 0, "writer engine; auto splices through a ring of pipes when the output is a pipe and the bytes need no touching, else uses io_uring and falls back to write() (default auto)", 2 },
 
 	{ NULL, 0, NULL, 0, "Pacing:", 3 },
 	{ "idle-timeout", OPT_IDLE_TIMEOUT, "SEC", 0, "an input that may wait (udp://, a pipe) ends after SEC without data", 1 },
@@ -133,9 +133,10 @@ static bool udp_endpoint(struct argp_state *state, const char *text, bool input)
 static void check_frame_options(struct argp_state *state, const struct tp_options *o)
 {
 	bool udp_out = udp_endpoint(state, o->output, false);
+	bool udp_in = false;
 
 	for (int i = 0; i < o->n_inputs; i++)
-		udp_endpoint(state, o->inputs[i], true);
+		udp_in |= udp_endpoint(state, o->inputs[i], true);
 
 	if (o->deframe && o->frame)
 		argp_failure(state, 2, 0, "-D with -F: re-framing a received stream takes two tpipes (tpipe -D | tpipe -F)");
@@ -153,6 +154,9 @@ static void check_frame_options(struct argp_state *state, const struct tp_option
 			     o->frame ? " of payload" : "");
 	if (udp_out && o->engine != TP_ENGINE_AUTO)
 		argp_failure(state, 2, 0, "--engine: a udp:// output has its own (sendmsg)");
+	if (o->engine == TP_ENGINE_SPLICE && (o->frame || o->deframe || udp_in))
+		argp_failure(state, 2, 0, "--engine=splice: %s", udp_in ? "a udp:// input comes in datagrams, not through splice" :
+			     "-F and -D work on the bytes in memory");
 	if (o->baud || o->flow_set) {
 		bool serial = tp_serial_path(o->output) != NULL;
 		for (int i = 0; i < o->n_inputs && !serial; i++)
@@ -212,8 +216,10 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 			o->engine = TP_ENGINE_URING;
 		else if (strcmp(arg, "write") == 0)
 			o->engine = TP_ENGINE_WRITE;
+		else if (strcmp(arg, "splice") == 0)
+			o->engine = TP_ENGINE_SPLICE;
 		else
-			argp_failure(state, 2, 0, "--engine: '%s' is not one of auto, uring, write", arg);
+			argp_failure(state, 2, 0, "--engine: '%s' is not one of auto, splice, uring, write", arg);
 		break;
 	case 'N':
 		o->name = arg;

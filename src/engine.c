@@ -17,6 +17,10 @@ int tp_engine_init(struct tp_engine *eng, enum tp_engine_kind kind, struct tp_si
 		eng->ops = &tp_engine_dgram_ops;
 		return eng->ops->init(eng, depth);
 	}
+	if (kind == TP_ENGINE_SPLICE) {
+		eng->ops = &tp_engine_splice_ops;
+		return eng->ops->init(eng, depth);
+	}
 	if (kind != TP_ENGINE_WRITE) {
 #ifdef HAVE_LIBURING
 		eng->ops = &tp_engine_uring_ops;

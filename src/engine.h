@@ -11,7 +11,8 @@
 #include "sink.h"
 #include "stats.h"
 
-enum tp_engine_kind { TP_ENGINE_AUTO, TP_ENGINE_URING, TP_ENGINE_WRITE };
+/* AUTO: splice when run.c can give the ring pipes (pipes.h), else io_uring, else write(). */
+enum tp_engine_kind { TP_ENGINE_AUTO, TP_ENGINE_URING, TP_ENGINE_WRITE, TP_ENGINE_SPLICE };
 
 enum { TP_ENGINE_QUEUED = 0, TP_ENGINE_DONE = 1 };
 
@@ -39,11 +40,13 @@ struct tp_engine {
 
 extern const struct tp_engine_ops tp_engine_write_ops;
 extern const struct tp_engine_ops tp_engine_dgram_ops;
+extern const struct tp_engine_ops tp_engine_splice_ops;
 #ifdef HAVE_LIBURING
 extern const struct tp_engine_ops tp_engine_uring_ops;
 #endif
 
 /* Sets up the engine of `kind` for the sink; for TP_ENGINE_AUTO, io_uring and then write().
+ * TP_ENGINE_SPLICE only when the ring's chunks have pipes (tp_pipes_attach).
  * depth is the ring depth (the most chunks that can ever be queued). 0 or -errno. */
 int tp_engine_init(struct tp_engine *eng, enum tp_engine_kind kind, struct tp_sink *sink,
 		   struct tp_counters *counters, unsigned depth);

@@ -35,7 +35,7 @@ bool tp_fd_is_pipe(int fd)
 	return fstat(fd, &st) == 0 && S_ISFIFO(st.st_mode);
 }
 
-static long pipe_max_size(void)
+long tp_fd_pipe_max_size(void)
 {
 	long max = 1L << 20;
 	FILE *f = fopen("/proc/sys/fs/pipe-max-size", "re");
@@ -53,7 +53,7 @@ void tp_fd_grow_pipe(int fd)
 	if (!tp_fd_is_pipe(fd))
 		return;
 	/* Try the maximum, then smaller sizes: the per-user pipe page limit may refuse the big one. */
-	for (long size = pipe_max_size(); size > 65536; size /= 2) {
+	for (long size = tp_fd_pipe_max_size(); size > 65536; size /= 2) {
 		int now = fcntl(fd, F_GETPIPE_SZ);
 		if (now >= size || fcntl(fd, F_SETPIPE_SZ, (int)size) >= 0)
 			return;

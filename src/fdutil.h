@@ -8,6 +8,8 @@
  * other files or when refused (a bigger pipe is an optimisation, never a requirement). */
 void tp_fd_grow_pipe(int fd);
 bool tp_fd_is_pipe(int fd);
+/* /proc/sys/fs/pipe-max-size, or 1 MiB (its default) when it cannot be read. */
+long tp_fd_pipe_max_size(void);
 
 /* Call first thing: a standard descriptor closed by our parent would otherwise be reused by
  * our own open() (the output file turning up as fd 2 and catching error messages). Each closed

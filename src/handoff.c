@@ -64,6 +64,15 @@ void tp_handoff_put(struct tp_handoff *h, struct tp_chunk *chunk)
 	pthread_mutex_unlock(&h->lock);
 }
 
+bool tp_handoff_writer_has_work(struct tp_handoff *h)
+{
+	pthread_mutex_lock(&h->lock);
+	bool work = h->ring.filled > h->ring.taken && !h->writer_done;
+	h->reader_holding = work;
+	pthread_mutex_unlock(&h->lock);
+	return work;
+}
+
 void tp_handoff_close(struct tp_handoff *h)
 {
 	pthread_mutex_lock(&h->lock);
@@ -109,6 +118,10 @@ int tp_handoff_take(struct tp_handoff *h, bool wait, struct tp_chunk **chunk)
 		if (h->closed) {
 			err = -ENODATA;
 			break;
+		}
+		if (h->reader_holding) { /* out of work: the reader's held chunk can come now */
+			h->reader_holding = false;
+			wake_reader(h);
 		}
 		if (!wait) {
 			err = -EAGAIN;

@@ -17,6 +17,8 @@ struct tp_handoff {
 	bool closed;              /* the reader has put its last chunk */
 	bool writer_waiting;      /* the writer sleeps on `filled` */
 	bool reader_waiting;      /* the reader sleeps on wake_fd for a free chunk */
+	bool reader_holding;      /* the reader keeps filling a chunk while the writer has work:
+	                           * wake it when the writer runs out */
 	bool writer_done;         /* the writer has returned; no chunk will be freed again */
 	unsigned high_water;      /* most chunks in use at once */
 	unsigned wake_free;       /* free chunks that make it worth waking a waiting reader */
@@ -29,6 +31,11 @@ void tp_handoff_destroy(struct tp_handoff *h);
 /* A free chunk, or NULL (then wake_fd turns readable when one is freed or the writer ends). */
 struct tp_chunk *tp_handoff_get_free(struct tp_handoff *h);
 void tp_handoff_put(struct tp_handoff *h, struct tp_chunk *chunk);
+/* Whether the writer still has full chunks it has not taken. Then a chunk that holds some
+ * data need not be handed over yet (it could not go out sooner), so the reader fills it on
+ * and the ring keeps --buffer-size of data, not --buffer-size worth of chunks however little
+ * each held; the writer wakes the reader (wake_fd) when it runs out. */
+bool tp_handoff_writer_has_work(struct tp_handoff *h);
 /* No more chunks will come: the writer drains the ring and ends. */
 void tp_handoff_close(struct tp_handoff *h);
 /* Consume a wake-up from wake_fd (call after ppoll says it is readable). */

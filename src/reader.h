@@ -66,6 +66,13 @@ void tp_reader_hand_over(struct tp_reader *r);
  * goes through r->stage. > 0, 0 at the end, -EAGAIN when nothing was there, or -errno. */
 ssize_t tp_reader_read(struct tp_reader *r, struct tp_source *src, unsigned char *buf, size_t len);
 
+/* The splice path (the chunk has a pipe): moves at most room bytes of input into the
+ * chunk's pipe, spliced when there is plenty, else read and written (pipes.h says why).
+ * Bytes read that the pipe had no slot for wait in r->stage and go first next time.
+ * > 0, 0 at the end, -EAGAIN when nothing was there, -ENOSPC when the chunk's pipe is full
+ * (hand it over), or -errno. */
+ssize_t tp_reader_splice(struct tp_reader *r, struct tp_source *src, size_t room);
+
 struct tp_rx;
 
 /* -D: sets up the deframer and tracker for the whole run. 0 or -errno. */

@@ -46,12 +46,19 @@ int tp_ring_init(struct tp_ring *ring, size_t chunk_size, unsigned depth, size_t
 		ring->chunks[i].data = ring->mem + (size_t)i * stride + room;
 		ring->chunks[i].cap = chunk_size;
 		ring->chunks[i].index = i;
+		ring->chunks[i].pipe_rd = ring->chunks[i].pipe_wr = -1;
 	}
 	return 0;
 }
 
 void tp_ring_destroy(struct tp_ring *ring)
 {
+	for (unsigned i = 0; i < ring->depth; i++) {
+		if (ring->chunks[i].pipe_rd >= 0)
+			close(ring->chunks[i].pipe_rd);
+		if (ring->chunks[i].pipe_wr >= 0)
+			close(ring->chunks[i].pipe_wr);
+	}
 	if (ring->mem)
 		munmap(ring->mem, ring->mem_size);
 	free(ring->chunks);

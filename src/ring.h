@@ -13,6 +13,9 @@ struct tp_chunk {
 	size_t len;           /* payload bytes filled by the reader */
 	uint64_t offset;      /* stream offset of data[0] */
 	unsigned index;       /* position in the ring, for the ordering checks */
+	/* The splice path (pipes.h): the chunk's bytes wait in a pipe of its own instead of in
+	 * data, so they are never copied into tpipe; -1 when the chunk holds them in data. */
+	int pipe_rd, pipe_wr;
 };
 
 struct tp_ring {

@@ -14,9 +14,11 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+#include "fdutil.h"
 #include "handoff.h"
 #include "reader.h"
 #include "monitor.h"
+#include "pipes.h"
 #include "report.h"
 #include "signals.h"
 #include "sink.h"
@@ -160,8 +162,9 @@ static int pump(struct tp_reader *r, struct tp_source *src)
 			again--; /* the last datagram may not have been the last one there */
 		} else if (src->pollable && !r->stage_len) {
 			/* Holding data: only look. Data that trickles in goes out at once and never
-			 * waits for a chunk to fill. */
-			bool holding = fill_pending(r);
+			 * waits for a chunk to fill, unless the writer is busy with older chunks:
+			 * then the chunk fills on until it wakes us (tp_handoff_writer_has_work). */
+			bool holding = fill_pending(r) && !tp_handoff_writer_has_work(&r->handoff);
 			if (!tp_reader_wait(r, src->fd, holding ? 0 : idle_wait_ms(r, last_ns))) {
 				if (holding)
 					fill_flush(r);
@@ -193,7 +196,14 @@ static int pump(struct tp_reader *r, struct tp_source *src)
 			}
 			if (r->opts->stop_at_size && r->opts->size - r->offset < room)
 				room = (size_t)(r->opts->size - r->offset);
-			n = tp_reader_read(r, src, at, room);
+			if (r->chunk->pipe_wr >= 0)
+				n = tp_reader_splice(r, src, room);
+			else
+				n = tp_reader_read(r, src, at, room);
+		}
+		if (n == -ENOSPC) { /* the chunk's pipe has no slot left */
+			tp_reader_hand_over(r);
+			continue;
 		}
 		if (n == -EAGAIN) {
 			again = 0;
@@ -350,16 +360,41 @@ static void meta_for(const struct tp_options *o, const struct tp_tuning *t,
 	m->repeat = (uint16_t)o->repeat;
 }
 
-/* Why the engine in use was chosen, for --explain. */
-static void engine_reason(const struct tp_options *o, const struct tp_engine *eng, char *buf,
-			  size_t len)
+/* Why the splice path cannot be taken, or NULL when it can: the bytes must go from the
+ * input to an output pipe untouched. */
+static const char *splice_refusal(const struct tp_options *o, const struct tp_sink *sink)
 {
-	if (o->engine != TP_ENGINE_AUTO)
+	if (o->engine != TP_ENGINE_AUTO && o->engine != TP_ENGINE_SPLICE)
+		return "set by --engine";
+	if (o->frame || o->deframe)
+		return "-F and -D work on the bytes in memory";
+	for (int i = 0; i < o->n_inputs; i++)
+		if (strncmp(o->inputs[i], "udp://", 6) == 0)
+			return "a udp:// input comes in datagrams";
+	if (!(sink->flags & TP_SINK_PIPE))
+		return "the output is not a pipe";
+	return NULL;
+}
+
+/* Why the engine in use was chosen, for --explain. */
+static void engine_reason(const struct tp_options *o, const struct tp_engine *eng,
+			  const struct tp_tuning *t, const char *no_splice, int splice_err,
+			  char *buf, size_t len)
+{
+	if (eng->ops == &tp_engine_splice_ops)
+		snprintf(buf, len, "%s; a ring of %u pipes, one a chunk: the bytes are never copied "
+			 "into tpipe", o->engine == TP_ENGINE_SPLICE ? "set by --engine" :
+			 "default for a pipe output when no option touches the bytes", t->depth);
+	else if (o->engine != TP_ENGINE_AUTO)
 		snprintf(buf, len, "set by --engine");
 	else if (eng->fallback_err)
 		snprintf(buf, len, "io_uring unavailable: %s", strerror(-eng->fallback_err));
+	else if (splice_err)
+		snprintf(buf, len, "a ring of %u pipes was refused (%s); write() would be used if "
+			 "io_uring were refused", t->depth, strerror(-splice_err));
 	else
-		snprintf(buf, len, "default; write() would be used if io_uring were refused");
+		snprintf(buf, len, "default (no splice: %s); write() would be used if io_uring were "
+			 "refused", no_splice);
 }
 
 void tp_run(const struct tp_options *opts, struct tp_result *result)
@@ -370,7 +405,7 @@ void tp_run(const struct tp_options *opts, struct tp_result *result)
 	struct tp_engine engine;
 	struct tp_writer writer = { .rate = 0 };
 	struct tp_framer framer;
-	char why[128];
+	char why[192];
 	int err;
 
 	result->status = TP_EXIT_FAILURE;
@@ -402,6 +437,10 @@ void tp_run(const struct tp_options *opts, struct tp_result *result)
 		tp_tune_serial(opts, sink.flags, sink.baud, (size_t)sysconf(_SC_PAGESIZE), &tuning);
 	else
 		tp_tune(opts, sink.flags, (size_t)sysconf(_SC_PAGESIZE), &tuning);
+	const char *no_splice = splice_refusal(opts, &sink);
+	if (!no_splice)
+		tp_tune_splice(opts, (size_t)tp_fd_pipe_max_size(), (size_t)sysconf(_SC_PAGESIZE),
+			       &tuning);
 	writer.rate = tuning.rate;
 	writer.burst = tuning.burst;
 	writer.repeat = opts->repeat;
@@ -424,7 +463,20 @@ void tp_run(const struct tp_options *opts, struct tp_result *result)
 		tp_report_errno("buffer", err);
 		goto close_sink;
 	}
-	err = tp_engine_init(&engine, opts->engine, &sink, &r.counters, tuning.depth);
+	/* The splice path when it fits and the kernel gives us the pipes; otherwise the bytes
+	 * go through the ring's memory. */
+	int splice_err = no_splice ? 0 : tp_pipes_attach(&r.handoff.ring, tuning.chunk);
+	enum tp_engine_kind kind = opts->engine;
+	if (!no_splice && !splice_err)
+		kind = TP_ENGINE_SPLICE;
+	else if (opts->engine == TP_ENGINE_SPLICE) {
+		if (no_splice)
+			tp_report("--engine=splice", no_splice);
+		else
+			tp_report_errno("--engine=splice: pipes", splice_err);
+		goto free_ring;
+	}
+	err = tp_engine_init(&engine, kind, &sink, &r.counters, tuning.depth);
 	if (err == -ENOTSUP && opts->engine == TP_ENGINE_URING) {
 		tp_report("io_uring", "not built in (configured --without-liburing)");
 		goto free_ring;
@@ -441,7 +493,7 @@ void tp_run(const struct tp_options *opts, struct tp_result *result)
 		if (strncmp(opts->inputs[i], "udp://", 6) == 0)
 			r.monitor.kernel_drops = &r.kernel_drops;
 	if (opts->explain) {
-		engine_reason(opts, &engine, why, sizeof(why));
+		engine_reason(opts, &engine, &tuning, no_splice, splice_err, why, sizeof(why));
 		tp_monitor_explain(&r.monitor, &tuning, engine.ops->name, why);
 	}
 	err = tp_writer_start(&writer, &r.handoff, &engine, &r.counters);

@@ -31,6 +31,7 @@ struct tp_source {
 	const char *why;      /* a reason that is no errno (a host name that does not resolve) */
 	/* Datagram sources: read() returns one whole datagram and needs room for the largest. */
 	bool datagram;
+	bool splice;          /* splice() may read it (a plain descriptor; cleared on EINVAL) */
 	uint64_t kernel_drops; /* datagrams the kernel dropped for want of buffer (SO_RXQ_OVFL) */
 	char local[80];       /* the address it listens on, port included (for --explain) */
 	void *priv;           /* the transport's own state */

@@ -40,6 +40,7 @@ static int fd_open(struct tp_source *src, const char *spec)
 	/* Regular files and block devices always have data or EOF at hand; anything else may
 	 * make read() wait, so the reader waits for it in ppoll() instead. */
 	src->pollable = !S_ISREG(st.st_mode) && !S_ISBLK(st.st_mode);
+	src->splice = true;
 	tp_fd_grow_pipe(src->fd);
 	return 0;
 }

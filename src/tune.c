@@ -53,9 +53,23 @@ static void tune_frames(const struct tp_options *o, unsigned sink_flags, struct 
 	}
 }
 
+/* --buffer-size in chunks, at least two. */
+static void set_depth(const struct tp_options *o, struct tp_tuning *t)
+{
+	char size[32], buf[32];
+	uint64_t depth = o->buffer_size / t->chunk;
+
+	t->depth = depth < 2 ? 2 : (unsigned)depth; /* cli.c keeps it under TP_MAX_DEPTH */
+	tp_format_bytes(size, sizeof(size), (double)o->buffer_size);
+	tp_format_bytes(buf, sizeof(buf), (double)t->chunk);
+	snprintf(t->depth_why, sizeof(t->depth_why), depth < 2
+		 ? "at least two chunks, whatever --buffer-size says"
+		 : "--buffer-size %s / chunk %s", size, buf);
+}
+
 void tp_tune(const struct tp_options *o, unsigned sink_flags, size_t page, struct tp_tuning *t)
 {
-	char rate[32], size[32], buf[32];
+	char rate[32];
 	uint64_t quarter = o->buffer_size / 4;
 	uint64_t cap = quarter < TP_AUTO_CHUNK_SIZE ? quarter : TP_AUTO_CHUNK_SIZE;
 	/* Never more than TP_MAX_DEPTH chunks, however small the paced chunk would be. */
@@ -96,13 +110,7 @@ void tp_tune(const struct tp_options *o, unsigned sink_flags, size_t page, struc
 			 output_kind(sink_flags));
 	}
 
-	uint64_t depth = o->buffer_size / t->chunk;
-	t->depth = depth < 2 ? 2 : (unsigned)depth; /* cli.c keeps it under TP_MAX_DEPTH */
-	tp_format_bytes(size, sizeof(size), (double)o->buffer_size);
-	tp_format_bytes(buf, sizeof(buf), (double)t->chunk);
-	snprintf(t->depth_why, sizeof(t->depth_why), depth < 2
-		 ? "at least two chunks, whatever --buffer-size says"
-		 : "--buffer-size %s / chunk %s", size, buf);
+	set_depth(o, t);
 	if (o->repeat && t->depth < o->repeat + 2) {
 		/* The writer holds `repeat` chunks for their copies; the reader needs two more. */
 		t->depth = o->repeat + 2;
@@ -177,4 +185,16 @@ void tp_tune_serial(const struct tp_options *o, unsigned sink_flags, unsigned ba
 		snprintf(t->meta_why, sizeof(t->meta_why), "about every %llu s of line time",
 			 (unsigned long long)(TP_TUNE_SERIAL_META_NS / 1000000000ull));
 	}
+}
+
+void tp_tune_splice(const struct tp_options *o, size_t pipe_max, size_t page, struct tp_tuning *t)
+{
+	size_t half = pipe_max / 2 / page * page;
+
+	if (o->chunk_size || t->chunk <= half || half < page)
+		return;
+	t->chunk = half;
+	snprintf(t->chunk_why, sizeof(t->chunk_why),
+		 "auto: half of pipe-max-size, as each chunk waits in a pipe twice its size");
+	set_depth(o, t);
 }

@@ -43,6 +43,12 @@ void tp_tune(const struct tp_options *o, unsigned sink_flags, size_t page, struc
 void tp_tune_serial(const struct tp_options *o, unsigned sink_flags, unsigned baud, size_t page,
 		    struct tp_tuning *t);
 
+/* tp_tune for the splice path (pipes.h), whose chunk waits in a pipe twice its size: an
+ * automatic chunk shrinks to half of pipe_max (/proc/sys/fs/pipe-max-size) so that its pipe
+ * may be had without privilege, and the ring deepens to keep --buffer-size. Call after
+ * tp_tune. */
+void tp_tune_splice(const struct tp_options *o, size_t pipe_max, size_t page, struct tp_tuning *t);
+
 #define TP_TUNE_SERIAL_FRAME_NS 40000000ull   /* a frame lasts about 40 ms on the line */
 #define TP_TUNE_SERIAL_FRAME_MAX 1024u        /* but carries at most 1 KiB */
 #define TP_TUNE_SERIAL_META_NS 5000000000ull  /* a META every 5 s of line time */

@@ -98,6 +98,7 @@ static int send_chunk(struct tp_writer *w, struct tp_pacer *pacer, struct tp_chu
 		struct tp_chunk piece = {
 			.data = chunk->data + off, .cap = n, .len = n,
 			.offset = *pos, .index = chunk->index,
+			.pipe_rd = chunk->pipe_rd, .pipe_wr = chunk->pipe_wr, /* the splice path */
 		};
 		int err = write_piece(w->engine, &piece);
 		if (err)

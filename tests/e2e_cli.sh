@@ -11,7 +11,7 @@ for o in -o --output --append -B --buffer-size -C --chunk-size -s --size -S --st
 	-N --name --engine -V --version --help --usage; do
 	check "--help mentions $o" grep -qe "$o\\b" "$T/out"
 done
-check "--help names the engines" grep -q 'auto|uring|write' "$T/out"
+check "--help names the engines" grep -q 'auto|splice|uring|write' "$T/out"
 check "--help explains the size suffixes" grep -q 'kB' "$T/out"
 
 tp -? </dev/null

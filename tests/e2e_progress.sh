@@ -346,7 +346,7 @@ progress_ok "terminal: second SIGINT, output stalled" "$T/cap" 2
 # redraws at -i 0.1), then a reader takes everything.
 pty -- bash "$T/pid-exec-fifo" "$T/pid" "$T/fifo" "$TPIPE" -p -i 0.1 -B 1M "$BIG"
 if tpipe_pid && wait_for 10 cr_at_least "$T/cap" 1 &&
-	wait_for 10 eval '[ "$(read_bytes "$tpid")" -ge "$MiB" ]'; then
+	wait_for 10 eval '[ "$(file_pos "$tpid" "$BIG")" -ge "$MiB" ]'; then
 	c0=$(count_cr "$T/cap")
 	sleep 1.5
 	c1=$(count_cr "$T/cap")

@@ -97,7 +97,7 @@ stalled_tpipe() {
 	"$TPIPE" "$@" "$T/in4" - <"$T/in.fifo" >"$T/out.fifo" 2>"$T/err" 3>&- 4<&- &
 	track $!; tp=$!
 	exec 3>"$T/in.fifo"
-	if ! wait_for 20 done_with_file "$tp" "$T/in4" $((4 * MiB)); then
+	if ! wait_for 20 done_with_file "$tp" "$T/in4"; then
 		fail "tpipe did not read the 4 MiB file within 20 s"
 	fi
 }

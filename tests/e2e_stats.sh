@@ -52,8 +52,8 @@ if errs:
     sys.exit(1)
 if not d["seconds"] > 0:
     errs.append("seconds is %r, wanted > 0" % d["seconds"])
-if d["engine"] not in ("io_uring", "write"):
-    errs.append("engine is %r, wanted io_uring or write" % d["engine"])
+if d["engine"] not in ("splice", "io_uring", "write"):
+    errs.append("engine is %r, wanted splice, io_uring or write" % d["engine"])
 if not (isinstance(d["bottleneck"], str) and d["bottleneck"]):
     errs.append("bottleneck is %r, wanted a sentence" % d["bottleneck"])
 if d["bytes"] > 0 and d["write_calls"] == 0:
@@ -270,18 +270,26 @@ pipeline_ok "--explain --engine=write"
 explain_has "--explain --engine=write: engine write, set by the option" '^tpipe: engine: write .*--engine'
 
 if [ -x "$NOURING" ]; then
-	"$TPGEN" gen 2000000 | with_timeout "$TMO" "$NOURING" EPERM -- "$TPIPE" --explain 2>"$T/err" |
-		"$TPGEN" check 2000000
+	# To a file: a pipe output would take the splice path, which needs no io_uring.
+	"$TPGEN" gen 2000000 | with_timeout "$TMO" "$NOURING" EPERM -- "$TPIPE" --explain -o "$T/o.bin" 2>"$T/err"
 	st=("${PIPESTATUS[@]}")
+	"$TPGEN" check 2000000 <"$T/o.bin"
+	st+=($?)
 	pipeline_ok "io_uring refused (EPERM), --explain"
 	explain_ok "io_uring refused, --explain"
 	explain_has "io_uring refused: --explain says write, io_uring unavailable" \
 		'^tpipe: engine: write .*io_uring unavailable'
+	"$TPGEN" gen 300000 | with_timeout "$TMO" "$NOURING" EPERM -- "$TPIPE" --stats=json -o "$T/o.bin" 2>"$T/err"
+	st=("${PIPESTATUS[@]}")
+	"$TPGEN" check 300000 <"$T/o.bin"
+	st+=($?)
+	pipeline_ok "io_uring refused (EPERM), --stats=json"
+	json_ok "io_uring refused: --stats=json says engine write" "$T/err" bytes=300000 engine=write
 	"$TPGEN" gen 300000 | with_timeout "$TMO" "$NOURING" EPERM -- "$TPIPE" --stats=json 2>"$T/err" |
 		"$TPGEN" check 300000
 	st=("${PIPESTATUS[@]}")
-	pipeline_ok "io_uring refused (EPERM), --stats=json"
-	json_ok "io_uring refused: --stats=json says engine write" "$T/err" bytes=300000 engine=write
+	pipeline_ok "io_uring refused (EPERM), to a pipe"
+	json_ok "io_uring refused, to a pipe: splice needs no io_uring" "$T/err" bytes=300000 engine=splice
 else
 	skip "--explain with io_uring refused: $NOURING is not built"
 fi

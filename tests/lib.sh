@@ -348,7 +348,7 @@ have_uring() {
 	[ "$_have_uring" = yes ]
 }
 
-# engines: the engines to try here.
+# engines: the engines to try here (auto is the splice path when the output is a pipe).
 engines() {
 	if have_uring; then echo auto uring write; else echo auto write; fi
 }
@@ -367,7 +367,25 @@ has_open() {
 	done
 	return 1
 }
-# read_bytes PID: bytes the process has read so far (rchar).
-read_bytes() { sed -n 's/^rchar: //p' "/proc/$1/io" 2>/dev/null || echo 0; }
-# done_with_file PID PATH SIZE: the process has read at least SIZE bytes and closed PATH.
-done_with_file() { [ "$(read_bytes "$1")" -ge "$3" ] && ! has_open "$1" "$2"; }
+# file_pos PID PATH: the file position of the process's descriptor for PATH (0 if none). Bytes
+# read through splice() move it but are not counted in /proc/PID/io.
+file_pos() {
+	local l
+	for l in /proc/"$1"/fd/*; do
+		if [ "$(readlink "$l" 2>/dev/null)" = "$2" ]; then
+			sed -n 's/^pos:[[:space:]]*//p' "/proc/$1/fdinfo/${l##*/}" 2>/dev/null
+			return
+		fi
+	done
+	echo 0
+}
+# done_with_file PID PATH: tpipe has read PATH to its end and closed it. It opens its inputs
+# only after its eventfd exists, and waits in ppoll() only once a file is done (or the ring
+# is full), so an eventfd, PATH closed and a wait in poll say it.
+done_with_file() {
+	local l ev=1
+	for l in /proc/"$1"/fd/*; do
+		[[ $(readlink "$l" 2>/dev/null) == *eventfd* ]] && ev=0
+	done
+	[ "$ev" = 0 ] && ! has_open "$1" "$2" && grep -q poll "/proc/$1/wchan" 2>/dev/null
+}

@@ -337,6 +337,53 @@ START_TEST(test_repeat_depth_explicit_chunk)
 }
 END_TEST
 
+/* The splice path: an automatic chunk fits half the largest pipe, the ring keeps -B. */
+START_TEST(test_splice_halves_the_auto_chunk)
+{
+	struct tp_options o = defaults();
+	struct tp_tuning t;
+
+	tp_tune(&o, TP_SINK_PIPE, PAGE, &t);
+	tp_tune_splice(&o, 1u << 20, PAGE, &t);
+	ck_assert_uint_eq(t.chunk, 512u << 10);
+	ck_assert_uint_eq(t.depth, 32);
+	ck_assert_str_eq(t.chunk_why, "auto: half of pipe-max-size, as each chunk waits in a pipe twice its size");
+	ck_assert_ptr_nonnull(strstr(t.depth_why, "/ chunk 512 KiB"));
+
+	/* A larger pipe-max-size: the 1 MiB chunk fits already. */
+	tp_tune(&o, TP_SINK_PIPE, PAGE, &t);
+	tp_tune_splice(&o, 4u << 20, PAGE, &t);
+	ck_assert_uint_eq(t.chunk, 1u << 20);
+	ck_assert_uint_eq(t.depth, 16);
+}
+END_TEST
+
+START_TEST(test_splice_keeps_small_and_explicit_chunks)
+{
+	struct tp_options o = defaults();
+	struct tp_tuning t;
+
+	o.rate_limit = 20000000; /* paced: about 4 ms, far below half a pipe */
+	tp_tune(&o, TP_SINK_PIPE, PAGE, &t);
+	size_t paced = t.chunk;
+	tp_tune_splice(&o, 1u << 20, PAGE, &t);
+	ck_assert_uint_eq(t.chunk, paced);
+
+	o = defaults();
+	o.chunk_size = 4u << 20; /* --chunk-size wins; the pipes may then be refused */
+	tp_tune(&o, TP_SINK_PIPE, PAGE, &t);
+	tp_tune_splice(&o, 1u << 20, PAGE, &t);
+	ck_assert_uint_eq(t.chunk, 4u << 20);
+
+	o = defaults();
+	o.buffer_size = 64u << 10; /* a tiny ring: still at least two chunks */
+	tp_tune(&o, TP_SINK_PIPE, PAGE, &t);
+	tp_tune_splice(&o, 8192, PAGE, &t);
+	ck_assert_uint_eq(t.chunk, PAGE);
+	ck_assert_uint_eq(t.depth, 16);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("tune");
@@ -355,6 +402,8 @@ int main(void)
 	tcase_add_test(tc, test_repeat_caps_chunk);
 	tcase_add_test(tc, test_repeat_depth_always_enough);
 	tcase_add_test(tc, test_repeat_depth_explicit_chunk);
+	tcase_add_test(tc, test_splice_halves_the_auto_chunk);
+	tcase_add_test(tc, test_splice_keeps_small_and_explicit_chunks);
 	suite_add_tcase(s, tc);
 
 	return tp_unit_run(s);

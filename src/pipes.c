@@ -1,0 +1,99 @@
+#include "config.h"
+#include "pipes.h"
+
+#include <errno.h>
+#include <stdint.h>
+#include <fcntl.h>
+#include <sys/ioctl.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+/* Two descriptors a chunk: lift the soft limit towards the hard one when a deep ring needs
+ * it (we never use select(), so a large limit costs nothing). */
+static void make_room_for_fds(unsigned depth)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur >= (rlim_t)depth * 2 + 64)
+		return;
+	rl.rlim_cur = rl.rlim_max;
+	setrlimit(RLIMIT_NOFILE, &rl);
+}
+
+static int open_pipe(struct tp_chunk *c, size_t size)
+{
+	int fd[2];
+
+	if (pipe2(fd, O_CLOEXEC) < 0)
+		return -errno;
+	c->pipe_rd = fd[0];
+	c->pipe_wr = fd[1];
+	/* The reader never waits on its own pipe: a full one means "hand the chunk over". */
+	int fl = fcntl(fd[1], F_GETFL);
+	if (fl < 0 || fcntl(fd[1], F_SETFL, fl | O_NONBLOCK) < 0)
+		return -errno;
+	if (size > (size_t)0x7fffffff)
+		return -EFBIG;
+	int got = fcntl(fd[0], F_SETPIPE_SZ, (int)size);
+	if (got < 0)
+		return -errno;
+	return (size_t)got < size ? -ENOSPC : 0;
+}
+
+int tp_pipes_attach(struct tp_ring *ring, size_t chunk_size)
+{
+	int err = 0;
+
+	make_room_for_fds(ring->depth);
+	for (unsigned i = 0; i < ring->depth && !err; i++)
+		err = chunk_size > SIZE_MAX / TP_SPLICE_PIPE_FACTOR ? -EFBIG :
+		      open_pipe(&ring->chunks[i], chunk_size * TP_SPLICE_PIPE_FACTOR);
+	if (!err)
+		return 0;
+	for (unsigned i = 0; i < ring->depth; i++) {
+		struct tp_chunk *c = &ring->chunks[i];
+		if (c->pipe_rd >= 0)
+			close(c->pipe_rd);
+		if (c->pipe_wr >= 0)
+			close(c->pipe_wr);
+		c->pipe_rd = c->pipe_wr = -1;
+	}
+	return err;
+}
+
+ssize_t tp_pipes_splice_in(int fd, const struct tp_chunk *chunk, size_t len)
+{
+	ssize_t n;
+
+	do
+		n = splice(fd, NULL, chunk->pipe_wr, NULL, len, SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
+	while (n < 0 && errno == EINTR);
+	return n < 0 ? -errno : n;
+}
+
+ssize_t tp_pipes_put(const struct tp_chunk *chunk, const void *buf, size_t len)
+{
+	ssize_t n;
+
+	do
+		n = write(chunk->pipe_wr, buf, len);
+	while (n < 0 && errno == EINTR);
+	return n < 0 ? -errno : n;
+}
+
+size_t tp_pipes_waiting(int fd)
+{
+	int n = 0;
+
+	return ioctl(fd, FIONREAD, &n) == 0 && n > 0 ? (size_t)n : 0;
+}
+
+ssize_t tp_pipes_splice_out(const struct tp_chunk *chunk, int fd, size_t len)
+{
+	ssize_t n;
+
+	do
+		n = splice(chunk->pipe_rd, NULL, fd, NULL, len, SPLICE_F_MOVE);
+	while (n < 0 && errno == EINTR);
+	return n < 0 ? -errno : n;
+}

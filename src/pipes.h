@@ -1,0 +1,45 @@
+/* The splice path: a ring of pipes. Each chunk of the ring gets a pipe as large as the chunk;
+ * the reader splices the input into it and the writer splices it on to the output, so the
+ * bytes stay in the kernel's pages and tpipe never copies them, yet the ring still buffers
+ * --buffer-size of them. Used when the output is a pipe and nothing needs to touch the bytes
+ * (no -F, -D or --repeat); run.c decides. */
+#ifndef TP_PIPES_H
+#define TP_PIPES_H
+
+#include <stddef.h>
+#include <sys/types.h>
+#include "ring.h"
+
+/* Input pieces smaller than this are read and written into the chunk's pipe instead of
+ * spliced: a splice moves the producer's pipe buffers as they are, so a trickle of small
+ * writes would fill a pipe's slots with a few bytes each and shrink what the ring holds. */
+#define TP_SPLICE_MIN (32u << 10)
+
+/* A chunk's pipe is this many times its size. The producer's pipe buffers are moved as they
+ * are, and a write() that does not fit the last page of a pipe starts a new page, so a
+ * producer writing 2049 bytes at a time leaves pages just over half full: a chunk's bytes may
+ * need twice its size in page slots. The kernel allocates pages only as they fill. */
+#define TP_SPLICE_PIPE_FACTOR 2
+
+/* Gives every chunk of the ring a pipe of at least TP_SPLICE_PIPE_FACTOR x chunk_size bytes
+ * (write end non-blocking). 0 or -errno (EPERM: over the per-user pipe page limit or
+ * /proc/sys/fs/pipe-max-size; EMFILE: too many descriptors), and then no chunk has one. */
+int tp_pipes_attach(struct tp_ring *ring, size_t chunk_size);
+
+/* Moves up to len bytes from fd (any file splice reads) into the chunk's pipe without
+ * waiting: > 0, 0 at the input's end, -EAGAIN when either side has no room or data, or
+ * -errno (EINVAL: fd cannot be spliced). */
+ssize_t tp_pipes_splice_in(int fd, const struct tp_chunk *chunk, size_t len);
+
+/* Writes buf into the chunk's pipe without waiting: > 0 (possibly short), -EAGAIN when
+ * the pipe has no free slot, or -errno. */
+ssize_t tp_pipes_put(const struct tp_chunk *chunk, const void *buf, size_t len);
+
+/* Bytes waiting to be read from fd (FIONREAD), or 0 when it cannot say. */
+size_t tp_pipes_waiting(int fd);
+
+/* Moves up to len bytes of the chunk's pipe to fd, waiting while fd is a blocking pipe
+ * that is full: > 0, -EAGAIN when fd is non-blocking and full, or -errno. */
+ssize_t tp_pipes_splice_out(const struct tp_chunk *chunk, int fd, size_t len);
+
+#endif

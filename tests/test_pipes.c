@@ -1,0 +1,166 @@
+/* The ring of pipes (the splice path): each chunk's pipe is big enough, never blocks the
+ * reader, and moves bytes in and out in order; a refusal leaves no pipe behind. */
+#include "config.h"
+
+#include <check.h>
+#include "unit.h"
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <unistd.h>
+#include "pipes.h"
+#include "ring.h"
+
+#define CHUNK (64u << 10)
+
+static void fill_pattern(unsigned char *buf, size_t len, size_t from)
+{
+	for (size_t i = 0; i < len; i++)
+		buf[i] = (unsigned char)((from + i) * 131u >> 3);
+}
+
+START_TEST(test_attach_gives_big_nonblocking_pipes)
+{
+	struct tp_ring ring;
+
+	ck_assert_int_eq(tp_ring_init(&ring, CHUNK, 4, 0), 0);
+	for (unsigned i = 0; i < ring.depth; i++)
+		ck_assert_int_eq(ring.chunks[i].pipe_rd, -1);
+	ck_assert_int_eq(tp_pipes_attach(&ring, CHUNK), 0);
+	for (unsigned i = 0; i < ring.depth; i++) {
+		struct tp_chunk *c = &ring.chunks[i];
+		ck_assert_int_ge(c->pipe_rd, 0);
+		ck_assert_int_ge(fcntl(c->pipe_rd, F_GETPIPE_SZ), (int)(CHUNK * TP_SPLICE_PIPE_FACTOR));
+		ck_assert(fcntl(c->pipe_wr, F_GETFL) & O_NONBLOCK);
+		ck_assert(!(fcntl(c->pipe_rd, F_GETFL) & O_NONBLOCK));
+		ck_assert(fcntl(c->pipe_rd, F_GETFD) & FD_CLOEXEC);
+	}
+	tp_ring_destroy(&ring);
+}
+END_TEST
+
+/* Bytes go in by splice and by write, come out by splice, in order. */
+START_TEST(test_in_and_out_in_order)
+{
+	struct tp_ring ring;
+	int src[2], dst[2];
+	unsigned char *want = malloc(CHUNK), *got = malloc(CHUNK);
+
+	ck_assert_int_eq(tp_ring_init(&ring, CHUNK, 2, 0), 0);
+	ck_assert_int_eq(tp_pipes_attach(&ring, CHUNK), 0);
+	ck_assert_int_eq(pipe(src), 0);
+	ck_assert_int_eq(pipe(dst), 0);
+	fcntl(dst[0], F_SETPIPE_SZ, CHUNK);
+	fill_pattern(want, CHUNK, 0);
+	struct tp_chunk *c = &ring.chunks[0];
+
+	/* 40000 bytes spliced from a pipe, then the rest written. */
+	ck_assert_int_eq(write(src[1], want, 40000), 40000);
+	ck_assert_uint_eq(tp_pipes_waiting(src[0]), 40000);
+	ck_assert_int_eq(tp_pipes_splice_in(src[0], c, CHUNK), 40000);
+	ck_assert_uint_eq(tp_pipes_waiting(src[0]), 0);
+	ck_assert_int_eq(tp_pipes_splice_in(src[0], c, CHUNK), -EAGAIN); /* nothing there */
+	ck_assert_int_eq(tp_pipes_put(c, want + 40000, CHUNK - 40000), CHUNK - 40000);
+
+	size_t out = 0;
+	while (out < CHUNK) {
+		ssize_t n = tp_pipes_splice_out(c, dst[1], CHUNK - out);
+		ck_assert_int_gt(n, 0);
+		ck_assert_int_eq(read(dst[0], got + out, (size_t)n), n);
+		out += (size_t)n;
+	}
+	ck_assert_mem_eq(got, want, CHUNK);
+	ck_assert_uint_eq(tp_pipes_waiting(c->pipe_rd), 0);
+
+	/* The input's end. */
+	close(src[1]);
+	ck_assert_int_eq(tp_pipes_splice_in(src[0], c, CHUNK), 0);
+	close(src[0]);
+	close(dst[0]);
+	close(dst[1]);
+	free(want);
+	free(got);
+	tp_ring_destroy(&ring);
+}
+END_TEST
+
+/* A full chunk pipe says so (EAGAIN) instead of blocking the reader. */
+START_TEST(test_full_pipe_never_blocks)
+{
+	struct tp_ring ring;
+	size_t page = (size_t)sysconf(_SC_PAGESIZE);
+	unsigned char one = 1, *buf = calloc(1, 4 * CHUNK);
+
+	ck_assert_int_eq(tp_ring_init(&ring, page, 2, 0), 0);
+	ck_assert_int_eq(tp_pipes_attach(&ring, page), 0);
+	struct tp_chunk *c = &ring.chunks[0];
+	size_t in = 0;
+	ssize_t n;
+	while ((n = tp_pipes_put(c, buf, 4 * CHUNK)) > 0)
+		in += (size_t)n;
+	ck_assert_int_eq(n, -EAGAIN);
+	ck_assert_uint_ge(in, page * TP_SPLICE_PIPE_FACTOR);
+	ck_assert_int_eq(tp_pipes_put(c, &one, 1), -EAGAIN);
+	free(buf);
+	tp_ring_destroy(&ring);
+}
+END_TEST
+
+/* A file is spliced straight from the page cache. */
+START_TEST(test_splice_from_a_file)
+{
+	struct tp_ring ring;
+	char path[] = "/tmp/tpipe-test-pipes.XXXXXX";
+	int fd = mkstemp(path);
+	unsigned char want[10000], got[10000];
+
+	ck_assert_int_ge(fd, 0);
+	unlink(path);
+	fill_pattern(want, sizeof(want), 7);
+	ck_assert_int_eq(write(fd, want, sizeof(want)), (ssize_t)sizeof(want));
+	lseek(fd, 0, SEEK_SET);
+	ck_assert_int_eq(tp_ring_init(&ring, CHUNK, 2, 0), 0);
+	ck_assert_int_eq(tp_pipes_attach(&ring, CHUNK), 0);
+	ck_assert_int_eq(tp_pipes_splice_in(fd, &ring.chunks[1], CHUNK), (ssize_t)sizeof(want));
+	ck_assert_int_eq(tp_pipes_splice_in(fd, &ring.chunks[1], CHUNK), 0);
+	ck_assert_int_eq(read(ring.chunks[1].pipe_rd, got, sizeof(got)), (ssize_t)sizeof(got));
+	ck_assert_mem_eq(got, want, sizeof(want));
+	close(fd);
+	tp_ring_destroy(&ring);
+}
+END_TEST
+
+/* Too few descriptors: -EMFILE, and no chunk keeps a pipe. */
+START_TEST(test_refused_leaves_nothing)
+{
+	struct tp_ring ring;
+	struct rlimit rl = { 16, 16 };
+
+	ck_assert_int_eq(tp_ring_init(&ring, CHUNK, 64, 0), 0);
+	ck_assert_int_eq(setrlimit(RLIMIT_NOFILE, &rl), 0); /* this forked test only */
+	ck_assert_int_eq(tp_pipes_attach(&ring, CHUNK), -EMFILE);
+	for (unsigned i = 0; i < ring.depth; i++) {
+		ck_assert_int_eq(ring.chunks[i].pipe_rd, -1);
+		ck_assert_int_eq(ring.chunks[i].pipe_wr, -1);
+	}
+	int fd[2];
+	ck_assert_int_eq(pipe(fd), 0); /* the descriptors were given back */
+	tp_ring_destroy(&ring);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("pipes");
+	TCase *tc = tcase_create("ring of pipes");
+	tcase_add_test(tc, test_attach_gives_big_nonblocking_pipes);
+	tcase_add_test(tc, test_in_and_out_in_order);
+	tcase_add_test(tc, test_full_pipe_never_blocks);
+	tcase_add_test(tc, test_splice_from_a_file);
+	tcase_add_test(tc, test_refused_leaves_nothing);
+	suite_add_tcase(s, tc);
+
+	return tp_unit_run(s);
+}
