@@ -58,11 +58,16 @@ size_t tp_cobs_encode(unsigned char *dst, const unsigned char *src, size_t len)
  * -EINVAL, dst may hold part of the output. */
 ssize_t tp_cobs_decode(unsigned char *dst, const unsigned char *src, size_t len)
 {
-	size_t i = 0, o = 0;
-
 	/* One vectorised scan up front, rather than a test per byte below. */
 	if (len && memchr(src, 0, len))
 		return -EINVAL;
+	return tp_cobs_decode_segment(dst, src, len);
+}
+
+ssize_t tp_cobs_decode_segment(unsigned char *dst, const unsigned char *src, size_t len)
+{
+	size_t i = 0, o = 0;
+
 	while (i < len) {
 		size_t c = src[i];
 

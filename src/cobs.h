@@ -27,5 +27,8 @@ size_t tp_cobs_encode(unsigned char *dst, const unsigned char *src, size_t len);
 /* Decodes src[0..len) (no delimiters) to dst; dst may equal src. Returns the decoded length,
  * or -EINVAL when the input holds a 0x00 byte or a code points past its end. */
 ssize_t tp_cobs_decode(unsigned char *dst, const unsigned char *src, size_t len);
+/* tp_cobs_decode for src already known to hold no 0x00 (a segment cut at its delimiters):
+ * the same result without the scan that checks it. */
+ssize_t tp_cobs_decode_segment(unsigned char *dst, const unsigned char *src, size_t len);
 
 #endif

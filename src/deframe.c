@@ -42,10 +42,10 @@ static bool is_candidate(const unsigned char *head)
 }
 
 /* A whole candidate segment src[0..len): decoded into d->seg (src may be d->seg itself),
- * checked, and passed on. */
+ * checked, and passed on. It was cut at 0x00 delimiters, so it holds none: no need to look. */
 static int deliver(struct tp_deframer *d, const unsigned char *src, size_t len)
 {
-	ssize_t n = tp_cobs_decode(d->seg, src, len);
+	ssize_t n = tp_cobs_decode_segment(d->seg, src, len);
 	struct tp_frame f;
 
 	if (n < 0) {

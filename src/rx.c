@@ -23,7 +23,7 @@
 /* Loss lines on stderr: at most one per this interval; the rest are counted. */
 #define RX_REPORT_GAP_NS 200000000ull
 /* Bytes read from a stream at a time. */
-#define RX_READ_SIZE (256u << 10)
+#define RX_READ_SIZE (1u << 20)
 
 struct tp_rx {
 	struct tp_reader *r;
