@@ -20,7 +20,8 @@ static void make_room_for_fds(unsigned depth)
 	setrlimit(RLIMIT_NOFILE, &rl);
 }
 
-static int open_pipe(struct tp_chunk *c, size_t size)
+/* A pipe of `want` bytes, or of `least` where pipe-max-size refuses `want` (EPERM). */
+static int open_pipe(struct tp_chunk *c, size_t want, size_t least)
 {
 	int fd[2];
 
@@ -32,12 +33,14 @@ static int open_pipe(struct tp_chunk *c, size_t size)
 	int fl = fcntl(fd[1], F_GETFL);
 	if (fl < 0 || fcntl(fd[1], F_SETFL, fl | O_NONBLOCK) < 0)
 		return -errno;
-	if (size > (size_t)0x7fffffff)
+	if (want > (size_t)0x7fffffff)
 		return -EFBIG;
-	int got = fcntl(fd[0], F_SETPIPE_SZ, (int)size);
+	int got = fcntl(fd[0], F_SETPIPE_SZ, (int)want);
+	if (got < 0 && errno == EPERM && least < want)
+		got = fcntl(fd[0], F_SETPIPE_SZ, (int)least);
 	if (got < 0)
 		return -errno;
-	return (size_t)got < size ? -ENOSPC : 0;
+	return (size_t)got < least ? -ENOSPC : 0;
 }
 
 int tp_pipes_attach(struct tp_ring *ring, size_t chunk_size)
@@ -47,7 +50,7 @@ int tp_pipes_attach(struct tp_ring *ring, size_t chunk_size)
 	make_room_for_fds(ring->depth);
 	for (unsigned i = 0; i < ring->depth && !err; i++)
 		err = chunk_size > SIZE_MAX / TP_SPLICE_PIPE_FACTOR ? -EFBIG :
-		      open_pipe(&ring->chunks[i], chunk_size * TP_SPLICE_PIPE_FACTOR);
+		      open_pipe(&ring->chunks[i], chunk_size * TP_SPLICE_PIPE_FACTOR, chunk_size);
 	if (!err)
 		return 0;
 	for (unsigned i = 0; i < ring->depth; i++) {

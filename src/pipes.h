@@ -21,8 +21,10 @@
  * need twice its size in page slots. The kernel allocates pages only as they fill. */
 #define TP_SPLICE_PIPE_FACTOR 2
 
-/* Gives every chunk of the ring a pipe of at least TP_SPLICE_PIPE_FACTOR x chunk_size bytes
- * (write end non-blocking). 0 or -errno (EPERM: over the per-user pipe page limit or
+/* Gives every chunk of the ring a pipe of TP_SPLICE_PIPE_FACTOR x chunk_size bytes, or of
+ * chunk_size where that is over /proc/sys/fs/pipe-max-size (an explicit --chunk-size: then
+ * a producer's half-filled pages make the chunk's pipe fill, and go out, before the chunk
+ * does); the write end non-blocking. 0 or -errno (EPERM: over the per-user pipe page limit or
  * /proc/sys/fs/pipe-max-size; EMFILE: too many descriptors), and then no chunk has one. */
 int tp_pipes_attach(struct tp_ring *ring, size_t chunk_size);
 

@@ -6,6 +6,7 @@
 #include "unit.h"
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
@@ -37,6 +38,25 @@ START_TEST(test_attach_gives_big_nonblocking_pipes)
 		ck_assert(!(fcntl(c->pipe_rd, F_GETFL) & O_NONBLOCK));
 		ck_assert(fcntl(c->pipe_rd, F_GETFD) & FD_CLOEXEC);
 	}
+	tp_ring_destroy(&ring);
+}
+END_TEST
+
+/* A chunk as large as pipe-max-size: twice that needs privilege (CAP_SYS_RESOURCE); without
+ * it the pipe is the chunk's size. */
+START_TEST(test_chunk_of_pipe_max_size)
+{
+	struct tp_ring ring;
+	long max = 1L << 20;
+	FILE *f = fopen("/proc/sys/fs/pipe-max-size", "re");
+
+	if (f) {
+		ck_assert_int_eq(fscanf(f, "%ld", &max), 1);
+		fclose(f);
+	}
+	ck_assert_int_eq(tp_ring_init(&ring, (size_t)max, 2, 0), 0);
+	ck_assert_int_eq(tp_pipes_attach(&ring, (size_t)max), 0);
+	ck_assert_int_ge(fcntl(ring.chunks[0].pipe_rd, F_GETPIPE_SZ), max);
 	tp_ring_destroy(&ring);
 }
 END_TEST
@@ -156,6 +176,7 @@ int main(void)
 	Suite *s = suite_create("pipes");
 	TCase *tc = tcase_create("ring of pipes");
 	tcase_add_test(tc, test_attach_gives_big_nonblocking_pipes);
+	tcase_add_test(tc, test_chunk_of_pipe_max_size);
 	tcase_add_test(tc, test_in_and_out_in_order);
 	tcase_add_test(tc, test_full_pipe_never_blocks);
 	tcase_add_test(tc, test_splice_from_a_file);
