@@ -21,6 +21,8 @@ static int splice_submit(struct tp_engine *eng, struct tp_chunk *chunk)
 		ssize_t n = tp_pipes_splice_out(chunk, eng->sink->fd, left);
 		tp_counters_note_write(eng->counters, tp_clock_ns() - t0);
 		tp_counter_add(&eng->counters->write_calls, 1);
+		if (n == -EAGAIN && tp_pipes_waiting(chunk->pipe_rd) == 0)
+			return -EIO; /* the chunk's pipe holds less than its length: never spin */
 		if (n == -EAGAIN) {
 			/* A non-blocking output handed to us: wait until it takes more. */
 			struct pollfd pfd = { .fd = eng->sink->fd, .events = POLLOUT };
@@ -31,7 +33,7 @@ static int splice_submit(struct tp_engine *eng, struct tp_chunk *chunk)
 		if (n < 0)
 			return (int)n;
 		if (n == 0)
-			return -EIO; /* the chunk's pipe ran dry before len: never spin on it */
+			return -EIO; /* cannot happen while the reader holds the write end */
 		tp_counter_add(&eng->counters->bytes_out, (uint64_t)n);
 		left -= (size_t)n;
 	}

@@ -5,17 +5,22 @@
 #include <stdint.h>
 #include <fcntl.h>
 #include <sys/ioctl.h>
+#include <stdio.h>
 #include <sys/resource.h>
+#include <sys/utsname.h>
 #include <unistd.h>
 
 /* Two descriptors a chunk: lift the soft limit towards the hard one when a deep ring needs
- * it (we never use select(), so a large limit costs nothing). */
-static void make_room_for_fds(unsigned depth)
+ * it (we never use select(), so a large limit costs nothing). *was keeps the old limit. */
+static void make_room_for_fds(unsigned depth, struct rlimit *was)
 {
 	struct rlimit rl;
 
-	if (getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur >= (rlim_t)depth * 2 + 64)
+	if (getrlimit(RLIMIT_NOFILE, was) < 0 || was->rlim_cur >= (rlim_t)depth * 2 + 64) {
+		was->rlim_cur = was->rlim_max = 0; /* nothing to put back */
 		return;
+	}
+	rl = *was;
 	rl.rlim_cur = rl.rlim_max;
 	setrlimit(RLIMIT_NOFILE, &rl);
 }
@@ -45,9 +50,10 @@ static int open_pipe(struct tp_chunk *c, size_t want, size_t least)
 
 int tp_pipes_attach(struct tp_ring *ring, size_t chunk_size)
 {
+	struct rlimit was;
 	int err = 0;
 
-	make_room_for_fds(ring->depth);
+	make_room_for_fds(ring->depth, &was);
 	for (unsigned i = 0; i < ring->depth && !err; i++)
 		err = chunk_size > SIZE_MAX / TP_SPLICE_PIPE_FACTOR ? -EFBIG :
 		      open_pipe(&ring->chunks[i], chunk_size * TP_SPLICE_PIPE_FACTOR, chunk_size);
@@ -61,6 +67,8 @@ int tp_pipes_attach(struct tp_ring *ring, size_t chunk_size)
 			close(c->pipe_wr);
 		c->pipe_rd = c->pipe_wr = -1;
 	}
+	if (was.rlim_max)
+		setrlimit(RLIMIT_NOFILE, &was);
 	return err;
 }
 
@@ -99,4 +107,14 @@ ssize_t tp_pipes_splice_out(const struct tp_chunk *chunk, int fd, size_t len)
 		n = splice(chunk->pipe_rd, NULL, fd, NULL, len, SPLICE_F_MOVE);
 	while (n < 0 && errno == EINTR);
 	return n < 0 ? -errno : n;
+}
+
+bool tp_pipes_kernel_ok(void)
+{
+	struct utsname u;
+	unsigned major = 0, minor = 0;
+
+	if (uname(&u) < 0 || sscanf(u.release, "%u.%u", &major, &minor) != 2)
+		return false;
+	return major > 5 || (major == 5 && minor >= 17);
 }

@@ -1,11 +1,12 @@
-/* The splice path: a ring of pipes. Each chunk of the ring gets a pipe as large as the chunk;
- * the reader splices the input into it and the writer splices it on to the output, so the
- * bytes stay in the kernel's pages and tpipe never copies them, yet the ring still buffers
- * --buffer-size of them. Used when the output is a pipe and nothing needs to touch the bytes
- * (no -F, -D or --repeat); run.c decides. */
+/* The splice path: a ring of pipes. Each chunk of the ring gets a pipe of its own (twice the
+ * chunk, see TP_SPLICE_PIPE_FACTOR); the reader splices the input into it and the writer
+ * splices it on to the output, so the bytes stay in the kernel's pages and tpipe never copies
+ * them, yet the ring still buffers --buffer-size of them. Used when the output is a pipe and
+ * nothing needs to touch the bytes (no -F or -D, no udp:// input); run.c decides. */
 #ifndef TP_PIPES_H
 #define TP_PIPES_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
 #include "ring.h"
@@ -36,6 +37,12 @@ ssize_t tp_pipes_splice_in(int fd, const struct tp_chunk *chunk, size_t len);
 /* Writes buf into the chunk's pipe without waiting: > 0 (possibly short), -EAGAIN when
  * the pipe has no free slot, or -errno. */
 ssize_t tp_pipes_put(const struct tp_chunk *chunk, const void *buf, size_t len);
+
+/* Whether the running kernel may be trusted with the splice path: before 5.17 a write()
+ * into a pipe could land in a page spliced from a file (CVE-2022-0847, "Dirty Pipe", fixed in
+ * 5.16.11 and some stable branches), and a chunk's pipe does exactly that sequence; those
+ * kernels keep the bytes in memory instead. */
+bool tp_pipes_kernel_ok(void);
 
 /* Bytes waiting to be read from fd (FIONREAD), or 0 when it cannot say. */
 size_t tp_pipes_waiting(int fd);

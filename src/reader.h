@@ -73,6 +73,12 @@ ssize_t tp_reader_read(struct tp_reader *r, struct tp_source *src, unsigned char
  * (hand it over), or -errno. */
 ssize_t tp_reader_splice(struct tp_reader *r, struct tp_source *src, size_t room);
 
+/* Bytes read but not yet in a chunk (r->stage: the splice path's, or a datagram's tail) go
+ * into chunks even after a stop request, since they were taken from the input; only the
+ * writer's end (or a second signal, which ends the process) cuts this short. Call after the
+ * last input. */
+void tp_reader_flush_stage(struct tp_reader *r);
+
 struct tp_rx;
 
 /* -D: sets up the deframer and tracker for the whole run. 0 or -errno. */

@@ -3,6 +3,7 @@
 #include "reader.h"
 
 #include <errno.h>
+#include <string.h>
 #include "pipes.h"
 
 /* What r->stage still holds goes into the chunk's pipe, as much as has a slot. */
@@ -45,4 +46,51 @@ ssize_t tp_reader_splice(struct tp_reader *r, struct tp_source *src, size_t room
 	r->stage_len = (size_t)n;
 	r->stage_off = 0;
 	return put_stage(r, room);
+}
+
+void tp_reader_flush_stage(struct tp_reader *r)
+{
+	while (r->stage_len) {
+		if (!r->chunk) {
+			/* Not tp_reader_get_chunk: a stop request must not end this. */
+			if (tp_handoff_writer_done(&r->handoff))
+				return;
+			r->chunk = tp_handoff_get_free(&r->handoff);
+			if (!r->chunk) {
+				tp_reader_wait(r, -1, -1);
+				continue;
+			}
+			r->chunk->len = 0;
+			r->chunk->offset = r->out_offset;
+		}
+		size_t room = r->chunk->cap - r->chunk->len;
+		if (r->opts->stop_at_size) {
+			uint64_t left = r->opts->size > r->offset ? r->opts->size - r->offset : 0;
+			if (left == 0) {
+				r->stage_len = 0; /* a datagram's tail past --size: not wanted */
+				return;
+			}
+			if (left < room)
+				room = (size_t)left;
+		}
+		ssize_t n;
+		if (r->chunk->pipe_wr >= 0) {
+			n = put_stage(r, room);
+		} else {
+			size_t left = r->stage_len - r->stage_off;
+			n = (ssize_t)(left < room ? left : room);
+			memcpy(r->chunk->data + r->chunk->len, r->stage + r->stage_off, (size_t)n);
+			r->stage_off += (size_t)n;
+			if (r->stage_off == r->stage_len)
+				r->stage_len = 0;
+		}
+		if (n > 0) {
+			r->chunk->len += (size_t)n;
+			r->offset += (uint64_t)n;
+		}
+		if (n == -ENOSPC || r->chunk->len == r->chunk->cap)
+			tp_reader_hand_over(r);
+		else if (n < 0)
+			return;
+	}
 }

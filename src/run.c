@@ -201,7 +201,7 @@ static int pump(struct tp_reader *r, struct tp_source *src)
 			else
 				n = tp_reader_read(r, src, at, room);
 		}
-		if (n == -ENOSPC) { /* the chunk's pipe has no slot left */
+		if (n == -ENOSPC && r->chunk->pipe_wr >= 0) { /* the chunk's pipe has no slot left */
 			tp_reader_hand_over(r);
 			continue;
 		}
@@ -282,7 +282,9 @@ static int read_inputs(struct tp_reader *r)
 	if (r->opts->deframe) {
 		if (tp_rx_finish(r) < 0)
 			status = TP_EXIT_FAILURE;
-	} else if (r->framer) {
+	} else if (!r->framer) {
+		tp_reader_flush_stage(r);
+	} else {
 		if (fill_pending(r))
 			tp_framer_flush(r->framer, r->chunk);
 		end_frames(r);
@@ -373,7 +375,33 @@ static const char *splice_refusal(const struct tp_options *o, const struct tp_si
 			return "a udp:// input comes in datagrams";
 	if (!(sink->flags & TP_SINK_PIPE))
 		return "the output is not a pipe";
+	if (!tp_pipes_kernel_ok())
+		return "kernel older than 5.17 (CVE-2022-0847)";
 	return NULL;
+}
+
+/* The ring: a ring of pipes (tuned for it) when the splice path may be taken and the kernel
+ * grants the pipes, which sets *splice_err when it does not; otherwise chunks in memory, as
+ * tuned for them. 0 or -errno. */
+static int set_up_ring(const struct tp_options *o, const char *no_splice, struct tp_handoff *h,
+		       struct tp_tuning *t, int *splice_err)
+{
+	size_t page = (size_t)sysconf(_SC_PAGESIZE);
+
+	if (!no_splice) {
+		struct tp_tuning st = *t;
+		tp_tune_splice(o, (size_t)tp_fd_pipe_max_size(), page, &st);
+		int err = tp_handoff_init(h, st.chunk, st.depth, 0);
+		if (err)
+			return err;
+		*splice_err = tp_pipes_attach(&h->ring, st.chunk);
+		if (!*splice_err) {
+			*t = st;
+			return 0;
+		}
+		tp_handoff_destroy(h);
+	}
+	return tp_handoff_init(h, t->chunk, t->depth, 0);
 }
 
 /* Why the engine in use was chosen, for --explain. */
@@ -387,11 +415,12 @@ static void engine_reason(const struct tp_options *o, const struct tp_engine *en
 			 "default for a pipe output when no option touches the bytes", t->depth);
 	else if (o->engine != TP_ENGINE_AUTO)
 		snprintf(buf, len, "set by --engine");
+	else if (splice_err)
+		snprintf(buf, len, "a ring of pipes was refused (%s); %s%s", strerror(-splice_err),
+			 eng->fallback_err ? "io_uring unavailable: " : "write() would be used if io_uring "
+			 "were refused", eng->fallback_err ? strerror(-eng->fallback_err) : "");
 	else if (eng->fallback_err)
 		snprintf(buf, len, "io_uring unavailable: %s", strerror(-eng->fallback_err));
-	else if (splice_err)
-		snprintf(buf, len, "a ring of %u pipes was refused (%s); write() would be used if "
-			 "io_uring were refused", t->depth, strerror(-splice_err));
 	else
 		snprintf(buf, len, "default (no splice: %s); write() would be used if io_uring were "
 			 "refused", no_splice);
@@ -437,10 +466,6 @@ void tp_run(const struct tp_options *opts, struct tp_result *result)
 		tp_tune_serial(opts, sink.flags, sink.baud, (size_t)sysconf(_SC_PAGESIZE), &tuning);
 	else
 		tp_tune(opts, sink.flags, (size_t)sysconf(_SC_PAGESIZE), &tuning);
-	const char *no_splice = splice_refusal(opts, &sink);
-	if (!no_splice)
-		tp_tune_splice(opts, (size_t)tp_fd_pipe_max_size(), (size_t)sysconf(_SC_PAGESIZE),
-			       &tuning);
 	writer.rate = tuning.rate;
 	writer.burst = tuning.burst;
 	writer.repeat = opts->repeat;
@@ -458,14 +483,13 @@ void tp_run(const struct tp_options *opts, struct tp_result *result)
 		tp_report_errno("buffer", r.stage ? err : -ENOMEM);
 		goto close_sink;
 	}
-	err = tp_handoff_init(&r.handoff, tuning.chunk, tuning.depth, 0);
+	const char *no_splice = splice_refusal(opts, &sink);
+	int splice_err = 0;
+	err = set_up_ring(opts, no_splice, &r.handoff, &tuning, &splice_err);
 	if (err) {
 		tp_report_errno("buffer", err);
 		goto close_sink;
 	}
-	/* The splice path when it fits and the kernel gives us the pipes; otherwise the bytes
-	 * go through the ring's memory. */
-	int splice_err = no_splice ? 0 : tp_pipes_attach(&r.handoff.ring, tuning.chunk);
 	enum tp_engine_kind kind = opts->engine;
 	if (!no_splice && !splice_err)
 		kind = TP_ENGINE_SPLICE;

@@ -191,7 +191,7 @@ void tp_tune_splice(const struct tp_options *o, size_t pipe_max, size_t page, st
 {
 	size_t half = pipe_max / 2 / page * page;
 
-	if (o->chunk_size || t->chunk <= half || half < page)
+	if (o->chunk_size || t->chunk <= half || half < page || o->buffer_size / half > TP_MAX_DEPTH)
 		return;
 	t->chunk = half;
 	snprintf(t->chunk_why, sizeof(t->chunk_why),

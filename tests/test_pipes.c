@@ -1,5 +1,6 @@
 /* The ring of pipes (the splice path): each chunk's pipe is big enough, never blocks the
- * reader, and moves bytes in and out in order; a refusal leaves no pipe behind. */
+ * reader, and moves bytes in and out in order; a refusal leaves no pipe behind; bytes the
+ * reader holds at the end still reach the chunks. */
 #include "config.h"
 
 #include <check.h>
@@ -11,7 +12,9 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <unistd.h>
+#include "cli.h"
 #include "pipes.h"
+#include "reader.h"
 #include "ring.h"
 
 #define CHUNK (64u << 10)
@@ -171,6 +174,54 @@ START_TEST(test_refused_leaves_nothing)
 }
 END_TEST
 
+/* Bytes read but not yet in a chunk (the reader's stage) reach chunks at the end, a stop
+ * request or not, and --size still holds. */
+static void flush_case(uint64_t size, size_t want)
+{
+	struct tp_options o;
+	struct tp_reader r;
+	unsigned char *src = malloc(10000), got[10000];
+	size_t out = 0;
+
+	memset(&o, 0, sizeof(o));
+	memset(&r, 0, sizeof(r));
+	o.stop_at_size = size != 0;
+	o.size = size;
+	r.opts = &o;
+	ck_assert_int_eq(tp_handoff_init(&r.handoff, 4096, 4, 0), 0);
+	ck_assert_int_eq(tp_pipes_attach(&r.handoff.ring, 4096), 0);
+	r.stage = malloc(TP_DATAGRAM_ROOM);
+	fill_pattern(src, 10000, 3);
+	memcpy(r.stage, src, 10000);
+	r.stage_len = 10000;
+	tp_reader_flush_stage(&r);
+	ck_assert_uint_eq(r.stage_len, 0);
+	ck_assert_uint_eq(r.offset, want);
+	if (r.chunk && r.chunk->len)
+		tp_reader_hand_over(&r);
+	tp_handoff_close(&r.handoff);
+	struct tp_chunk *c;
+	while (tp_handoff_take(&r.handoff, false, &c) == 0) {
+		ck_assert_uint_le(out + c->len, sizeof(got));
+		ck_assert_int_eq(read(c->pipe_rd, got + out, c->len), (ssize_t)c->len);
+		ck_assert_uint_eq(tp_pipes_waiting(c->pipe_rd), 0);
+		out += c->len;
+		tp_handoff_release(&r.handoff, c);
+	}
+	ck_assert_uint_eq(out, want);
+	ck_assert_mem_eq(got, src, want);
+	free(r.stage);
+	free(src);
+	tp_handoff_destroy(&r.handoff);
+}
+
+START_TEST(test_stage_flushed_at_the_end)
+{
+	flush_case(0, 10000);
+	flush_case(5000, 5000);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("pipes");
@@ -180,6 +231,7 @@ int main(void)
 	tcase_add_test(tc, test_in_and_out_in_order);
 	tcase_add_test(tc, test_full_pipe_never_blocks);
 	tcase_add_test(tc, test_splice_from_a_file);
+	tcase_add_test(tc, test_stage_flushed_at_the_end);
 	tcase_add_test(tc, test_refused_leaves_nothing);
 	suite_add_tcase(s, tc);
 
