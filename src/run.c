@@ -410,7 +410,7 @@ static void engine_reason(const struct tp_options *o, const struct tp_engine *en
 			  char *buf, size_t len)
 {
 	if (eng->ops == &tp_engine_splice_ops)
-		snprintf(buf, len, "%s; a ring of %u pipes, one a chunk: the bytes are never copied "
+		snprintf(buf, len, "%s; a ring of %u pipes, one per chunk: the bytes are never copied "
 			 "into tpipe", o->engine == TP_ENGINE_SPLICE ? "set by --engine" :
 			 "default for a pipe output when no option touches the bytes", t->depth);
 	else if (o->engine != TP_ENGINE_AUTO)
