@@ -11,6 +11,12 @@
 #include <sys/types.h>
 #include "ring.h"
 
+/* The most chunks a ring of pipes has: two descriptors and a pipe each. A deeper ring (small
+ * paced chunks) keeps its bytes in memory. */
+#define TP_SPLICE_MAX_PIPES 1024
+#define TP_STR_(x) #x
+#define TP_STR(x) TP_STR_(x)
+
 /* Input pieces smaller than this are read and written into the chunk's pipe instead of
  * spliced: a splice moves the producer's pipe buffers as they are, so a trickle of small
  * writes would fill a pipe's slots with a few bytes each and shrink what the ring holds. */

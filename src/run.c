@@ -382,13 +382,20 @@ static const char *splice_refusal(const struct tp_options *o, const struct tp_si
 
 /* The ring: a ring of pipes (tuned for it) when the splice path may be taken and the kernel
  * grants the pipes, which sets *splice_err when it does not; otherwise chunks in memory, as
- * tuned for them. 0 or -errno. */
-static int set_up_ring(const struct tp_options *o, const char *no_splice, struct tp_handoff *h,
+ * tuned for them. A ring too deep for pipes sets *no_splice. 0 or -errno. */
+static int set_up_ring(const struct tp_options *o, const char **no_splice, struct tp_handoff *h,
 		       struct tp_tuning *t, int *splice_err)
 {
 	size_t page = (size_t)sysconf(_SC_PAGESIZE);
 
-	if (!no_splice) {
+	if (!*no_splice) {
+		struct tp_tuning st = *t;
+		tp_tune_splice(o, (size_t)tp_fd_pipe_max_size(), page, &st);
+		if (st.depth > TP_SPLICE_MAX_PIPES)
+			*no_splice = "over " TP_STR(TP_SPLICE_MAX_PIPES) " chunks; a pipe for each is "
+				     "too many";
+	}
+	if (!*no_splice) {
 		struct tp_tuning st = *t;
 		tp_tune_splice(o, (size_t)tp_fd_pipe_max_size(), page, &st);
 		int err = tp_handoff_init(h, st.chunk, st.depth, 0);
@@ -485,7 +492,7 @@ void tp_run(const struct tp_options *opts, struct tp_result *result)
 	}
 	const char *no_splice = splice_refusal(opts, &sink);
 	int splice_err = 0;
-	err = set_up_ring(opts, no_splice, &r.handoff, &tuning, &splice_err);
+	err = set_up_ring(opts, &no_splice, &r.handoff, &tuning, &splice_err);
 	if (err) {
 		tp_report_errno("buffer", err);
 		goto close_sink;

@@ -142,6 +142,14 @@ else
 	skip "pipes refused for want of pipe pages: needs root, setpriv and the default pipe-user-pages-soft"
 fi
 
+# A ring deeper than 1024 chunks (small paced chunks) keeps its bytes in memory.
+check "-L 1M (4 KiB chunks, 4096 of them) takes the memory path" test "$(engine_for -L 1M)" != splice
+check "--explain says why: too many pipes" grep -q 'no splice: over 1024 chunks; a pipe for each is too many' "$T/explain"
+run bash -c '"$1" --engine=splice -C 4K </dev/null | cat; exit "${PIPESTATUS[0]}"' _ "$TPIPE"
+expect_status 1 "--engine=splice -C 4K (4096 chunks)"
+check "--engine=splice -C 4K: one line" test "$(cat "$T/err")" = \
+	"tpipe: --engine=splice: over 1024 chunks; a pipe for each is too many"
+
 # --engine=splice where it cannot be.
 tp --engine=splice -o "$T/file" </dev/null
 expect_status 1 "--engine=splice -o FILE"
