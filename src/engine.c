@@ -42,29 +42,29 @@ int tp_engine_init(struct tp_engine *eng, enum tp_engine_kind kind, struct tp_si
 	return eng->ops->init(eng, depth);
 }
 
-int tp_write_all(int fd, const unsigned char *buf, size_t len, struct tp_counters *counters)
+int tp_move_all(int fd, const struct tp_chunk *chunk, tp_move_fn *move,
+		struct tp_counters *counters)
 {
-	while (len > 0) {
+	for (size_t off = 0; off < chunk->len;) {
 		uint64_t t0 = tp_clock_ns();
-		ssize_t n = write(fd, buf, len);
+		ssize_t n = move(fd, chunk, off, chunk->len - off);
 		tp_counters_note_write(counters, tp_clock_ns() - t0);
 		tp_counter_add(&counters->write_calls, 1);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			if (errno != EAGAIN)
-				return -errno;
+		if (n == -EINTR)
+			continue;
+		if (n == -EAGAIN) {
 			/* A non-blocking descriptor handed to us: wait until it takes more. */
 			struct pollfd pfd = { .fd = fd, .events = POLLOUT };
 			if (poll(&pfd, 1, -1) < 0 && errno != EINTR)
 				return -errno;
 			continue;
 		}
+		if (n < 0)
+			return (int)n;
 		if (n == 0)
-			return -EIO; /* write() makes no progress: never spin on it */
+			return -EIO; /* no progress: never spin on it */
 		tp_counter_add(&counters->bytes_out, (uint64_t)n);
-		buf += n;
-		len -= (size_t)n;
+		off += (size_t)n;
 	}
 	return 0;
 }

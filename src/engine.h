@@ -67,8 +67,14 @@ static inline void tp_engine_exit(struct tp_engine *eng)
 		eng->ops->exit(eng);
 }
 
-/* The write engine's loop, shared with io_uring for sinks it must not queue to:
- * writes all of buf to fd, resuming short writes and waiting out EAGAIN. 0 or -errno. */
-int tp_write_all(int fd, const unsigned char *buf, size_t len, struct tp_counters *counters);
+/* One step of moving the chunk's bytes [off, off + left) to fd: how many moved (> 0), or
+ * -errno (-EAGAIN: fd is non-blocking and full; -EINTR: try again). */
+typedef ssize_t tp_move_fn(int fd, const struct tp_chunk *chunk, size_t off, size_t left);
+
+/* The synchronous engines' loop (write(), splice()): moves all of the chunk to fd step by
+ * step, resuming short moves, waiting out EAGAIN, timing and counting every call. 0 or
+ * -errno. */
+int tp_move_all(int fd, const struct tp_chunk *chunk, tp_move_fn *move,
+		struct tp_counters *counters);
 
 #endif

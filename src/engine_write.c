@@ -3,6 +3,7 @@
 #include "engine.h"
 
 #include <errno.h>
+#include <unistd.h>
 
 static int write_init(struct tp_engine *eng, unsigned depth)
 {
@@ -10,9 +11,15 @@ static int write_init(struct tp_engine *eng, unsigned depth)
 	return 0;
 }
 
+static ssize_t write_step(int fd, const struct tp_chunk *chunk, size_t off, size_t left)
+{
+	ssize_t n = write(fd, chunk->data + off, left);
+	return n < 0 ? -errno : n;
+}
+
 static int write_submit(struct tp_engine *eng, struct tp_chunk *chunk)
 {
-	int err = tp_write_all(eng->sink->fd, chunk->data, chunk->len, eng->counters);
+	int err = tp_move_all(eng->sink->fd, chunk, write_step, eng->counters);
 	return err ? err : TP_ENGINE_DONE;
 }
 

@@ -66,6 +66,23 @@ void tp_reader_hand_over(struct tp_reader *r);
  * goes through r->stage. > 0, 0 at the end, -EAGAIN when nothing was there, or -errno. */
 ssize_t tp_reader_read(struct tp_reader *r, struct tp_source *src, unsigned char *buf, size_t len);
 
+/* Bytes in r->stage not yet taken. */
+static inline size_t tp_reader_staged(const struct tp_reader *r)
+{
+	return r->stage_len - r->stage_off;
+}
+
+/* n staged bytes were taken; the stage empties with the last. */
+static inline void tp_reader_unstage(struct tp_reader *r, size_t n)
+{
+	r->stage_off += n;
+	if (r->stage_off == r->stage_len)
+		r->stage_len = 0;
+}
+
+/* Copies up to len staged bytes to buf; how many. */
+size_t tp_reader_take_staged(struct tp_reader *r, unsigned char *buf, size_t len);
+
 /* The splice path (the chunk has a pipe): moves at most room bytes of input into the
  * chunk's pipe, spliced when there is plenty, else read and written (pipes.h says why).
  * Bytes read that the pipe had no slot for wait in r->stage and go first next time.

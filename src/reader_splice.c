@@ -3,22 +3,18 @@
 #include "reader.h"
 
 #include <errno.h>
-#include <string.h>
 #include "pipes.h"
 
 /* What r->stage still holds goes into the chunk's pipe, as much as has a slot. */
 static ssize_t put_stage(struct tp_reader *r, size_t room)
 {
-	size_t left = r->stage_len - r->stage_off;
+	size_t left = tp_reader_staged(r);
 	ssize_t n = tp_pipes_put(r->chunk, r->stage + r->stage_off, left < room ? left : room);
 
 	if (n == -EAGAIN)
 		return -ENOSPC;
-	if (n > 0) {
-		r->stage_off += (size_t)n;
-		if (r->stage_off == r->stage_len)
-			r->stage_len = 0;
-	}
+	if (n > 0)
+		tp_reader_unstage(r, (size_t)n);
 	return n;
 }
 
@@ -73,17 +69,8 @@ void tp_reader_flush_stage(struct tp_reader *r)
 			if (left < room)
 				room = (size_t)left;
 		}
-		ssize_t n;
-		if (r->chunk->pipe_wr >= 0) {
-			n = put_stage(r, room);
-		} else {
-			size_t left = r->stage_len - r->stage_off;
-			n = (ssize_t)(left < room ? left : room);
-			memcpy(r->chunk->data + r->chunk->len, r->stage + r->stage_off, (size_t)n);
-			r->stage_off += (size_t)n;
-			if (r->stage_off == r->stage_len)
-				r->stage_len = 0;
-		}
+		ssize_t n = r->chunk->pipe_wr >= 0 ? put_stage(r, room)
+			    : (ssize_t)tp_reader_take_staged(r, r->chunk->data + r->chunk->len, room);
 		if (n > 0) {
 			r->chunk->len += (size_t)n;
 			r->offset += (uint64_t)n;

@@ -90,12 +90,16 @@ ssize_t tp_reader_read(struct tp_reader *r, struct tp_source *src, unsigned char
 		r->stage_len = (size_t)n;
 		r->stage_off = 0;
 	}
-	size_t n = r->stage_len - r->stage_off < len ? r->stage_len - r->stage_off : len;
+	return (ssize_t)tp_reader_take_staged(r, buf, len);
+}
+
+size_t tp_reader_take_staged(struct tp_reader *r, unsigned char *buf, size_t len)
+{
+	size_t n = tp_reader_staged(r) < len ? tp_reader_staged(r) : len;
+
 	memcpy(buf, r->stage + r->stage_off, n);
-	r->stage_off += n;
-	if (r->stage_off == r->stage_len)
-		r->stage_len = 0;
-	return (ssize_t)n;
+	tp_reader_unstage(r, n);
+	return n;
 }
 
 /* Where the next bytes go in the chunk, and how many; 0 when it is full. */
@@ -388,16 +392,15 @@ static int set_up_ring(const struct tp_options *o, const char **no_splice, struc
 {
 	size_t page = (size_t)sysconf(_SC_PAGESIZE);
 
+	struct tp_tuning st = *t;
+
 	if (!*no_splice) {
-		struct tp_tuning st = *t;
 		tp_tune_splice(o, (size_t)tp_fd_pipe_max_size(), page, &st);
 		if (st.depth > TP_SPLICE_MAX_PIPES)
 			*no_splice = "over " TP_STR(TP_SPLICE_MAX_PIPES) " chunks; a pipe for each is "
 				     "too many";
 	}
 	if (!*no_splice) {
-		struct tp_tuning st = *t;
-		tp_tune_splice(o, (size_t)tp_fd_pipe_max_size(), page, &st);
 		int err = tp_handoff_init(h, st.chunk, st.depth, 0);
 		if (err)
 			return err;

@@ -359,25 +359,25 @@ catches() {
 	mask=$(sed -n 's/^SigCgt:[[:space:]]*//p' "/proc/$1/status" 2>/dev/null) || return 1
 	[ -n "$mask" ] && (((0x$mask >> ($2 - 1)) & 1))
 }
-# has_open PID PATH: true while the process has PATH open.
-has_open() {
+# fd_of PID PATH: prints the process's descriptor number for PATH; false if it has none.
+fd_of() {
 	local l
 	for l in /proc/"$1"/fd/*; do
-		[ "$(readlink "$l" 2>/dev/null)" = "$2" ] && return 0
+		[ "$(readlink "$l" 2>/dev/null)" = "$2" ] && echo "${l##*/}" && return 0
 	done
 	return 1
 }
+# has_open PID PATH: true while the process has PATH open.
+has_open() { fd_of "$1" "$2" >/dev/null; }
 # file_pos PID PATH: the file position of the process's descriptor for PATH (0 if none). Bytes
 # read through splice() move it but are not counted in /proc/PID/io.
 file_pos() {
-	local l
-	for l in /proc/"$1"/fd/*; do
-		if [ "$(readlink "$l" 2>/dev/null)" = "$2" ]; then
-			sed -n 's/^pos:[[:space:]]*//p' "/proc/$1/fdinfo/${l##*/}" 2>/dev/null
-			return
-		fi
-	done
-	echo 0
+	local fd
+	if fd=$(fd_of "$1" "$2"); then
+		input_pos "$1" "$fd"
+	else
+		echo 0
+	fi
 }
 # done_with_file PID PATH: tpipe has read PATH to its end and closed it. It opens its inputs
 # only after its eventfd exists, and waits in ppoll() only once a file is done (or the ring
