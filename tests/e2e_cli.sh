@@ -69,11 +69,20 @@ if command -v groff >/dev/null; then
 	groff -t -ww -man -Tutf8 "$man" >/dev/null 2>"$T/groff"
 	check "man/tpipe.1 renders without a warning" [ ! -s "$T/groff" ]
 else
-	skip "groff is not installed"
+	skip_missing groff "man/tpipe.1 renders without a warning"
 fi
 for opt in $("$TPIPE" --help | grep -o -- '--[a-z][a-z-]*' | sort -u); do
 	case $opt in --help | --usage | --version) continue ;; esac
 	check "the man page documents $opt" grep -q -- "$(echo "$opt" | sed 's/-/\\\\-/g')" "$man"
 done
+
+# ---- the test library itself: a missing tool skips, except under CI ----------------------
+printf '. "%s/tests/lib.sh"\nskip_missing no-such-tool "a check that needs it"\nfinish\n' "$SRCDIR" >"$T/skipper"
+CI= bash "$T/skipper" >"$T/skip.out" 2>&1
+check "skip_missing outside CI: the check is skipped, the test passes" \
+	bash -c '[ $1 = 0 ] && grep -q "# SKIP a check that needs it" "$2"' _ $? "$T/skip.out"
+CI=true bash "$T/skipper" >"$T/skip.out" 2>&1
+check "skip_missing under CI=true: the check fails, and so does the test" \
+	bash -c '[ $1 = 1 ] && grep -q "^not ok 1 - a check that needs it" "$2"' _ $? "$T/skip.out"
 
 finish

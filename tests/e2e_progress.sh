@@ -224,7 +224,7 @@ numeric_ok "-n -i 0.1 -s 3000000 from a pipe" "$T/err" 4 3 3000000
 
 # --- under a pseudo-terminal -----------------------------------------------------------------
 if [ ! -x "$PTYRUN" ]; then
-	skip "progress under a terminal: $PTYRUN is not built"
+	skip_missing "$PTYRUN" "progress under a terminal"
 	finish
 fi
 if ! with_timeout 10 "$PTYRUN" -o "$T/cap" -- true || [ -s "$T/cap" ]; then

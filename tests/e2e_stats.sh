@@ -1,9 +1,10 @@
 #!/bin/bash
 # Final statistics (--stats, --stats=json), the bottleneck sentence, --explain, and the SIGUSR1
-# status line during a paced transfer. JSON is checked with python3's json module when python3
-# is there (skipped otherwise). The bottleneck runs are built so that one side waits nearly all
-# of the time (about 1 s runs where it waits 90 % or more), far from the 10 % threshold and from
-# the other sides: a slow run makes them more so, not less.
+# status line during a paced transfer. JSON is checked with python3's json module (scripts/
+# bootstrap installs python3; without it the checks skip, and fail under CI). The bottleneck
+# runs are built so that one side waits nearly all of the time (about 1 s runs where it waits
+# 90 % or more), far from the 10 % threshold and from the other sides: a slow run makes them
+# more so, not less.
 [ -n "$BASH_VERSION" ] || exec bash "$0" "$@"
 . "${SRCDIR:-$(dirname "$0")/..}/tests/lib.sh"
 
@@ -94,7 +95,7 @@ json_ok() {
 	shift 2
 	if ! have_python; then
 		if [ "$(wc -l <"$f")" = 1 ] && grep -q '^{.*"bytes":[0-9]*,.*"bottleneck":".*"}$' "$f"; then
-			skip "$desc: python3 is not here to parse the JSON (it looks like one object)"
+			skip_missing python3 "$desc: one JSON object, parsed (it looks like one)"
 		else
 			_show_err "$f"
 			fail "$desc: one JSON object (python3 is not here; not even its shape is right)"
@@ -291,7 +292,7 @@ if [ -x "$NOURING" ]; then
 	pipeline_ok "io_uring refused (EPERM), to a pipe"
 	json_ok "io_uring refused, to a pipe: splice needs no io_uring" "$T/err" bytes=300000 engine=splice
 else
-	skip "--explain with io_uring refused: $NOURING is not built"
+	skip_missing "$NOURING" "--explain with io_uring refused (libseccomp)"
 fi
 
 # --- SIGUSR1 during a paced transfer ---------------------------------------------------------
