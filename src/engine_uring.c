@@ -1,5 +1,6 @@
 /* The io_uring engine.
- * Streams (pipes, ttys, sockets, files in append mode) get one write in flight: a pipe write
+ * Streams (pipes, ttys, sockets, files in append mode, and files tpipe did not open itself,
+ * written at their shared position: sink_fd.c) get one write in flight: a pipe write
  * completes short (64 KiB at a time, measured) and a linked chain would lose its order after a
  * short write, so the remainder is resubmitted before anything else. Seekable files get several
  * chunks in flight at explicit offsets. Chunks are handed back strictly in submission order. */
@@ -67,7 +68,7 @@ static void queue_write(struct tp_engine *eng, struct uring_req *req)
 	size_t left = req->chunk->len - req->done;
 	unsigned len = left > URING_MAX_WRITE ? URING_MAX_WRITE : (unsigned)left;
 	/* -1: the current file position, which is what a stream wants. */
-	__u64 off = p->stream ? (__u64)-1 : eng->sink->base + req->chunk->offset + req->done;
+	__u64 off = p->stream ? (__u64)-1 : req->chunk->offset + req->done;
 
 	/* The ring has twice max_inflight entries and each request holds at most one. */
 	io_uring_prep_write(sqe, eng->sink->fd, req->chunk->data + req->done, len, off);

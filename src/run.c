@@ -459,7 +459,8 @@ void tp_run(const struct tp_options *opts, struct tp_result *result)
 	do { /* opening a FIFO waits for its reader: signals must act meanwhile */
 		tp_signals_let_in(true);
 		err = tp_sink_open(&sink, opts->output, &(struct tp_sink_params){
-			.append = opts->append, .baud = opts->baud, .flow = opts->flow });
+			.append = opts->append, .baud = opts->baud, .flow = opts->flow,
+			.inputs = opts->inputs, .n_inputs = opts->n_inputs });
 		tp_signals_let_in(false);
 	} while (err == -EINTR && !tp_signals_stop_requested());
 	if (err == -EINTR) {
@@ -545,7 +546,7 @@ void tp_run(const struct tp_options *opts, struct tp_result *result)
 		result->status = TP_EXIT_SIGPIPE; /* silent, as cat is under SIGPIPE */
 	} else if (err) {
 		tp_report_errno(sink.name, err);
-	} else if ((err = tp_sink_finish(&sink, tp_counter_get(&r.counters.bytes_out)))) {
+	} else if ((err = tp_sink_finish(&sink))) {
 		tp_report_errno(sink.name, err);
 	} else {
 		result->status = in_status;

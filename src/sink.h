@@ -9,7 +9,7 @@
 #include <sys/types.h>
 
 enum tp_sink_flags {
-	TP_SINK_SEEKABLE = 1 << 0, /* a regular file not in append mode: writes at offsets */
+	TP_SINK_SEEKABLE = 1 << 0, /* a regular file tpipe opened and truncated: writes at offsets */
 	TP_SINK_PIPE     = 1 << 1, /* a pipe or FIFO */
 	TP_SINK_TTY      = 1 << 2, /* a terminal: a write may block inside io_uring_submit */
 	TP_SINK_DGRAM    = 1 << 3, /* a connected datagram socket: bytes go out as datagrams */
@@ -23,14 +23,17 @@ struct tp_sink_params {
 	bool append;          /* --append */
 	unsigned baud;        /* --baud (0: keep the line's) */
 	int flow;             /* --flow: enum tp_flow */
+	char *const *inputs;  /* the inputs: a file that is one of them is not truncated */
+	int n_inputs;
 };
 
 struct tp_sink_ops {
 	const char *name;
 	/* Opens dest; 0 or -errno. On failure sink->name says what could not be opened. */
 	int (*open)(struct tp_sink *sink, const char *dest, const struct tp_sink_params *p);
-	/* After the last byte: leave the descriptor as a caller expects it (file position). */
-	int (*finish)(struct tp_sink *sink, uint64_t total);
+	/* After the last byte, before close: everything written has left (a serial line's
+	 * output queue drained). May be NULL. 0 or -errno. */
+	int (*finish)(struct tp_sink *sink);
 	/* Closes the descriptor, standard output included (as coreutils' close_stdout does, so
 	 * a failed write-back is seen); 0 or -errno. */
 	int (*close)(struct tp_sink *sink);
@@ -41,7 +44,6 @@ struct tp_sink {
 	const char *name;     /* for messages: the path, or "standard output" */
 	int fd;
 	unsigned flags;       /* enum tp_sink_flags */
-	uint64_t base;        /* file position at start, for offset writes */
 	dev_t dev;            /* a regular file's identity, so an input can be told apart */
 	ino_t ino;            /* (both 0 for anything else) */
 	bool own_fd;          /* we opened it, so we close it */
@@ -61,9 +63,9 @@ extern const struct tp_sink_ops tp_sink_serial_ops;
  * device) and opens it. */
 int tp_sink_open(struct tp_sink *sink, const char *dest, const struct tp_sink_params *p);
 
-static inline int tp_sink_finish(struct tp_sink *sink, uint64_t total)
+static inline int tp_sink_finish(struct tp_sink *sink)
 {
-	return sink->ops->finish ? sink->ops->finish(sink, total) : 0;
+	return sink->ops->finish ? sink->ops->finish(sink) : 0;
 }
 
 static inline int tp_sink_close(struct tp_sink *sink)

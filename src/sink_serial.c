@@ -36,7 +36,7 @@ static int serial_sink_open(struct tp_sink *sink, const char *dest, const struct
 	return 0;
 }
 
-static int serial_sink_finish(struct tp_sink *sink, uint64_t total)
+static int serial_sink_finish(struct tp_sink *sink)
 {
 	return tp_serial_drain(sink->priv);
 }

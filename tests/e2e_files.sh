@@ -106,6 +106,75 @@ else
 	same_file out want "an unreadable file among several: the others in order"
 fi
 
+# --- an output file shared with others ------------------------------------------------------
+# Standard output that shares its open file with stderr (`> f 2>&1`) or with the rest of a
+# group (`{ ...; } > f`) is written at its position, in order, as cat writes it: nothing
+# anyone else wrote is overwritten, and nothing of ours.
+head -c 3000000 /dev/zero | tr '\0' x >xs
+xs_ok() { # xs_ok FILE: FILE holds every x of xs, and besides them only what $2 allows
+	[ "$(tr -cd x <"$1" | wc -c)" = 3000000 ]
+}
+for eng in $(engines); do
+	e=--engine=$eng
+	with_timeout "$TMO" "$TPIPE" "$e" nosuch xs >shared 2>&1
+	check "> f 2>&1, a missing input, $e: the error line and every byte" \
+		bash -c '[ "$(head -n 1 shared)" = "tpipe: nosuch: No such file or directory" ] &&
+			[ "$(tail -n +2 shared | cmp - xs && echo same)" = same ]'
+	with_timeout "$TMO" "$TPIPE" "$e" --stats=json xs >shared 2>&1
+	check "> f 2>&1, --stats=json, $e: the data, then the JSON line" \
+		bash -c 'head -c 3000000 shared | cmp -s - xs && tail -c +3000001 shared | grep -q "^{\"name\":.*}$"'
+	with_timeout "$TMO" "$TPIPE" "$e" -n -i 10ms -L 200M xs >shared 2>&1
+	check "> f 2>&1, -n lines among the data, $e: every byte and every line kept" \
+		bash -c 'xs_ok() { [ "$(tr -cd x <"$1" | wc -c)" = 3000000 ]; }; xs_ok shared &&
+			[ "$(tr -d x <shared | grep -cvE "^[0-9.]+ [0-9]+ [0-9]+ [0-9.]+$")" = 0 ] &&
+			[ "$(tr -d x <shared | wc -l)" -ge 2 ]'
+	{ with_timeout "$TMO" "$TPIPE" "$e" xs & echo after; wait; } >shared
+	check "{ tpipe & echo; } > f, $e: both in the file" \
+		bash -c '[ "$(tr -cd x <shared | wc -c)" = 3000000 ] && [ "$(tr -d x <shared)" = after ]'
+	{ with_timeout "$TMO" "$TPIPE" "$e" a; echo after; } >shared
+	check "{ tpipe; echo; } > f, $e: the echo after the data" \
+		bash -c '{ cat a; echo after; } | cmp -s - shared'
+	printf 'before\n' >shared
+	with_timeout "$TMO" "$TPIPE" "$e" a >>shared
+	check ">> f, $e: appended" bash -c '{ echo before; cat a; } | cmp -s - shared'
+done
+
+# --- the output is an input ---------------------------------------------------------------------
+# -o FILE is truncated only once it is known not to be an input too: cp leaves such a file
+# alone, and so does tpipe (nothing is written; status 1).
+for eng in auto splice uring write; do
+	[ "$eng" = uring ] && ! have_uring && continue
+	cp a self
+	tp --engine=$eng self -o self
+	expect_status 1 "tpipe f -o f, --engine=$eng"
+	expect_stderr_line '^tpipe: self: input file is output file \(left as it was\)$' "tpipe f -o f, --engine=$eng"
+	same_file self a "tpipe f -o f, --engine=$eng: f untouched"
+done
+cp a self
+tp c self -o self
+expect_status 1 "tpipe c f -o f"
+same_file self a "tpipe c f -o f: f untouched"
+ln -f self hardlink
+tp hardlink -o self
+expect_status 1 "tpipe LINK -o f (the same file by another name)"
+same_file self a "tpipe LINK -o f: f untouched"
+tp -o self <self
+expect_status 1 "tpipe -o f < f"
+same_file self a "tpipe -o f < f: f untouched"
+# Appending, the file is not emptied: like cat, the input that is the output is skipped.
+tp --append c self -o self
+expect_status 1 "tpipe --append c f -o f"
+expect_stderr_line '^tpipe: self: input file is output file$' "tpipe --append c f -o f"
+cat a c >want
+same_file self want "tpipe --append c f -o f: c appended, f not read"
+with_timeout "$TMO" "$TPIPE" a self >>self 2>err
+status=$?
+_last_cmd="tpipe a f >> f"
+expect_status 1 "tpipe a f >> f"
+expect_stderr_line '^tpipe: self: input file is output file$' "tpipe a f >> f"
+cat a c a >want
+same_file self want "tpipe a f >> f: a appended, f not read"
+
 # --size / --stop-at-size
 tp -S -s 1000 <b
 head -c 1000 b >want

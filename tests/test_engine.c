@@ -147,10 +147,11 @@ START_TEST(test_pipe_nonblocking_eagain)
 }
 END_TEST
 
+/* -o FILE: ours alone, written at offsets from 0 (io_uring: several in flight). */
 START_TEST(test_file_offsets)
 {
 	struct tp_ring ring;
-	struct tp_sink sink = { .name = "file", .flags = TP_SINK_SEEKABLE, .base = 100 };
+	struct tp_sink sink = { .name = "file", .flags = TP_SINK_SEEKABLE };
 	struct tp_counters counters = { 0 };
 	struct tp_engine eng;
 	char path[] = "/tmp/tp-engine-XXXXXX";
@@ -163,18 +164,56 @@ START_TEST(test_file_offsets)
 	ck_assert_int_eq(tp_engine_init(&eng, kinds[_i], &sink, &counters, DEPTH), 0);
 	if (kinds[_i] == TP_ENGINE_URING)
 		ck_assert_uint_gt(eng.max_inflight, 1); /* a file takes several at offsets */
-	else
-		ck_assert_int_eq(lseek(sink.fd, 100, SEEK_SET), 100);
 	ck_assert_int_eq(drive(&eng, &ring, total), 0);
 
 	struct stat st;
 	ck_assert_int_eq(fstat(sink.fd, &st), 0);
-	ck_assert_int_eq(st.st_size, (off_t)(100 + total));
+	ck_assert_int_eq(st.st_size, (off_t)total);
 	unsigned char *buf = malloc(total);
-	ck_assert_int_eq(pread(sink.fd, buf, total, 100), (ssize_t)total);
+	ck_assert_int_eq(pread(sink.fd, buf, total, 0), (ssize_t)total);
 	for (uint64_t i = 0; i < total; i++)
 		if (buf[i] != pattern_byte(i))
 			ck_abort_msg("wrong byte at %llu", (unsigned long long)i);
+	free(buf);
+	tp_engine_exit(&eng);
+	tp_ring_destroy(&ring);
+	close(sink.fd);
+}
+END_TEST
+
+/* An inherited descriptor on a regular file (`tpipe > f 2>&1`): written at the shared file
+ * position, so what others wrote before and after stays, in order, and the position ends
+ * just past our bytes without anyone setting it. */
+START_TEST(test_file_shared_position)
+{
+	struct tp_ring ring;
+	struct tp_sink sink = { .name = "file" };
+	struct tp_counters counters = { 0 };
+	struct tp_engine eng;
+	char path[] = "/tmp/tp-engine-XXXXXX";
+	const uint64_t total = 5 * (uint64_t)CHUNK + 77;
+
+	sink.fd = mkstemp(path);
+	ck_assert_int_ge(sink.fd, 0);
+	unlink(path);
+	ck_assert_int_eq(write(sink.fd, "head\n", 5), 5);
+	ck_assert_int_eq(tp_ring_init(&ring, CHUNK, DEPTH, 0), 0);
+	ck_assert_int_eq(tp_engine_init(&eng, kinds[_i], &sink, &counters, DEPTH), 0);
+	ck_assert_uint_eq(eng.max_inflight, 1); /* in order, at the position */
+	ck_assert_int_eq(drive(&eng, &ring, total), 0);
+	ck_assert_int_eq(lseek(sink.fd, 0, SEEK_CUR), (off_t)(5 + total));
+	ck_assert_int_eq(write(sink.fd, "tail\n", 5), 5);
+
+	struct stat st;
+	ck_assert_int_eq(fstat(sink.fd, &st), 0);
+	ck_assert_int_eq(st.st_size, (off_t)(10 + total));
+	unsigned char *buf = malloc(total + 10);
+	ck_assert_int_eq(pread(sink.fd, buf, total + 10, 0), (ssize_t)(total + 10));
+	ck_assert_int_eq(memcmp(buf, "head\n", 5), 0);
+	for (uint64_t i = 0; i < total; i++)
+		if (buf[5 + i] != pattern_byte(i))
+			ck_abort_msg("wrong byte at %llu", (unsigned long long)i);
+	ck_assert_int_eq(memcmp(buf + 5 + total, "tail\n", 5), 0);
 	free(buf);
 	tp_engine_exit(&eng);
 	tp_ring_destroy(&ring);
@@ -249,6 +288,7 @@ int main(void)
 	tcase_add_loop_test(tc, test_pipe_slow_reader, 0, N_KINDS);
 	tcase_add_loop_test(tc, test_pipe_nonblocking_eagain, 0, N_KINDS);
 	tcase_add_loop_test(tc, test_file_offsets, 0, N_KINDS);
+	tcase_add_loop_test(tc, test_file_shared_position, 0, N_KINDS);
 	tcase_add_loop_test(tc, test_reader_gone_epipe, 0, N_KINDS);
 	tcase_add_loop_test(tc, test_disk_full_enospc, 0, N_KINDS);
 	tcase_add_test(tc, test_forced_engine_is_used);
