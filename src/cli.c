@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include "parse.h"
 #include "serial.h"
 
@@ -112,6 +113,13 @@ static uint64_t rate_arg(struct argp_state *state, const char *arg)
 	return v;
 }
 
+static uint64_t page_size(void)
+{
+	long page = sysconf(_SC_PAGESIZE);
+
+	return page > 0 ? (uint64_t)page : 4096;
+}
+
 /* Set by --on-gap, which only means something with -D. */
 static bool on_gap_set;
 
@@ -169,17 +177,23 @@ static void check_frame_options(struct argp_state *state, const struct tp_option
 		argp_failure(state, 2, 0, "--append: not for a udp:// output");
 }
 
-/* A whole number from min to max; anything else is a usage error saying `what`. */
+/* A whole number from min to max, digits only as sizes are; anything else is a usage error
+ * saying `what`. */
 static unsigned uint_arg(struct argp_state *state, const char *opt, const char *arg,
-			 unsigned long min, unsigned long max, const char *what)
+			 unsigned min, unsigned max, const char *what)
 {
-	char *end;
+	uint64_t n = 0;
 
-	errno = 0;
-	unsigned long n = strtoul(arg, &end, 10);
-	if (!*arg || *end || errno || arg[0] == '-' || n < min || n > max)
+	if (tp_parse_uint(arg, max, &n) != 0 || n < min)
 		argp_failure(state, 2, 0, "%s: '%s' is not %s", opt, arg, what);
 	return (unsigned)n;
+}
+
+/* An empty name is no file: said as a usage error, before anything is opened. */
+static void name_arg(struct argp_state *state, const char *what, const char *arg)
+{
+	if (!*arg)
+		argp_failure(state, 2, 0, "%s: '' is not a file name", what);
 }
 
 static error_t parse_opt(int key, char *arg, struct argp_state *state)
@@ -188,6 +202,7 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 
 	switch (key) {
 	case 'o':
+		name_arg(state, "--output", arg);
 		o->output = arg;
 		break;
 	case OPT_APPEND:
@@ -195,6 +210,7 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		break;
 	case 's':
 		o->size = size_arg(state, "--size", arg);
+		o->size_set = true;
 		break;
 	case 'S':
 		o->stop_at_size = true;
@@ -314,16 +330,20 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 	case ARGP_KEY_ARGS:
 		o->inputs = state->argv + state->next;
 		o->n_inputs = state->argc - state->next;
+		for (int i = 0; i < o->n_inputs; i++)
+			name_arg(state, "INPUT", o->inputs[i]);
 		break;
 	case ARGP_KEY_END:
 		check_frame_options(state, o);
-		if (o->stop_at_size && o->size == 0)
+		if (o->stop_at_size && !o->size_set)
 			argp_failure(state, 2, 0, "--stop-at-size: needs --size");
+		if (o->chunk_size > (1ull << 30))
+			argp_failure(state, 2, 0, "--chunk-size: at most 1G");
+		/* Chunks are whole pages: the checks below see the size the ring will have. */
+		o->chunk_size = (o->chunk_size + page_size() - 1) / page_size() * page_size();
 		if (o->chunk_size && o->chunk_size > o->buffer_size / 2)
 			argp_failure(state, 2, 0,
 				     "--chunk-size: must be at most half of --buffer-size (the ring needs two chunks)");
-		if (o->chunk_size > (1ull << 30))
-			argp_failure(state, 2, 0, "--chunk-size: at most 1G");
 		if (o->buffer_size / (o->chunk_size ? o->chunk_size : TP_AUTO_CHUNK_SIZE) > TP_MAX_DEPTH)
 			argp_failure(state, 2, 0,
 				     "--buffer-size: more than %u chunks; use a larger --chunk-size", TP_MAX_DEPTH);

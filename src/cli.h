@@ -17,8 +17,9 @@ struct tp_options {
 	const char *output;         /* -o; "-" is standard output */
 	bool append;                /* --append */
 	uint64_t buffer_size;       /* -B: total ring memory */
-	uint64_t chunk_size;        /* -C: 0 = auto */
-	uint64_t size;              /* -s: expected total, 0 = unknown */
+	uint64_t chunk_size;        /* -C, rounded up to whole pages: 0 = auto */
+	uint64_t size;              /* -s: expected total, 0 = unknown (unless size_set) */
+	bool size_set;              /* -s was given (-S -s 0 stops at once) */
 	bool stop_at_size;          /* -S */
 	const char *name;           /* -N */
 	enum tp_engine_kind engine; /* --engine */

@@ -175,6 +175,23 @@ int tp_parse_duration(const char *text, uint64_t *nsec)
 	return parse_with(text, strlen(text), duration_units, nsec);
 }
 
+int tp_parse_uint(const char *text, uint64_t max, uint64_t *value)
+{
+	struct decimal d;
+	const char *p = text, *end;
+
+	if (!text)
+		return -EINVAL;
+	end = text + strlen(text);
+	int err = parse_decimal(&p, end, &d);
+	if (err || p != end || d.scale != 1)
+		return -EINVAL; /* "+5", " 1", "1.0", "5x" */
+	if (d.overflow || d.whole > max)
+		return -ERANGE;
+	*value = d.whole;
+	return 0;
+}
+
 int tp_parse_udp_endpoint(const char *text, char *host, size_t hostlen, unsigned *port)
 {
 	static const char scheme[] = "udp://";

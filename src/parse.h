@@ -20,6 +20,10 @@ int tp_parse_rate(const char *text, uint64_t *bytes_per_sec);
  * Stored in nanoseconds. */
 int tp_parse_duration(const char *text, uint64_t *nsec);
 
+/* COUNT: a whole number of decimal digits only (no sign, space, fraction or suffix), at most
+ * max. -EINVAL when malformed, -ERANGE past max. */
+int tp_parse_uint(const char *text, uint64_t max, uint64_t *value);
+
 /* ENDPOINT: "udp://HOST:PORT", where HOST is a name, an IPv4 address, an IPv6 address in
  * brackets ("udp://[::1]:9000"), or empty ("udp://:9000": any local address). PORT is
  * 0..65535. host receives the host without brackets (empty when none; hostlen bytes at most,

@@ -169,8 +169,37 @@ void tp_summary_print_text(FILE *out, const struct tp_summary *s)
 	fprintf(out, "bottleneck: %s\n", line);
 }
 
-/* A JSON string, or null: quotes, backslashes and control characters escaped, other bytes
- * (UTF-8 included) passed through. */
+/* The length of the well-formed UTF-8 sequence at p (RFC 3629: no overlong forms, no
+ * surrogates, nothing past U+10FFFF), or 0 when it is not one. p is NUL-terminated, so a
+ * sequence cut short stops at the NUL, which is no continuation byte. */
+static size_t utf8_length(const unsigned char *p)
+{
+	size_t n;
+	unsigned min, cp;
+
+	if (p[0] < 0x80)
+		return 1;
+	if (p[0] >= 0xc2 && p[0] <= 0xdf)
+		n = 2, min = 0x80, cp = p[0] & 0x1fu;
+	else if (p[0] >= 0xe0 && p[0] <= 0xef)
+		n = 3, min = 0x800, cp = p[0] & 0x0fu;
+	else if (p[0] >= 0xf0 && p[0] <= 0xf4)
+		n = 4, min = 0x10000, cp = p[0] & 0x07u;
+	else
+		return 0;
+	for (size_t i = 1; i < n; i++) {
+		if ((p[i] & 0xc0) != 0x80)
+			return 0;
+		cp = cp << 6 | (p[i] & 0x3fu);
+	}
+	if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+		return 0;
+	return n;
+}
+
+/* A JSON string, or null: quotes, backslashes and control characters escaped, UTF-8 passed
+ * through, and every byte that is not part of well-formed UTF-8 (a -N name in Latin-1, say)
+ * replaced by U+FFFD, so that the line stays valid JSON. */
 static void json_string(FILE *out, const char *str)
 {
 	const unsigned char *p;
@@ -180,7 +209,14 @@ static void json_string(FILE *out, const char *str)
 		return;
 	}
 	fputc('"', out);
-	for (p = (const unsigned char *)str; *p; p++) {
+	for (p = (const unsigned char *)str; *p;) {
+		size_t n = utf8_length(p);
+
+		if (n == 0) {
+			fputs("\\ufffd", out);
+			p++;
+			continue;
+		}
 		if (*p == '"' || *p == '\\')
 			fprintf(out, "\\%c", *p);
 		else if (*p == '\n')
@@ -192,7 +228,8 @@ static void json_string(FILE *out, const char *str)
 		else if (*p < 0x20 || *p == 0x7f)
 			fprintf(out, "\\u%04x", *p);
 		else
-			fputc(*p, out);
+			fwrite(p, 1, n, out);
+		p += n;
 	}
 	fputc('"', out);
 }

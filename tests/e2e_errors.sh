@@ -107,8 +107,26 @@ usage_error "-C equal to -B" -B 1M -C 1M
 usage_error "--engine=bogus" --engine=bogus
 usage_error "--engine= (empty)" --engine=
 
+usage_error "--repeat ' 1' (a space, which sizes refuse too)" -F --repeat ' 1'
+usage_error "--repeat +5 (a sign)" -F --repeat +5
+usage_error "--repeat 1.0" -F --repeat 1.0
+usage_error "--baud +5" --baud +5 -o serial:/dev/null
+usage_error "--baud ' 9600'" --baud ' 9600' -o serial:/dev/null
+usage_error "-o '' (an empty name)" -o ''
+usage_error "an empty INPUT name" ''
+run "$TPIPE" -o '' <"$T/in"
+expect_stderr_line "^tpipe: --output: '' is not a file name$" "-o '': the message names the option"
+usage_error "-B 8K -C 4097 (a chunk is whole pages: 8K, all of -B)" -B 8K -C 4097
+
 tp -B 1M -C 512K <"$T/in"
 expect_clean "-C exactly half of -B is fine" "$T/out" "$T/in"
+# Chunks are counted after rounding to whole pages: 10 bytes is one page, 4096 chunks.
+tp -C 10 <"$T/in"
+expect_clean "-C 10 (one page a chunk)" "$T/out" "$T/in"
+tp -S -s 0 <"$T/in"
+expect_clean "-S -s 0: stops before the first byte" "$T/out" /dev/null
+tp -F --repeat 007 <"$T/in"
+expect_status 0 "--repeat 007 (leading zeros are digits)"
 
 for args in --bogus -x "-B" "-o" "--engine" "-N"; do
 	# shellcheck disable=SC2086

@@ -295,6 +295,17 @@ else
 	skip_missing "$NOURING" "--explain with io_uring refused (libseccomp)"
 fi
 
+# --- a -N name that is not UTF-8 still gives valid JSON ----------------------------------------
+if have_python; then
+	tp -N "$(printf 'caf\351 \342\234\223')" --stats=json <"$F3"
+	check "-N in Latin-1: --stats=json is valid UTF-8 JSON, the bad byte replaced" python3 -c '
+import json, sys
+d = json.loads(open(sys.argv[1], "rb").read().decode("utf-8", errors="strict"))
+sys.exit(d["name"] != "caf\ufffd \u2713")' "$T/err"
+else
+	skip_missing python3 "-N in Latin-1: valid JSON"
+fi
+
 # --- SIGUSR1 during a paced transfer ---------------------------------------------------------
 for eng in auto write; do
 	rm -f "$T/err"

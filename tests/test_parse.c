@@ -344,6 +344,30 @@ START_TEST(endpoint_rejects)
 }
 END_TEST
 
+/* ---- whole numbers (--repeat, --baud) ---- */
+
+static int uint_to_1000(const char *text, uint64_t *v)
+{
+	return tp_parse_uint(text, 1000, v);
+}
+
+START_TEST(uint_forms)
+{
+	ok(uint_to_1000, "0", 0);
+	ok(uint_to_1000, "7", 7);
+	ok(uint_to_1000, "0015", 15);
+	ok(uint_to_1000, "1000", 1000);
+	for (size_t i = 0; i < sizeof malformed / sizeof *malformed; i++)
+		bad(uint_to_1000, malformed[i], -EINVAL);
+	bad(uint_to_1000, NULL, -EINVAL);
+	bad(uint_to_1000, "1.0", -EINVAL);
+	bad(uint_to_1000, "5K", -EINVAL);
+	bad(uint_to_1000, "1001", -ERANGE);
+	bad(uint_to_1000, "99999999999999999999", -ERANGE);
+	ck_assert_int_eq(tp_parse_uint("18446744073709551615", UINT64_MAX, &(uint64_t){ 0 }), 0);
+}
+END_TEST
+
 static Suite *parse_suite(void)
 {
 	Suite *s = suite_create("parse");
@@ -368,6 +392,10 @@ static Suite *parse_suite(void)
 	tcase_add_test(tc, duration_fractions);
 	tcase_add_test(tc, duration_rejects);
 	tcase_add_test(tc, duration_range);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("uint");
+	tcase_add_test(tc, uint_forms);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("endpoint");

@@ -292,6 +292,35 @@ START_TEST(test_json_names)
 }
 END_TEST
 
+/* A name that is not UTF-8 (Latin-1, a cut sequence, an overlong form, a surrogate) must
+ * not make the line invalid JSON: each bad byte becomes U+FFFD, good UTF-8 stays. */
+START_TEST(test_json_names_not_utf8)
+{
+	static const char *const names[][2] = {
+		{ "caf\xe9", "caf\xef\xbf\xbd" },                     /* Latin-1 */
+		{ "cut \xe2\x9c", "cut \xef\xbf\xbd\xef\xbf\xbd" },  /* a sequence cut short */
+		{ "\xc0\xaf", "\xef\xbf\xbd\xef\xbf\xbd" },            /* overlong '/' */
+		{ "\xed\xa0\x80", "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd" }, /* a surrogate */
+		{ "\xf4\x90\x80\x80", "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd" }, /* > U+10FFFF */
+		{ "\xff\xfe ok \xf0\x9f\x98\x80", "\xef\xbf\xbd\xef\xbf\xbd ok \xf0\x9f\x98\x80" },
+	};
+	struct tp_summary s = sample();
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		s.name = names[i][0];
+		char *t = render(tp_summary_print_json, &s);
+		struct json_tokener *tok = json_tokener_new();
+		json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
+		json_object *o = json_tokener_parse_ex(tok, t, (int)strlen(t) - 1);
+		ck_assert_msg(o != NULL, "name %zu: not valid JSON: %s", i, t);
+		ck_assert_str_eq(json_object_get_string(get(o, "name", json_type_string)), names[i][1]);
+		json_object_put(o);
+		json_tokener_free(tok);
+		free(t);
+	}
+}
+END_TEST
+
 START_TEST(test_json_no_nan)
 {
 	struct tp_summary s = { .engine = "write", .bytes = 0, .seconds = 0,
@@ -606,6 +635,7 @@ static Suite *summary_suite(void)
 	tcase_add_test(tc, test_text);
 	tcase_add_test(tc, test_json_keys);
 	tcase_add_test(tc, test_json_names);
+	tcase_add_test(tc, test_json_names_not_utf8);
 	tcase_add_test(tc, test_json_no_nan);
 	tcase_add_test(tc, test_link_json_absent);
 	tcase_add_test(tc, test_link_json_udp_repeat);
