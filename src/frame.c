@@ -99,7 +99,9 @@ enum tp_frame_error tp_frame_open(const unsigned char *buf, size_t len, struct t
 
 	if (plen > TP_FRAME_MAX_PAYLOAD || tp_frame_size(plen) != len)
 		return TP_FRAME_ERR_LENGTH;
-	if (get32(buf + TP_FRAME_HDR_SIZE + plen) != tp_crc32c(0, buf, TP_FRAME_HDR_SIZE + plen))
+	uint32_t crc = get32(buf + TP_FRAME_HDR_SIZE + plen);
+
+	if (crc != tp_crc32c(0, buf, TP_FRAME_HDR_SIZE + plen))
 		return TP_FRAME_ERR_CRC;
 
 	unsigned type = buf[2] & 0x0f;
@@ -115,6 +117,7 @@ enum tp_frame_error tp_frame_open(const unsigned char *buf, size_t len, struct t
 	f->seq = get32(buf + 16);
 	f->len = plen;
 	f->payload = buf + TP_FRAME_HDR_SIZE;
+	f->crc = crc;
 	return TP_FRAME_OK;
 }
 

@@ -51,6 +51,8 @@ struct tp_frame {
 	uint32_t seq;
 	uint32_t len;
 	const unsigned char *payload;
+	uint32_t crc;        /* the frame's CRC field (set by tp_frame_open; seal ignores it):
+	                      * two copies of a frame have the same, other bytes another */
 };
 
 /* The total bytes of a frame with a payload of len bytes. */

@@ -16,7 +16,8 @@ static uint64_t elapsed_ns(const struct tp_monitor *m)
 static void snapshot(struct tp_monitor *m, struct tp_snapshot *snap)
 {
 	*snap = (struct tp_snapshot){
-		.bytes_out = tp_counter_get(&m->counters->bytes_out),
+		.bytes_out = tp_counter_get(m->opts->frame ? &m->counters->stream_out
+						      : &m->counters->bytes_out),
 		.elapsed = (double)elapsed_ns(m) / 1e9,
 		.ring_used = tp_handoff_used(m->handoff),
 		.ring_depth = m->handoff->ring.depth,

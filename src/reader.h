@@ -52,6 +52,11 @@ bool tp_reader_wait(struct tp_reader *r, int fd, int timeout_ms);
  * for UINT64_MAX (no deadline). */
 int tp_reader_ms_until(uint64_t deadline_ns);
 
+/* The one line when an input is taken to have ended for want of data: after idle_ns
+ * (--idle-timeout, or by default `quiet`: a framed receive's input with no end of its
+ * own). */
+void tp_reader_say_idle(const struct tp_source *src, uint64_t idle_ns, bool quiet);
+
 /* A signal, the writer's end, or --stop-at-size says stop reading. */
 bool tp_reader_must_stop(struct tp_reader *r);
 

@@ -11,7 +11,9 @@ struct tp_chunk {
 	unsigned char *data;  /* page-aligned payload area; `room` bytes before and after it are ours */
 	size_t cap;           /* payload capacity */
 	size_t len;           /* payload bytes filled by the reader */
-	uint64_t offset;      /* stream offset of data[0] */
+	uint64_t offset;      /* output offset of data[0] (after framing) */
+	uint64_t stream_end;  /* input bytes up to the end of this chunk's data (before framing;
+	                       * with -D, verified bytes): set by the reader at hand-over */
 	unsigned index;       /* position in the ring, for the ordering checks */
 	/* The splice path (pipes.h): the chunk's bytes wait in a pipe of its own instead of in
 	 * data, so they are never copied into tpipe; -1 when the chunk holds them in data. */

@@ -72,6 +72,7 @@ bool tp_reader_get_chunk(struct tp_reader *r)
 void tp_reader_hand_over(struct tp_reader *r)
 {
 	r->out_offset += r->chunk->len;
+	r->chunk->stream_end = r->offset;
 	tp_handoff_put(&r->handoff, r->chunk);
 	r->chunk = NULL;
 }
@@ -145,6 +146,16 @@ int tp_reader_ms_until(uint64_t deadline_ns)
 	return ms > INT_MAX ? INT_MAX : (int)ms;
 }
 
+void tp_reader_say_idle(const struct tp_source *src, uint64_t idle_ns, bool quiet)
+{
+	char why[128];
+
+	snprintf(why, sizeof(why), "no data for %.3g s: taken as its end%s", (double)idle_ns / 1e9,
+		 quiet ? " (the default wait for a framed input with no end of its own; "
+			 "--idle-timeout sets it)" : " (--idle-timeout)");
+	tp_report(src->name, why);
+}
+
 /* ms until --idle-timeout runs out since the last data (-1: no timeout). */
 static int idle_wait_ms(const struct tp_reader *r, uint64_t last_ns)
 {
@@ -172,8 +183,11 @@ static int pump(struct tp_reader *r, struct tp_source *src)
 			if (!tp_reader_wait(r, src->fd, holding ? 0 : idle_wait_ms(r, last_ns))) {
 				if (holding)
 					fill_flush(r);
-				else if (r->opts->idle_timeout_ns && idle_wait_ms(r, last_ns) == 0)
-					return TP_PUMP_EOF; /* --idle-timeout: as good as the end */
+				else if (r->opts->idle_timeout_ns && idle_wait_ms(r, last_ns) == 0) {
+					/* --idle-timeout: as good as the end */
+					tp_reader_say_idle(src, r->opts->idle_timeout_ns, false);
+					return TP_PUMP_EOF;
+				}
 				continue;
 			}
 		} else {
@@ -322,20 +336,6 @@ static void drain(struct tp_reader *r)
 	tp_handoff_close(&r->handoff);
 	while (!tp_handoff_writer_done(&r->handoff))
 		tp_reader_wait(r, -1, -1);
-}
-
-/* Progress counts the bytes tpipe writes: with -F, frames and their copies. The expected
- * total grows by the same measure (full frames; close enough for a percentage and an ETA). */
-static uint64_t wire_total(const struct tp_options *o, const struct tp_framer *fr, size_t frame)
-{
-	uint64_t total = expected_total(o);
-
-	if (!fr || !total)
-		return total;
-	double per_byte = (double)tp_framer_wire_size(fr, frame) / (double)frame;
-	if (!fr->stream)
-		per_byte = (double)tp_frame_size(frame) / (double)frame;
-	return (uint64_t)((double)total * per_byte * (o->repeat + 1));
 }
 
 /* A random session id: a receiver sees a restarted sender by its new id. */
@@ -519,8 +519,10 @@ void tp_run(const struct tp_options *opts, struct tp_result *result)
 		tp_report_errno(opts->engine == TP_ENGINE_URING ? "io_uring" : "engine", err);
 		goto free_ring;
 	}
+	/* Progress counts the stream (-F: the payload sent, not its frames), so its total is
+	 * the input's; with -D, --size or META's total (rx.c), not the framed input's size. */
 	tp_monitor_init(&r.monitor, opts, &r.counters, &r.handoff,
-			wire_total(opts, r.framer, tuning.frame_size));
+			!opts->deframe ? expected_total(opts) : opts->size_set ? opts->size : 0);
 	r.monitor.rx = opts->deframe ? &r.rx : NULL;
 	r.monitor.udp_out = sink.flags & TP_SINK_DGRAM;
 	r.monitor.sink_name = sink.name;

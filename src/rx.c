@@ -20,6 +20,13 @@
 #define RX_WINDOW_FRAMES 16384u
 /* After END, late copies of missing frames may still come (--repeat): wait this long. */
 #define RX_END_GRACE_NS 500000000ull
+/* After a complete stream, input that keeps coming is read (and counted) this long at most. */
+#define RX_LINGER_MAX_NS 5000000000ull
+/* An input with no end of its own (udp://, a serial line) ends this long after its last
+ * data, unless --idle-timeout says otherwise: a sender whose END frames were all lost must
+ * not leave the receiver waiting for ever. Only once data has come: a receiver may wait as
+ * long as it likes for a sender to start. */
+#define RX_QUIET_NS 10000000000ull
 /* Loss lines on stderr: at most one per this interval; the rest are counted. */
 #define RX_REPORT_GAP_NS 200000000ull
 /* Bytes read from a stream at a time. */
@@ -32,7 +39,12 @@ struct tp_rx {
 	unsigned char *buf;
 	int result;              /* the tracker's last verdict: TP_TRACK_* */
 	bool opened;             /* an input was opened: there is something to account for */
+	const char *input;       /* its name, for messages */
 	bool size_reached;       /* -S: --size bytes written, a stop as asked */
+	uint64_t complete_ns;    /* when the stream was complete (0: not yet) */
+	bool said;               /* a line said why data is missing (a loss, a restart) */
+	uint64_t last_refusal_ns; /* refusal lines, rate-limited too */
+	uint64_t unsaid_refusals;
 	uint64_t last_loss_ns;   /* loss lines and damage lines, each rate-limited */
 	uint64_t last_damage_ns;
 	uint64_t unreported;     /* loss lines held back by the rate limit */
@@ -111,6 +123,7 @@ static void rx_lost(void *ctx, const struct tp_track_loss *loss)
 	struct tp_rx *rx = ctx;
 	char what[48], why[160];
 
+	rx->said = true;
 	if (!may_report(&rx->last_loss_ns, loss->bytes == UINT64_MAX)) {
 		rx->unreported++;
 		return;
@@ -134,8 +147,10 @@ static void rx_lost(void *ctx, const struct tp_track_loss *loss)
 
 static void rx_restart(void *ctx, uint32_t old_session, uint32_t new_session)
 {
+	struct tp_rx *rx = ctx;
 	char why[96];
 
+	rx->said = true;
 	snprintf(why, sizeof(why), "new session %08" PRIx32 " after %08" PRIx32, new_session,
 		 old_session);
 	tp_report("sender restarted", why);
@@ -150,22 +165,42 @@ static void rx_meta(void *ctx, const struct tp_frame_meta *meta)
 		rx->r->monitor.total = meta->total;
 }
 
+/* A frame that contradicts META, END or the frames before it: said as it happens, at most a
+ * few lines a second. */
+static void rx_refused(void *ctx, const struct tp_track_refusal *ref)
+{
+	struct tp_rx *rx = ctx;
+	const char *what = ref->frame->type == TP_FRAME_END ? "refused an END frame"
+			   : ref->frame->type == TP_FRAME_META ? "refused a META frame"
+			   : "refused a DATA frame";
+
+	if (!may_report(&rx->last_refusal_ns, false)) {
+		rx->unsaid_refusals++;
+		return;
+	}
+	tp_report(what, ref->why);
+}
+
 static const struct tp_track_ops rx_ops = {
 	.emit = rx_emit,
 	.lost = rx_lost,
 	.restart = rx_restart,
 	.meta = rx_meta,
+	.refused = rx_refused,
 };
 
+/* Every frame goes to the tracker, even after the stream is complete: what comes then is
+ * counted (the sender's last copies, or another stream after this one). */
 static int rx_frame(void *ctx, const struct tp_frame *f)
 {
 	struct tp_rx *rx = ctx;
 	int rc = tp_track_frame(&rx->track, f);
 
-	if (rc < 0 || rc == TP_TRACK_COMPLETE || rc == TP_TRACK_STOPPED) {
-		rx->result = rc;
-		return rc < 0 ? rc : 1; /* stop feeding */
-	}
+	if (rc < 0)
+		return rx->result = rc;
+	if (rx->result == TP_TRACK_MORE && rc == TP_TRACK_COMPLETE)
+		rx->complete_ns = tp_clock_ns();
+	rx->result = rc;
 	return 0;
 }
 
@@ -207,26 +242,41 @@ void tp_rx_destroy(struct tp_reader *r)
 	r->rx_state = NULL;
 }
 
-/* How long to wait for input: until --idle-timeout runs out, or, once END is in, until the
- * line has been quiet for the grace (late copies keep coming while the sender sends the
- * last chunks' repeats). -1: no limit. */
-static int rx_wait_ms(const struct tp_rx *rx, uint64_t last_ns, bool at_end)
-{
-	uint64_t until = UINT64_MAX;
-
-	if (rx->r->opts->idle_timeout_ns)
-		until = last_ns + rx->r->opts->idle_timeout_ns;
-	if (at_end && last_ns + RX_END_GRACE_NS < until)
-		until = last_ns + RX_END_GRACE_NS;
-	return tp_reader_ms_until(until);
-}
-
 /* After END, on a complete stream: the sender may still be sending the last chunks'
- * copies. Read them and let them go, until the end of the input or a quiet grace, so that a
- * sender in a pipe is not cut off (SIGPIPE) for its repeats. */
+ * copies. Read them and let them go, until the end of the input, a quiet grace, or
+ * RX_LINGER_MAX_NS, so that a sender in a pipe is not cut off (SIGPIPE) for its repeats. */
 static bool lingering(const struct tp_rx *rx)
 {
 	return rx->result == TP_TRACK_COMPLETE && !rx->size_reached;
+}
+
+/* When the wait for input ends, and why. */
+enum rx_deadline { RX_NONE, RX_IDLE, RX_QUIET, RX_GRACE };
+
+static enum rx_deadline rx_deadline(const struct tp_rx *rx, const struct tp_source *src,
+				    uint64_t last_ns, uint64_t *until)
+{
+	const struct tp_options *o = rx->r->opts;
+	enum rx_deadline why = RX_NONE;
+
+	*until = UINT64_MAX;
+	if (o->idle_timeout_ns) {
+		*until = last_ns + o->idle_timeout_ns;
+		why = RX_IDLE;
+	} else if (src->endless && rx->r->rx.frames) {
+		*until = last_ns + RX_QUIET_NS;
+		why = RX_QUIET;
+	}
+	bool at_end = lingering(rx) || tp_track_waiting_at_end(&rx->track);
+	if (at_end && last_ns + RX_END_GRACE_NS < *until) {
+		*until = last_ns + RX_END_GRACE_NS;
+		why = RX_GRACE;
+	}
+	if (lingering(rx) && rx->complete_ns + RX_LINGER_MAX_NS < *until) {
+		*until = rx->complete_ns + RX_LINGER_MAX_NS;
+		why = RX_GRACE;
+	}
+	return why;
 }
 
 int tp_rx_pump(struct tp_reader *r, struct tp_source *src)
@@ -236,20 +286,25 @@ int tp_rx_pump(struct tp_reader *r, struct tp_source *src)
 	unsigned again = 0;
 
 	rx->opened = true;
+	rx->input = src->name;
 	while (rx->result == TP_TRACK_MORE || lingering(rx)) {
 		if (tp_signals_stop_requested() || tp_handoff_writer_done(&r->handoff))
 			return TP_PUMP_STOP;
-		bool at_end = lingering(rx) || tp_track_waiting_at_end(&rx->track);
+		uint64_t until;
+		enum rx_deadline why = rx_deadline(rx, src, last_ns, &until);
+		if (why != RX_NONE && tp_clock_ns() >= until) {
+			if (why == RX_IDLE || why == RX_QUIET)
+				tp_reader_say_idle(src, why == RX_IDLE ? r->opts->idle_timeout_ns : RX_QUIET_NS,
+						   why == RX_QUIET);
+			return TP_PUMP_EOF; /* idle, or quiet after END */
+		}
 		if (again) {
 			again--; /* the last read brought data: there may be more right now */
 		} else if (src->pollable) {
 			bool holding = r->chunk && r->chunk->len;
-			int ms = rx_wait_ms(rx, last_ns, at_end);
-			if (!tp_reader_wait(r, src->fd, holding ? 0 : ms)) {
+			if (!tp_reader_wait(r, src->fd, holding ? 0 : tp_reader_ms_until(until))) {
 				if (holding)
 					tp_reader_hand_over(r); /* verified data goes out at once */
-				else if (ms == 0 || (ms > 0 && rx_wait_ms(rx, last_ns, at_end) == 0))
-					return TP_PUMP_EOF; /* idle, or quiet after END */
 				continue;
 			}
 		} else {
@@ -265,13 +320,10 @@ int tp_rx_pump(struct tp_reader *r, struct tp_source *src)
 		if (n < 0)
 			return (int)n;
 		if (n == 0) {
-			if (!lingering(rx))
-				tp_deframe_stream_end(&rx->deframer);
+			tp_deframe_stream_end(&rx->deframer);
 			return TP_PUMP_EOF;
 		}
 		last_ns = tp_clock_ns();
-		if (lingering(rx))
-			continue; /* copies of what is written already */
 		int rc = src->datagram ? tp_deframe_datagram(&rx->deframer, rx->buf, (size_t)n)
 				       : tp_deframe_stream(&rx->deframer, rx->buf, (size_t)n);
 		report_damage(rx, false);
@@ -285,6 +337,7 @@ int tp_rx_finish(struct tp_reader *r)
 {
 	struct tp_rx *rx = r->rx_state;
 	int rc = rx->result;
+	char why[160];
 
 	report_damage(rx, true); /* what the rate limit held back */
 	if (rx->size_reached)
@@ -293,6 +346,10 @@ int tp_rx_finish(struct tp_reader *r)
 		r->rx_incomplete = true; /* nothing to account for: the open failure was said */
 		return 0;
 	}
+	/* The output failed (its reader went away, a full disk): that is the news, said by the
+	 * caller. What was not written is not lost by the link. */
+	if (tp_handoff_writer_done(&r->handoff))
+		return 0;
 	if (rc == TP_TRACK_MORE && !tp_signals_stop_requested())
 		rc = tp_track_finish(&rx->track);
 	if (rc == -EINTR)
@@ -300,13 +357,25 @@ int tp_rx_finish(struct tp_reader *r)
 	if (rc != TP_TRACK_COMPLETE)
 		r->rx_incomplete = true;
 	if (rx->unreported) {
-		char why[128];
 		snprintf(why, sizeof(why), "%" PRIu64 " more not shown; %" PRIu64 " frames, %" PRIu64
 			 " bytes lost in all", rx->unreported, r->rx.lost_frames, r->rx.lost_bytes);
 		tp_report("lost frames", why);
 	}
-	if (r->rx.end_seen && !r->rx.digest_ok && !r->rx.gaps && rc == TP_TRACK_STOPPED &&
-	    r->rx.total != UINT64_MAX && r->rx.bytes_out == r->rx.total)
-		tp_report("stream digest", "does not match the data written");
+	if (rx->unsaid_refusals) {
+		snprintf(why, sizeof(why), "%" PRIu64 " more not shown; %" PRIu64 " frames refused as "
+			 "contradicting in all (see --stats)", rx->unsaid_refusals,
+			 tp_rx_conflict_total(&r->rx));
+		tp_report("refused frames", why);
+	}
+	if (r->rx.after_end) {
+		snprintf(why, sizeof(why), "%" PRIu64 " frame%s after the end, ignored", r->rx.after_end,
+			 r->rx.after_end == 1 ? "" : "s");
+		tp_report(rx->input, why);
+	}
+	/* Status 3 always says why: a loss or a restart was said as it happened; otherwise it is
+	 * the digest. */
+	if (rc != TP_TRACK_COMPLETE && !rx->said && !tp_signals_stop_requested())
+		tp_report("stream digest", r->rx.end_seen ? "does not match the data written"
+							: "no END frame arrived: the stream is not verified");
 	return rc < 0 ? rc : 0;
 }

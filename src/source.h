@@ -27,6 +27,8 @@ struct tp_source {
 	const char *name;     /* for messages: the path, or "standard input" */
 	int fd;
 	bool pollable;        /* may have nothing right now (pipe, tty, socket): wait in ppoll */
+	bool endless;         /* nothing tells us the sender is done (udp://, a serial line):
+	                       * a framed receive ends after a quiet time (rx.c) */
 	bool own_fd;
 	const char *why;      /* a reason that is no errno (a host name that does not resolve) */
 	/* Datagram sources: read() returns one whole datagram and needs room for the largest. */

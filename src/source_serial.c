@@ -28,6 +28,7 @@ static int serial_source_open(struct tp_source *src, const char *spec)
 	}
 	src->fd = s->fd;
 	src->pollable = true;
+	src->endless = true;
 	src->priv = s;
 	return 0;
 }

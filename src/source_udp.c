@@ -84,6 +84,7 @@ static int udp_open(struct tp_source *src, const char *spec)
 
 	src->name = spec;
 	src->pollable = true;
+	src->endless = true;
 	src->datagram = true;
 
 	if (tp_parse_udp_endpoint(spec, host, sizeof(host), &port) != 1) {

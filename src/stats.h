@@ -20,6 +20,8 @@ struct tp_counters {
 	uint64_t send_retries;   /* writer: sends retried after ENOBUFS (a full queue) */
 	uint64_t refused;        /* writer: ECONNREFUSED reports (nobody listening) */
 	uint64_t copies;         /* writer: frames' extra copies sent (--repeat), in chunks */
+	uint64_t stream_out;     /* writer: input bytes whose chunk is written out (the last
+	                          * chunk's stream_end; with -F the payload, not the frames) */
 };
 
 /* CLOCK_MONOTONIC in nanoseconds. */
@@ -35,6 +37,11 @@ static inline void tp_counter_add(uint64_t *counter, uint64_t n)
 {
 	/* Single writer: a relaxed load and store is enough, and cheaper than an atomic add. */
 	__atomic_store_n(counter, __atomic_load_n(counter, __ATOMIC_RELAXED) + n, __ATOMIC_RELAXED);
+}
+
+static inline void tp_counter_set(uint64_t *counter, uint64_t v)
+{
+	__atomic_store_n(counter, v, __ATOMIC_RELAXED);
 }
 
 static inline uint64_t tp_counter_get(const uint64_t *counter)
@@ -53,7 +60,7 @@ static inline void tp_counters_note_write(struct tp_counters *c, uint64_t ns)
 }
 
 struct tp_snapshot {
-	uint64_t bytes_out;
+	uint64_t bytes_out;    /* of the stream: with -F the payload sent, not its frames */
 	double elapsed;        /* seconds since the start */
 	unsigned ring_used;    /* chunks full or being written */
 	unsigned ring_depth;

@@ -33,6 +33,12 @@ void tp_summary_print_link_text(FILE *out, const struct tp_summary *s)
 		if (rx->corrupt[i])
 			fprintf(out, " (%s %" PRIu64 ")", tp_frame_error_name((enum tp_frame_error)i),
 				rx->corrupt[i]);
+	uint64_t conflicting = tp_rx_conflict_total(rx);
+	fprintf(out, ", %" PRIu64 " contradicting", conflicting);
+	for (int i = 0; i < TP_CONFLICT_N; i++)
+		if (rx->conflicts[i])
+			fprintf(out, " (%s %" PRIu64 ")", tp_track_conflict_name((enum tp_track_conflict)i),
+				rx->conflicts[i]);
 	fprintf(out, ", %" PRIu64 " duplicates, %" PRIu64 " reordered, %" PRIu64
 		" garbage bytes between frames\n", rx->duplicates, rx->reordered, rx->garbage_bytes);
 	tp_summary_prefix(out, s);
@@ -40,8 +46,8 @@ void tp_summary_print_link_text(FILE *out, const struct tp_summary *s)
 		rx->lost_bytes, rx->gaps, rx->gaps == 1 ? "" : "s");
 	if (rx->zero_bytes)
 		fprintf(out, " (%" PRIu64 " zero bytes written in their place)", rx->zero_bytes);
-	fprintf(out, "; %" PRIu64 " sender restart%s, %" PRIu64 " stale frames\n", rx->restarts,
-		rx->restarts == 1 ? "" : "s", rx->stale);
+	fprintf(out, "; %" PRIu64 " sender restart%s, %" PRIu64 " stale frames, %" PRIu64
+		" after the end\n", rx->restarts, rx->restarts == 1 ? "" : "s", rx->stale, rx->after_end);
 	tp_summary_prefix(out, s);
 	fprintf(out, "stream: %s\n", !rx->end_seen ? "no END frame seen: completeness unknown"
 				    : rx->digest_ok ? "END seen, whole-stream digest verified"
@@ -65,11 +71,16 @@ void tp_summary_print_link_json(FILE *out, const struct tp_summary *s)
 	for (int i = 1; i < TP_FRAME_NERRORS; i++)
 		fprintf(out, "%s\"%s\":%" PRIu64, i > 1 ? "," : "",
 			tp_frame_error_name((enum tp_frame_error)i), rx->corrupt[i]);
+	fputs("},\"conflicting\":{", out);
+	for (int i = 0; i < TP_CONFLICT_N; i++)
+		fprintf(out, "%s\"%s\":%" PRIu64, i ? "," : "",
+			tp_track_conflict_name((enum tp_track_conflict)i), rx->conflicts[i]);
 	fprintf(out, "},\"garbage_bytes\":%" PRIu64 ",\"duplicates\":%" PRIu64 ",\"reordered\":%" PRIu64
 		",\"lost_frames\":%" PRIu64 ",\"lost_bytes\":%" PRIu64 ",\"gaps\":%" PRIu64
 		",\"zero_bytes\":%" PRIu64 ",\"restarts\":%" PRIu64 ",\"stale\":%" PRIu64
+		",\"after_end\":%" PRIu64
 		",\"verified_bytes\":%" PRIu64 ",\"end_seen\":%s,\"digest_ok\":%s}",
 		rx->garbage_bytes, rx->duplicates, rx->reordered, rx->lost_frames, rx->lost_bytes,
-		rx->gaps, rx->zero_bytes, rx->restarts, rx->stale, rx->bytes_out,
+		rx->gaps, rx->zero_bytes, rx->restarts, rx->stale, rx->after_end, rx->bytes_out,
 		rx->end_seen ? "true" : "false", rx->digest_ok ? "true" : "false");
 }

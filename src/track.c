@@ -5,14 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "crc.h"
-
-/* A DATA frame that arrived ahead of next_offset: a private copy of its payload. */
-struct tp_track_slot {
-	uint64_t offset;
-	uint32_t seq;
-	uint32_t len;
-	unsigned char *data;
-};
+#include "track_rules.h"
 
 /* What --on-gap=zero writes, a piece at a time. */
 static const unsigned char zeros[64 * 1024];
@@ -110,13 +103,21 @@ static int skip_to(struct tp_track *t, uint64_t offset, uint32_t seq)
 	return 0;
 }
 
+static void remember(struct tp_track *t, uint32_t seq, uint32_t crc)
+{
+	struct tp_track_past *p = &t->past[seq % t->n_past];
+
+	*p = (struct tp_track_past){ .seq = seq, .crc = crc, .set = true };
+}
+
 /* Emits what a frame starting at or before next_offset adds past it: all of it when it starts
  * there, only the new tail when it overlaps what was emitted. */
-static int take(struct tp_track *t, uint64_t offset, uint32_t seq, const unsigned char *p,
-		uint32_t len)
+static int take(struct tp_track *t, uint64_t offset, uint32_t seq, uint32_t crc,
+		const unsigned char *p, uint32_t len)
 {
 	uint64_t end = offset + len;
 
+	remember(t, seq, crc);
 	if (end > t->next_offset) {
 		int rc = emit(t, p + (t->next_offset - offset), (size_t)(end - t->next_offset));
 
@@ -139,7 +140,7 @@ static int flush(struct tp_track *t)
 	while (i < t->n_held && t->held[i].offset <= t->next_offset) {
 		struct tp_track_slot *s = &t->held[i++];
 
-		rc = take(t, s->offset, s->seq, s->data, s->len);
+		rc = take(t, s->offset, s->seq, s->crc, s->data, s->len);
 		t->held_bytes -= s->len;
 		free(s->data);
 		if (rc < 0)
@@ -150,22 +151,6 @@ static int flush(struct tp_track *t)
 		memmove(t->held, t->held + i, t->n_held * sizeof(*t->held));
 	}
 	return rc;
-}
-
-/* Index of the first held frame with an offset past offset. */
-static size_t held_after(const struct tp_track *t, uint64_t offset)
-{
-	size_t lo = 0, hi = t->n_held;
-
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (t->held[mid].offset <= offset)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo;
 }
 
 static int hold(struct tp_track *t, const struct tp_frame *f, size_t at)
@@ -188,7 +173,7 @@ static int hold(struct tp_track *t, const struct tp_frame *f, size_t at)
 		memcpy(copy, f->payload, f->len);
 	memmove(t->held + at + 1, t->held + at, (t->n_held - at) * sizeof(*t->held));
 	t->held[at] = (struct tp_track_slot){
-		.offset = f->offset, .seq = f->seq, .len = f->len, .data = copy,
+		.offset = f->offset, .seq = f->seq, .len = f->len, .crc = f->crc, .data = copy,
 	};
 	t->n_held++;
 	t->held_bytes += f->len;
@@ -205,29 +190,16 @@ static bool fits(const struct tp_track *t, const struct tp_frame *f)
 
 static int on_data(struct tp_track *t, const struct tp_frame *f)
 {
-	if (f->offset > UINT64_MAX - f->len)
-		return 0; /* no stream reaches that far: a sender bug, nothing to place */
+	int kind = tp_track_check_data(t, f);
 
-	uint64_t end = f->offset + f->len;
-
-	if (end < t->next_offset ||
-	    (end == t->next_offset && (f->len > 0 || f->seq < t->next_seq))) {
+	if (kind == TP_TRACK_DATA_REFUSED)
+		return 0;
+	if (kind == TP_TRACK_DATA_COPY) {
 		t->stats->duplicates++;
 		return 0;
 	}
-
-	size_t at = 0;
-
-	if (f->offset > t->next_offset) {
-		at = held_after(t, f->offset);
-		/* Frames at one offset are copies; a longer one (a sender that re-cut its frames)
-		 * is kept beside it, since emission only ever takes bytes past next_offset. */
-		if (at > 0 && t->held[at - 1].offset == f->offset && t->held[at - 1].len >= f->len) {
-			t->stats->duplicates++;
-			return 0;
-		}
-	}
-
+	if (f->len > t->max_len)
+		t->max_len = f->len;
 	if (t->any_data && f->seq < t->max_seq)
 		t->stats->reordered++;
 	if (!t->any_data || f->seq > t->max_seq)
@@ -252,9 +224,9 @@ static int on_data(struct tp_track *t, const struct tp_frame *f)
 	}
 
 	if (f->offset > t->next_offset)
-		return hold(t, f, held_after(t, f->offset));
+		return hold(t, f, tp_track_held_after(t, f->offset));
 
-	int rc = take(t, f->offset, f->seq, f->payload, f->len);
+	int rc = take(t, f->offset, f->seq, f->crc, f->payload, f->len);
 
 	return rc < 0 ? rc : flush(t);
 }
@@ -263,9 +235,11 @@ static void on_meta(struct tp_track *t, const struct tp_frame *f)
 {
 	struct tp_frame_meta m;
 
-	if (t->meta_seen || tp_frame_meta_decode(f->payload, f->len, &m) != 0)
-		return;
+	if (tp_frame_meta_decode(f->payload, f->len, &m) != 0 || !tp_track_meta_agrees(t, f, &m) ||
+	    t->meta_seen)
+		return; /* (a payload that does not decode: tp_frame_open refuses such a frame) */
 	t->meta_seen = true;
+	t->meta = m;
 	/* END's total is the one that counts once it is known. */
 	if (!t->stats->end_seen && m.total != TP_FRAME_TOTAL_UNKNOWN)
 		t->stats->total = m.total;
@@ -277,9 +251,9 @@ static void on_end(struct tp_track *t, const struct tp_frame *f)
 {
 	struct tp_frame_end e;
 
-	/* The first END of a session stands; its repeats say the same. */
-	if (t->stats->end_seen || tp_frame_end_decode(f->payload, f->len, &e) != 0)
-		return;
+	if (tp_frame_end_decode(f->payload, f->len, &e) != 0 || !tp_track_end_agrees(t, f, &e) ||
+	    t->stats->end_seen)
+		return; /* the first END stands; its copies say the same */
 	t->stats->end_seen = true;
 	t->end = e;
 	t->stats->total = e.total;
@@ -316,7 +290,7 @@ static int close_session(struct tp_track *t)
 		}
 		if (rc == 0 && s->offset + s->len > pos) {
 			if (emitting)
-				rc = take(t, s->offset, s->seq, s->data, s->len);
+				rc = take(t, s->offset, s->seq, s->crc, s->data, s->len);
 			pos = s->offset + s->len;
 			seq = (uint64_t)s->seq + 1;
 		}
@@ -358,6 +332,8 @@ static int restart(struct tp_track *t, uint32_t session)
 	t->max_seq = 0;
 	t->any_data = false;
 	t->meta_seen = false;
+	t->max_len = 0;
+	memset(t->past, 0, t->n_past * sizeof(*t->past));
 	memset(&t->end, 0, sizeof(t->end));
 	t->digest = 0;
 	t->stats->end_seen = false;
@@ -379,6 +355,12 @@ int tp_track_init(struct tp_track *t, const struct tp_track_ops *ops, void *ctx,
 	t->policy = policy;
 	t->window_bytes = window_bytes;
 	t->window_frames = window_frames;
+	/* The copies that come late come within the window; more history than that, or than
+	 * 16384 frames, tells nothing more. */
+	t->n_past = window_frames < 64 ? 64 : window_frames > 16384 ? 16384 : window_frames;
+	t->past = calloc(t->n_past, sizeof(*t->past));
+	if (!t->past)
+		return -ENOMEM;
 
 	/* Only the tracker's half: the deframer may have counted already. */
 	stats->duplicates = 0;
@@ -389,6 +371,8 @@ int tp_track_init(struct tp_track *t, const struct tp_track_ops *ops, void *ctx,
 	stats->zero_bytes = 0;
 	stats->restarts = 0;
 	stats->stale = 0;
+	memset(stats->conflicts, 0, sizeof(stats->conflicts));
+	stats->after_end = 0;
 	stats->bytes_out = 0;
 	stats->end_seen = false;
 	stats->digest_ok = false;
@@ -402,12 +386,25 @@ void tp_track_destroy(struct tp_track *t)
 	free(t->held);
 	t->held = NULL;
 	t->cap_held = 0;
+	free(t->past);
+	t->past = NULL;
 }
 
 int tp_track_frame(struct tp_track *t, const struct tp_frame *f)
 {
-	if (t->stopped)
+	if (t->stopped) {
+		/* After a complete stream: the sender's last copies, or another stream behind it
+		 * (`cat a.tpf b.tpf | tpipe -D`), which is counted and ignored. */
+		if (t->stats->digest_ok && f->session == t->session && f->type == TP_FRAME_END)
+			on_end(t, f); /* a copy, or an END that disagrees (refused and said) */
+		else if (t->stats->digest_ok && f->session == t->session)
+			t->stats->duplicates += f->type == TP_FRAME_DATA;
+		else if (t->stats->digest_ok && t->have_retired && f->session == t->retired)
+			t->stats->stale++;
+		else if (t->stats->digest_ok)
+			t->stats->after_end++;
 		return result(t);
+	}
 
 	int rc = 0;
 

@@ -10,6 +10,21 @@
 #include <stdint.h>
 #include "frame.h"
 
+/* Why the tracker refused a frame that passed its CRC: it contradicts what META, END or the
+ * frames before it said. Such a frame is never written, and never ends a transfer. */
+enum tp_track_conflict {
+	TP_CONFLICT_TOO_LONG,    /* a payload larger than META's frame size */
+	TP_CONFLICT_PAST_TOTAL,  /* data past the total END declared (or, after a gap, META) */
+	TP_CONFLICT_OUT_OF_LINE, /* an offset its sequence number cannot have */
+	TP_CONFLICT_OVERLAP,     /* other bytes where a frame already put data */
+	TP_CONFLICT_END,         /* an END that the data, or the first END, contradicts */
+	TP_CONFLICT_META,        /* a META that the data, or the first META, contradicts */
+	TP_CONFLICT_N
+};
+
+/* A short name for a conflict ("out_of_line"...), used as a stats key. */
+const char *tp_track_conflict_name(enum tp_track_conflict c);
+
 /* What the receive side counts; the deframer fills the first block, the tracker the rest.
  * --stats prints every field (text and JSON). */
 struct tp_rx_stats {
@@ -26,11 +41,23 @@ struct tp_rx_stats {
 	uint64_t zero_bytes;      /* zeros written in place of lost bytes (--on-gap=zero) */
 	uint64_t restarts;        /* new session ids after the first */
 	uint64_t stale;           /* frames of a session we already left, ignored */
+	uint64_t conflicts[TP_CONFLICT_N]; /* frames refused as contradicting, by reason */
+	uint64_t after_end;       /* frames of another session after a complete one, ignored */
 	uint64_t bytes_out;       /* verified bytes emitted (zeros not included) */
 	bool end_seen;            /* an END frame of the current session arrived */
 	bool digest_ok;           /* END's whole-stream digest matched what was emitted */
 	uint64_t total;           /* the stream's total from META or END; UINT64_MAX unknown */
 };
+
+/* Frames refused as contradicting, all reasons together. */
+static inline uint64_t tp_rx_conflict_total(const struct tp_rx_stats *st)
+{
+	uint64_t n = 0;
+
+	for (int i = 0; i < TP_CONFLICT_N; i++)
+		n += st->conflicts[i];
+	return n;
+}
 
 /* Refused frames, all reasons together. */
 static inline uint64_t tp_rx_corrupt_total(const struct tp_rx_stats *st)
@@ -62,6 +89,13 @@ struct tp_track_loss {
 	uint64_t bytes;                /* missing bytes; UINT64_MAX when the end is unknown */
 };
 
+/* A refused frame: its reason, the frame, and one sentence saying what it contradicts. */
+struct tp_track_refusal {
+	enum tp_track_conflict reason;
+	const struct tp_frame *frame;
+	char why[160];
+};
+
 struct tp_track_ops {
 	/* Verified bytes in stream order (zeros for a gap under TP_GAP_ZERO). 0 or -errno;
 	 * an error stops the tracker and is returned to its caller. */
@@ -72,9 +106,13 @@ struct tp_track_ops {
 	void (*restart)(void *ctx, uint32_t old_session, uint32_t new_session);
 	/* The first META of a session (its total, name, frame size). May be NULL. */
 	void (*meta)(void *ctx, const struct tp_frame_meta *meta);
+	/* A frame was refused as contradicting (already counted in stats->conflicts). May be
+	 * NULL. */
+	void (*refused)(void *ctx, const struct tp_track_refusal *r);
 };
 
 struct tp_track_slot;
+struct tp_track_past;
 
 struct tp_track {
 	const struct tp_track_ops *ops;
@@ -93,12 +131,18 @@ struct tp_track {
 	uint32_t max_seq;        /* highest DATA seq seen */
 	bool any_data;
 	bool meta_seen;
+	struct tp_frame_meta meta; /* the session's first META, valid when meta_seen */
+	uint32_t max_len;        /* the longest DATA payload taken */
 	bool gap_seen;           /* some data was declared missing */
 	struct tp_frame_end end; /* valid when stats->end_seen */
 	uint32_t digest;         /* CRC-32C of the verified bytes emitted */
 	struct tp_track_slot *held;  /* frames held out of order, sorted by offset */
 	size_t n_held, cap_held;
 	size_t held_bytes;
+	/* The frames emitted lately, by seq modulo n_past: a late copy with other bytes is told
+	 * from a true copy by its CRC. */
+	struct tp_track_past *past;
+	size_t n_past;
 	bool stopped;
 };
 
@@ -109,9 +153,11 @@ int tp_track_init(struct tp_track *t, const struct tp_track_ops *ops, void *ctx,
 		  uint32_t window_frames);
 void tp_track_destroy(struct tp_track *t);
 
-/* Takes one verified frame (DATA, META or END; tp_frame_open said TP_FRAME_OK). Returns
- * TP_TRACK_MORE, TP_TRACK_COMPLETE, TP_TRACK_STOPPED, or -errno from ops->emit. After
- * COMPLETE or STOPPED, further frames are ignored and return the same. */
+/* Takes one verified frame (DATA, META or END; tp_frame_open said TP_FRAME_OK). A frame
+ * that contradicts META, END or the frames before it is refused (counted, ops->refused) and
+ * changes nothing else. Returns TP_TRACK_MORE, TP_TRACK_COMPLETE, TP_TRACK_STOPPED, or -errno
+ * from ops->emit. After COMPLETE or STOPPED, further frames are ignored and return the same;
+ * after COMPLETE they are counted (copies as duplicates, other sessions' in after_end). */
 int tp_track_frame(struct tp_track *t, const struct tp_frame *f);
 
 /* The input ended (end of stream, --idle-timeout, or END's grace for late repeats is over):

@@ -20,6 +20,12 @@ static int take(struct tp_writer *w, bool wait, struct tp_chunk **chunk)
 	return err;
 }
 
+/* The chunk is out (its first copy): progress may count its input bytes. */
+static void note_sent(struct tp_writer *w, const struct tp_chunk *chunk)
+{
+	tp_counter_set(&w->counters->stream_out, chunk->stream_end);
+}
+
 /* Unpaced: keep the engine fed; queue chunks while it can take more, otherwise wait for the
  * oldest to be written and give it back. Ends when the reader has closed and all is out. */
 static int write_unpaced(struct tp_writer *w)
@@ -36,8 +42,10 @@ static int write_unpaced(struct tp_writer *w)
 				int rc = tp_engine_submit(eng, chunk);
 				if (rc < 0)
 					return rc;
-				if (rc == TP_ENGINE_DONE)
+				if (rc == TP_ENGINE_DONE) {
+					note_sent(w, chunk);
 					tp_handoff_release(w->handoff, chunk);
+				}
 				continue;
 			}
 			if (err == -ENODATA && eng->inflight == 0)
@@ -46,6 +54,7 @@ static int write_unpaced(struct tp_writer *w)
 		int rc = tp_engine_reap(eng, &chunk);
 		if (rc < 0)
 			return rc;
+		note_sent(w, chunk);
 		tp_handoff_release(w->handoff, chunk);
 	}
 }
@@ -153,6 +162,8 @@ static int write_in_turn(struct tp_writer *w)
 	tp_pace_init(&pacer, w->rate, w->burst, tp_clock_ns());
 	while ((err = take(w, true, &chunk)) == 0) {
 		err = send_chunk(w, &pacer, chunk, &pos);
+		if (!err)
+			note_sent(w, chunk);
 		if (!err && w->repeat) {
 			err = send_copies(w, &pacer, &h, &pos);
 			h.chunk[h.n] = chunk;

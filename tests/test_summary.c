@@ -385,11 +385,13 @@ static struct tp_rx_stats sample_rx(void)
 		.frames = 1001, .garbage_bytes = 1002, .duplicates = 1003, .reordered = 1004,
 		.lost_frames = 1005, .lost_bytes = 1006, .gaps = 1007, .zero_bytes = 1008,
 		.restarts = 1009, .stale = 1010, .bytes_out = 1011, .end_seen = true,
-		.digest_ok = false, .total = 99999,
+		.digest_ok = false, .total = 99999, .after_end = 1012,
 	};
 
 	for (int i = 1; i < TP_FRAME_NERRORS; i++)
 		rx.corrupt[i] = 10 + (uint64_t)i;
+	for (int i = 0; i < TP_CONFLICT_N; i++)
+		rx.conflicts[i] = 20 + (uint64_t)i;
 	return rx;
 }
 
@@ -483,8 +485,18 @@ START_TEST(test_link_json_rx)
 	absent(o, "datagrams_sent");
 	absent(o, "kernel_drops");
 	r = get(o, "rx", json_type_object);
-	ck_assert_int_eq(json_object_object_length(r), 14);
+	ck_assert_int_eq(json_object_object_length(r), 16);
 	eq_uint(r, "frames", 1001);
+	static const char *const conflicts[] = { "too_long", "past_total", "out_of_line",
+						 "overlap", "end", "meta" };
+	ck_assert_int_eq(TP_CONFLICT_N, 6);
+	c = get(r, "conflicting", json_type_object);
+	ck_assert_int_eq(json_object_object_length(c), 6);
+	for (int i = 0; i < 6; i++) {
+		ck_assert_str_eq(tp_track_conflict_name((enum tp_track_conflict)i), conflicts[i]);
+		eq_uint(c, conflicts[i], 20 + (uint64_t)i);
+	}
+	eq_uint(r, "after_end", 1012);
 	c = get(r, "corrupt", json_type_object);
 	ck_assert_int_eq(json_object_object_length(c), 7);
 	for (int i = 0; i < 7; i++) {
@@ -510,7 +522,7 @@ START_TEST(test_link_json_rx)
 	rx.digest_ok = true;
 	o = parse(&s);
 	r = get(o, "rx", json_type_object);
-	ck_assert_int_eq(json_object_object_length(r), 14);
+	ck_assert_int_eq(json_object_object_length(r), 16);
 	c = get(r, "corrupt", json_type_object);
 	for (int i = 0; i < 7; i++)
 		eq_uint(c, reasons[i], 0);
@@ -582,10 +594,10 @@ START_TEST(test_link_text)
 	rx.bytes_out = 4096;
 	t = render(tp_summary_print_text, &s);
 	ck_assert_int_eq(check_lines(t, "tpipe: rx: "), 9);
-	ck_assert_ptr_nonnull(strstr(t, "\ntpipe: rx: frames: 42 verified, 0 corrupt, 0 duplicates, "
-				       "0 reordered, 0 garbage bytes between frames\n"));
+	ck_assert_ptr_nonnull(strstr(t, "\ntpipe: rx: frames: 42 verified, 0 corrupt, 0 contradicting, "
+				       "0 duplicates, 0 reordered, 0 garbage bytes between frames\n"));
 	ck_assert_ptr_nonnull(strstr(t, "\ntpipe: rx: lost: 0 frames, 0 bytes in 0 gaps; "
-				       "0 sender restarts, 0 stale frames\n"));
+				       "0 sender restarts, 0 stale frames, 0 after the end\n"));
 	ck_assert_ptr_nonnull(strstr(t, "\ntpipe: rx: stream: no END frame seen: completeness unknown\n"));
 	free(t);
 
@@ -601,15 +613,19 @@ START_TEST(test_link_text)
 	rx.zero_bytes = 7;
 	rx.restarts = 1;
 	rx.stale = 8;
+	rx.conflicts[TP_CONFLICT_OUT_OF_LINE] = 2;
+	rx.conflicts[TP_CONFLICT_END] = 1;
+	rx.after_end = 9;
 	rx.end_seen = true;
 	rx.digest_ok = true;
 	t = render(tp_summary_print_text, &s);
 	ck_assert_int_eq(check_lines(t, "tpipe: rx: "), 9);
 	ck_assert_ptr_nonnull(strstr(t, "\ntpipe: rx: frames: 42 verified, 3 corrupt (crc 2) (cobs 1), "
+				       "3 contradicting (out_of_line 2) (end 1), "
 				       "3 duplicates, 4 reordered, 5 garbage bytes between frames\n"));
 	ck_assert_ptr_nonnull(strstr(t, "\ntpipe: rx: lost: 6 frames, 7 bytes in 1 gap "
 				       "(7 zero bytes written in their place); 1 sender restart, "
-				       "8 stale frames\n"));
+				       "8 stale frames, 9 after the end\n"));
 	ck_assert_ptr_nonnull(strstr(t, "\ntpipe: rx: stream: END seen, whole-stream digest verified\n"));
 	ck_assert_ptr_nonnull(strstr(t, "stream: END seen, whole-stream digest verified\n"
 				       "tpipe: rx: bottleneck: "));

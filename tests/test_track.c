@@ -120,6 +120,8 @@ struct sink {
 	unsigned nrestart;
 	unsigned nmeta;
 	struct tp_frame_meta meta;
+	unsigned nrefused;
+	struct tp_track_refusal refusal; /* the last one */
 	const bool *delivered;     /* randomized test: frames fed so far */
 	bool bad_loss;             /* a frame already fed was declared lost */
 };
@@ -172,8 +174,18 @@ static void sink_meta(void *ctx, const struct tp_frame_meta *m)
 	k->meta = *m;
 }
 
+static void sink_refused(void *ctx, const struct tp_track_refusal *r)
+{
+	struct sink *k = ctx;
+
+	ck_assert_uint_gt(strlen(r->why), 10);
+	k->nrefused++;
+	k->refusal = *r;
+}
+
 static const struct tp_track_ops full_ops = {
 	.emit = sink_emit, .lost = sink_lost, .restart = sink_restart, .meta = sink_meta,
+	.refused = sink_refused,
 };
 static const struct tp_track_ops bare_ops = { .emit = sink_emit };
 
@@ -255,10 +267,17 @@ START_TEST(test_in_order_complete)
 			  x.st.lost_bytes + x.st.zero_bytes + x.st.restarts + x.st.stale, 0);
 	ck_assert_uint_eq(x.k.nloss, 0);
 	ck_assert_uint_eq(x.t.cap_held, 0); /* in order: nothing held, nothing allocated */
-	/* Done: END repeats and anything else are ignored with the same answer. */
+	/* Done: END repeats and anything else are ignored with the same answer; a late copy
+	 * counts as a duplicate, another stream behind it as frames after the end. */
 	ck_assert_int_eq(feed(&x, fend(&s)), TP_TRACK_COMPLETE);
 	ck_assert_int_eq(feed(&x, fdata(&s, 3)), TP_TRACK_COMPLETE);
-	ck_assert_uint_eq(x.st.duplicates, 0);
+	ck_assert_uint_eq(x.st.duplicates, 1);
+	struct tp_frame other = fdata(&s, 0);
+	other.session = 0x5678;
+	ck_assert_int_eq(feed(&x, other), TP_TRACK_COMPLETE);
+	ck_assert_uint_eq(x.st.after_end, 1);
+	ck_assert_uint_eq(x.st.restarts, 0);
+	ck_assert_uint_eq(tp_rx_conflict_total(&x.st), 0);
 	ck_assert_int_eq(tp_track_finish(&x.t), TP_TRACK_COMPLETE);
 	ck_assert_uint_eq(x.k.nloss, 0);
 	fx_done(&x);
@@ -394,6 +413,8 @@ START_TEST(test_reversed_block)
 END_TEST
 
 /* A frame reaching past next_offset adds only its new tail (a sender that re-cut its frames). */
+/* Frames of a stream never overlap: one that starts inside what is written, or inside a held
+ * frame, is refused (its bytes could be anything), and the right frame still comes through. */
 START_TEST(test_partial_overlap)
 {
 	unsigned char b[300];
@@ -408,19 +429,209 @@ START_TEST(test_partial_overlap)
 	f = (struct tp_frame){ .type = TP_FRAME_DATA, .session = 3, .offset = 50, .seq = 1,
 			       .len = 100, .payload = b + 50 };
 	ck_assert_int_eq(feed(&x, f), TP_TRACK_MORE);
-	assert_out(&x, b, 150);
-	ck_assert_uint_eq(x.t.next_seq, 2);
-	/* held copy overlapping what a later in-order frame emits: only its tail comes out */
-	f = (struct tp_frame){ .type = TP_FRAME_DATA, .session = 3, .offset = 200, .seq = 3,
+	assert_out(&x, b, 100);
+	ck_assert_uint_eq(x.st.conflicts[TP_CONFLICT_OUT_OF_LINE], 1);
+	ck_assert_uint_eq(x.k.nrefused, 1);
+	ck_assert_uint_eq(x.k.refusal.reason, TP_CONFLICT_OUT_OF_LINE);
+	ck_assert_uint_eq(x.k.refusal.frame->seq, 1);
+	/* a held frame, then one overlapping it from before */
+	f = (struct tp_frame){ .type = TP_FRAME_DATA, .session = 3, .offset = 200, .seq = 2,
 			       .len = 100, .payload = b + 200 };
 	ck_assert_int_eq(feed(&x, f), TP_TRACK_MORE);
-	f = (struct tp_frame){ .type = TP_FRAME_DATA, .session = 3, .offset = 150, .seq = 2,
-			       .len = 120, .payload = b + 150 };
+	f = (struct tp_frame){ .type = TP_FRAME_DATA, .session = 3, .offset = 100, .seq = 1,
+			       .len = 150, .payload = b + 100 };
+	ck_assert_int_eq(feed(&x, f), TP_TRACK_MORE);
+	ck_assert_uint_eq(x.st.conflicts[TP_CONFLICT_OVERLAP], 1);
+	ck_assert_uint_eq(x.k.len, 100);
+	f = (struct tp_frame){ .type = TP_FRAME_DATA, .session = 3, .offset = 100, .seq = 1,
+			       .len = 100, .payload = b + 100 };
 	ck_assert_int_eq(feed(&x, f), TP_TRACK_MORE);
 	assert_out(&x, b, 300);
 	ck_assert_uint_eq(x.st.bytes_out, 300);
 	ck_assert_uint_eq(x.t.n_held, 0);
+	ck_assert_uint_eq(tp_rx_conflict_total(&x.st), 2);
+	ck_assert_uint_eq(x.st.gaps, 0);
 	fx_done(&x);
+}
+END_TEST
+
+/* A frame's offset follows from its sequence number: frame N starts at most N frame sizes
+ * in. A frame that breaks it is refused, so a gap can never be larger than the missing
+ * frames carried (the zeros of --on-gap=zero included). */
+START_TEST(test_out_of_line)
+{
+	struct stream s;
+	struct fx x;
+
+	stream_make(&s, 9, 20, 0, 31); /* 100-byte frames; META says frame size 0 (unknown) */
+	fx_init(&x, TP_GAP_ZERO, 1 << 20, 64);
+	unsigned char mp[64];
+	struct tp_frame_meta m = { .total = TP_FRAME_TOTAL_UNKNOWN, .frame_size = 100 };
+	struct tp_frame f = { .type = TP_FRAME_META, .session = 9, .payload = mp,
+			      .len = (uint32_t)tp_frame_meta_encode(mp, sizeof(mp), &m) };
+	ck_assert_int_eq(feed(&x, f), TP_TRACK_MORE);
+	feed_range(&x, &s, 0, 2);
+	/* frame 3 may start at most at 300; one that says 1444 * 70000 is refused */
+	f = fdata(&s, 3);
+	f.offset = 1444ull * 70000;
+	ck_assert_int_eq(feed(&x, f), TP_TRACK_MORE);
+	ck_assert_uint_eq(x.st.conflicts[TP_CONFLICT_OUT_OF_LINE], 1);
+	/* and so is a frame before what is written, with a higher seq */
+	f = fdata(&s, 1);
+	f.seq = 5;
+	ck_assert_int_eq(feed(&x, f), TP_TRACK_MORE);
+	ck_assert_uint_eq(x.st.conflicts[TP_CONFLICT_OUT_OF_LINE], 2);
+	/* a copy with other bytes (another CRC) than the frame written */
+	f = fdata(&s, 1);
+	f.crc = 0xbad;
+	ck_assert_int_eq(feed(&x, f), TP_TRACK_MORE);
+	ck_assert_uint_eq(x.st.conflicts[TP_CONFLICT_OVERLAP], 1);
+	/* a payload longer than META's frame size */
+	f = fdata(&s, 2);
+	f.len = 101;
+	ck_assert_int_eq(feed(&x, f), TP_TRACK_MORE);
+	ck_assert_uint_eq(x.st.conflicts[TP_CONFLICT_TOO_LONG], 1);
+	/* a held frame, and another whose seq and offset do not agree with it */
+	f = fdata(&s, 10);
+	ck_assert_int_eq(feed(&x, f), TP_TRACK_MORE);
+	f = fdata(&s, 12);
+	f.seq = 11;
+	ck_assert_int_eq(feed(&x, f), TP_TRACK_MORE); /* 200 bytes past frame 10 in one frame */
+	ck_assert_uint_eq(x.st.conflicts[TP_CONFLICT_OUT_OF_LINE], 3);
+	f = fdata(&s, 8);
+	f.seq = 11;
+	ck_assert_int_eq(feed(&x, f), TP_TRACK_MORE); /* seq after frame 10, offset before */
+	ck_assert_uint_eq(x.st.conflicts[TP_CONFLICT_OUT_OF_LINE], 4);
+	ck_assert_uint_eq(x.k.len, 200);
+	ck_assert_uint_eq(x.t.n_held, 1);
+	/* the stream itself still completes, every byte its own */
+	feed_range(&x, &s, 2, 10);
+	feed_range(&x, &s, 11, 20);
+	ck_assert_int_eq(feed(&x, fend(&s)), TP_TRACK_COMPLETE);
+	assert_out(&x, s.bytes, s.total);
+	ck_assert_uint_eq(x.st.zero_bytes, 0);
+	ck_assert_uint_eq(x.st.duplicates, 0);
+	ck_assert_uint_eq(x.k.nrefused, 6);
+	fx_done(&x);
+	stream_free(&s);
+}
+END_TEST
+
+/* Totals: no gap reaches past META's total (data in order may: a file that grew while it
+ * was read), and nothing past END's, which is exact. */
+START_TEST(test_past_total)
+{
+	struct stream s;
+	struct fx x;
+
+	stream_make(&s, 4, 10, 0, 5); /* 1000 bytes in 100-byte frames */
+	fx_init(&x, TP_GAP_ZERO, 1 << 20, 64);
+	unsigned char mp[64];
+	struct tp_frame_meta m = { .total = 500, .frame_size = 100 };
+	struct tp_frame f = { .type = TP_FRAME_META, .session = 4, .payload = mp,
+			      .len = (uint32_t)tp_frame_meta_encode(mp, sizeof(mp), &m) };
+	ck_assert_int_eq(feed(&x, f), TP_TRACK_MORE);
+	feed_range(&x, &s, 0, 3);
+	ck_assert_int_eq(feed(&x, fdata(&s, 7)), TP_TRACK_MORE); /* a gap past 500: refused */
+	ck_assert_uint_eq(x.st.conflicts[TP_CONFLICT_PAST_TOTAL], 1);
+	ck_assert_uint_eq(x.t.n_held, 0);
+	feed_range(&x, &s, 3, 10); /* in order past 500: the file grew */
+	ck_assert_int_eq(feed(&x, fend(&s)), TP_TRACK_COMPLETE);
+	assert_out(&x, s.bytes, s.total);
+	fx_done(&x);
+
+	/* END first: data past its total, or past its frame count, is refused */
+	fx_init(&x, TP_GAP_SKIP, 1 << 20, 64);
+	stream_encode_end(&s, 500, tp_crc32c(0, s.bytes, 500), 5);
+	ck_assert_int_eq(feed(&x, fend(&s)), TP_TRACK_MORE);
+	f = fdata(&s, 5);
+	ck_assert_int_eq(feed(&x, f), TP_TRACK_MORE);
+	f.seq = 4; /* within the frame count, past the total */
+	ck_assert_int_eq(feed(&x, f), TP_TRACK_MORE);
+	ck_assert_uint_eq(x.st.conflicts[TP_CONFLICT_PAST_TOTAL], 2);
+	feed_range(&x, &s, 0, 4);
+	ck_assert_int_eq(feed(&x, fdata(&s, 4)), TP_TRACK_COMPLETE);
+	assert_out(&x, s.bytes, 500);
+	fx_done(&x);
+	stream_free(&s);
+}
+END_TEST
+
+/* An END the data contradicts is refused and said; the first good END stands, and one that
+ * disagrees with it is refused too. */
+START_TEST(test_end_refused)
+{
+	struct stream s;
+	struct fx x;
+	unsigned char ep[TP_FRAME_END_SIZE];
+	struct tp_frame f;
+
+	stream_make(&s, 2, 10, 0, 6);
+	fx_init(&x, TP_GAP_STOP, 1 << 20, 64);
+	feed_range(&x, &s, 0, 4);
+	/* "END in the middle": fewer bytes than have arrived */
+	struct tp_frame_end e = { .total = 200, .digest = tp_crc32c(0, s.bytes, 200), .frames = 2 };
+	tp_frame_end_encode(ep, sizeof(ep), &e);
+	f = (struct tp_frame){ .type = TP_FRAME_END, .session = 2, .len = sizeof(ep), .payload = ep };
+	ck_assert_int_eq(feed(&x, f), TP_TRACK_MORE);
+	ck_assert(!x.st.end_seen);
+	ck_assert_uint_eq(x.k.refusal.reason, TP_CONFLICT_END);
+	/* as many bytes, but fewer frames than arrived */
+	e = (struct tp_frame_end){ .total = 400, .digest = 0, .frames = 3 };
+	tp_frame_end_encode(ep, sizeof(ep), &e);
+	ck_assert_int_eq(feed(&x, f), TP_TRACK_MORE);
+	/* more bytes than its frames could carry (frame size unknown: 1 MiB each) */
+	e = (struct tp_frame_end){ .total = 400 + 7ull * (1 << 20), .digest = 0, .frames = 10 };
+	tp_frame_end_encode(ep, sizeof(ep), &e);
+	ck_assert_int_eq(feed(&x, f), TP_TRACK_MORE);
+	ck_assert_uint_eq(x.st.conflicts[TP_CONFLICT_END], 3);
+	ck_assert(!x.st.end_seen);
+	ck_assert_int_eq(feed(&x, fend(&s)), TP_TRACK_MORE);
+	ck_assert(x.st.end_seen);
+	/* a second END that disagrees */
+	e = (struct tp_frame_end){ .total = s.total, .digest = s.digest + 1, .frames = s.n };
+	tp_frame_end_encode(ep, sizeof(ep), &e);
+	ck_assert_int_eq(feed(&x, f), TP_TRACK_MORE);
+	ck_assert_uint_eq(x.st.conflicts[TP_CONFLICT_END], 4);
+	ck_assert(strstr(x.k.refusal.why, "disagree"));
+	ck_assert_int_eq(feed(&x, fend(&s)), TP_TRACK_MORE); /* a copy: fine */
+	ck_assert_uint_eq(x.st.conflicts[TP_CONFLICT_END], 4);
+	feed_range(&x, &s, 4, 9);
+	ck_assert_int_eq(feed(&x, fdata(&s, 9)), TP_TRACK_COMPLETE);
+	assert_out(&x, s.bytes, s.total);
+	fx_done(&x);
+	stream_free(&s);
+}
+END_TEST
+
+/* A META the data contradicts (frames longer than it says), or one that disagrees with the
+ * first. */
+START_TEST(test_meta_refused)
+{
+	struct stream s;
+	struct fx x;
+	unsigned char mp[64];
+	struct tp_frame_meta m = { .total = 1000, .frame_size = 50 };
+	struct tp_frame f = { .type = TP_FRAME_META, .session = 8, .payload = mp };
+
+	stream_make(&s, 8, 10, 0, 7);
+	fx_init(&x, TP_GAP_STOP, 1 << 20, 64);
+	feed_range(&x, &s, 0, 2);
+	f.len = (uint32_t)tp_frame_meta_encode(mp, sizeof(mp), &m);
+	ck_assert_int_eq(feed(&x, f), TP_TRACK_MORE);
+	ck_assert_uint_eq(x.st.conflicts[TP_CONFLICT_META], 1);
+	ck_assert_uint_eq(x.k.nmeta, 0);
+	m.frame_size = 100;
+	f.len = (uint32_t)tp_frame_meta_encode(mp, sizeof(mp), &m);
+	ck_assert_int_eq(feed(&x, f), TP_TRACK_MORE);
+	ck_assert_uint_eq(x.k.nmeta, 1);
+	m.total = 2000;
+	f.len = (uint32_t)tp_frame_meta_encode(mp, sizeof(mp), &m);
+	ck_assert_int_eq(feed(&x, f), TP_TRACK_MORE);
+	ck_assert_uint_eq(x.st.conflicts[TP_CONFLICT_META], 2);
+	ck_assert_uint_eq(x.st.total, 1000);
+	fx_done(&x);
+	stream_free(&s);
 }
 END_TEST
 
@@ -1207,6 +1418,10 @@ static Suite *track_suite(void)
 	tcase_add_test(tc, test_reordered_pairs);
 	tcase_add_test(tc, test_reversed_block);
 	tcase_add_test(tc, test_partial_overlap);
+	tcase_add_test(tc, test_out_of_line);
+	tcase_add_test(tc, test_past_total);
+	tcase_add_test(tc, test_end_refused);
+	tcase_add_test(tc, test_meta_refused);
 	tcase_add_test(tc, test_loss_stop);
 	tcase_add_test(tc, test_loss_skip);
 	tcase_add_test(tc, test_loss_zero);

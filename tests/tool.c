@@ -48,3 +48,21 @@ void tool_write_atomic(const char *path, const char *text)
 	if (!f || fputs(text, f) < 0 || fclose(f) || rename(tmp, path))
 		tool_die(path);
 }
+
+uint64_t tool_splitmix(uint64_t x)
+{
+	x += 0x9e3779b97f4a7c15ull;
+	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
+	x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
+	return x ^ (x >> 31);
+}
+
+void tool_pattern(unsigned char *buf, uint64_t off, size_t len, uint64_t seed)
+{
+	for (size_t i = 0; i < len;) {
+		uint64_t word = tool_splitmix((off + i) / 8 ^ seed);
+		unsigned b = (unsigned)((off + i) % 8);
+		for (; b < 8 && i < len; b++, i++)
+			buf[i] = (unsigned char)(word >> (8 * b));
+	}
+}

@@ -1,7 +1,11 @@
-/* What the test helpers (udp-relay, line-emu) share: failing with a message, reading their
- * numbers, and writing a file a shell test can wait for. Each sets tool_name and tool_usage. */
+/* What the test helpers (udp-relay, line-emu, tp-gen, tp-frames) share: failing with a
+ * message, reading their numbers, writing a file a shell test can wait for, and the test
+ * pattern. Each sets tool_name and tool_usage. */
 #ifndef TP_TESTS_TOOL_H
 #define TP_TESTS_TOOL_H
+
+#include <stddef.h>
+#include <stdint.h>
 
 extern const char *tool_name;   /* "udp-relay" */
 extern const char *tool_usage;  /* the usage lines, after "usage: " */
@@ -16,5 +20,11 @@ double tool_prob(const char *s);
 unsigned long long tool_number(const char *s, unsigned long long min, unsigned long long max);
 /* Writes text to path through path.tmp and a rename, so a reader never sees half of it. */
 void tool_write_atomic(const char *path, const char *text);
+
+/* One step of splitmix64: a well-mixed 64-bit value from x. */
+uint64_t tool_splitmix(uint64_t x);
+/* The test pattern: bytes [off, off + len) of the stream for seed, each byte depending on its
+ * offset, so that loss, duplication and reordering all show. */
+void tool_pattern(unsigned char *buf, uint64_t off, size_t len, uint64_t seed);
 
 #endif

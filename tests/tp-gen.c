@@ -26,27 +26,12 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include "tool.h"
+
+const char *tool_name = "tp-gen";
+const char *tool_usage = "tp-gen gen SIZE [...] | tp-gen check SIZE [...] | tp-gen nonblock FDS CMD...";
 
 #define BLOCK (1u << 16)
-
-static uint64_t splitmix(uint64_t x)
-{
-	x += 0x9e3779b97f4a7c15ull;
-	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
-	x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
-	return x ^ (x >> 31);
-}
-
-/* Fills buf with the pattern bytes [off, off + len). */
-static void pattern(unsigned char *buf, uint64_t off, size_t len, uint64_t seed)
-{
-	for (size_t i = 0; i < len;) {
-		uint64_t word = splitmix((off + i) / 8 ^ seed);
-		unsigned b = (unsigned)((off + i) % 8);
-		for (; b < 8 && i < len; b++, i++)
-			buf[i] = (unsigned char)(word >> (8 * b));
-	}
-}
 
 static void pause_ms(unsigned ms)
 {
@@ -60,7 +45,7 @@ static size_t piece_size(size_t fixed, size_t max_random, uint64_t *rng)
 {
 	if (fixed)
 		return fixed;
-	*rng = splitmix(*rng);
+	*rng = tool_splitmix(*rng);
 	return 1 + (size_t)(*rng % max_random);
 }
 
@@ -78,7 +63,7 @@ static int gen(uint64_t size, size_t fixed, size_t max_random, unsigned wait, ui
 			piece = size - off;
 		for (uint64_t end = off + piece; off < end;) {
 			size_t n = end - off > BLOCK ? BLOCK : (size_t)(end - off);
-			pattern(buf, start + off, n, seed);
+			tool_pattern(buf, start + off, n, seed);
 			for (size_t done = 0; done < n;) {
 				ssize_t w = write(STDOUT_FILENO, buf + done, n - done);
 				if (w < 0) {
@@ -111,7 +96,7 @@ static int check(uint64_t size, size_t max_random, unsigned wait, uint64_t seed,
 		}
 		if (r == 0)
 			break;
-		pattern(want, start + off, (size_t)r, seed);
+		tool_pattern(want, start + off, (size_t)r, seed);
 		if (memcmp(buf, want, (size_t)r) != 0) {
 			size_t i = 0;
 			while (buf[i] == want[i])
