@@ -38,7 +38,7 @@ static const struct argp_option options[] = {
 	{ "engine", OPT_ENGINE, "auto|splice|uring|write", 0, "writer engine; auto splices through a ring of pipes when the output is a pipe and the bytes need no touching, else uses io_uring and falls back to write() (default auto)", 2 },
 
 	{ NULL, 0, NULL, 0, "Pacing:", 3 },
-	{ "idle-timeout", OPT_IDLE_TIMEOUT, "SEC", 0, "an input that may wait (udp://, a pipe) ends after SEC without data", 1 },
+	{ "idle-timeout", OPT_IDLE_TIMEOUT, "SEC", 0, "an input that may wait (udp://, a pipe, a serial line) ends after SEC without data (with -D, udp:// and serial lines: 10 s by default once data has come)", 1 },
 
 	{ "baud", OPT_BAUD, "N", 0, "a serial line's rate (raw 8N1; any rate the device takes; default: keep its own)", 1 },
 	{ "flow", OPT_FLOW, "none|rtscts|xonxoff", 0, "a serial line's flow control (default none)", 1 },

@@ -86,8 +86,9 @@ static void draw(struct tp_monitor *m, bool last)
 	tp_signals_set_line_open(m->progress.drawn && !m->opts->numeric);
 }
 
-/* ECONNREFUSED: said at once, then at most once a second while it goes on. */
-static void report_refused(struct tp_monitor *m)
+/* ECONNREFUSED: said at once, then at most once a second while it goes on, and once more at
+ * the end (`last`) if there were more since. */
+static void report_refused(struct tp_monitor *m, bool last)
 {
 	uint64_t refused = tp_counter_get(&m->counters->refused), now;
 	char why[128];
@@ -95,8 +96,9 @@ static void report_refused(struct tp_monitor *m)
 	if (refused == m->refused_reported ||
 	    ((now = tp_clock_ns()) < m->refused_report_ns + 1000000000ull && m->refused_report_ns))
 		return;
-	snprintf(why, sizeof(why), "nobody is listening, or unreachable (%llu time%s so far); still sending",
-		 (unsigned long long)refused, refused == 1 ? "" : "s");
+	snprintf(why, sizeof(why), "nobody is listening, or unreachable (%llu time%s so far)%s",
+		 (unsigned long long)refused, refused == 1 ? "" : "s",
+		 last ? "; the end of the stream was not refused" : "; still sending");
 	tp_report(m->sink_name, why);
 	m->refused_reported = refused;
 	m->refused_report_ns = now;
@@ -107,7 +109,7 @@ void tp_monitor_poll(struct tp_monitor *m)
 	if (tp_signals_take_status_request())
 		tp_monitor_status(m);
 	if (m->udp_out)
-		report_refused(m);
+		report_refused(m, false);
 	if (!m->next_tick_ns)
 		return;
 	uint64_t now = tp_clock_ns();
@@ -176,9 +178,9 @@ void tp_monitor_finish(struct tp_monitor *m, const struct tp_tuning *t, const ch
 
 	draw(m, true);
 	tp_monitor_end_line(m);
-	if (m->udp_out) {
+	if (m->udp_out && !m->refused_at_end) {
 		m->refused_report_ns = 0; /* the last word, whenever the one before was */
-		report_refused(m);
+		report_refused(m, true);
 	}
 	if (m->opts->stats == TP_STATS_NONE)
 		return;

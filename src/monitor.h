@@ -31,6 +31,7 @@ struct tp_monitor {
 	bool udp_out;
 	const char *sink_name;            /* for the "nobody listening" line */
 	uint64_t refused_reported;        /* ECONNREFUSED count at the last such line */
+	bool refused_at_end;              /* the caller says so itself (status 1) */
 	uint64_t refused_report_ns;
 };
 

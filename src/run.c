@@ -18,6 +18,7 @@
 #include "handoff.h"
 #include "reader.h"
 #include "monitor.h"
+#include "netaddr.h"
 #include "pipes.h"
 #include "report.h"
 #include "signals.h"
@@ -251,13 +252,19 @@ static void end_frames(struct tp_reader *r)
 	}
 }
 
-/* Reading the file we write to would never end (`tpipe f >> f`); cat refuses it too. */
-static bool is_output(const struct tp_reader *r, const struct tp_source *src)
+/* Why reading src would never end, or NULL: it is the file we write to (`tpipe f >> f`;
+ * cat refuses it too), or the udp:// address our datagrams go to. */
+static const char *input_is_output(const struct tp_reader *r, const struct tp_source *src)
 {
 	struct stat st;
 
-	return r->sink->ino && fstat(src->fd, &st) == 0 && S_ISREG(st.st_mode) &&
-	       st.st_dev == r->sink->dev && st.st_ino == r->sink->ino;
+	if (r->sink->ino && fstat(src->fd, &st) == 0 && S_ISREG(st.st_mode) &&
+	    st.st_dev == r->sink->dev && st.st_ino == r->sink->ino)
+		return "input file is output file";
+	if (src->addr_len && r->sink->addr_len &&
+	    tp_netaddr_loops((const struct sockaddr *)&src->addr, (const struct sockaddr *)&r->sink->addr))
+		return "input is the output: every datagram would come back in, for ever";
+	return NULL;
 }
 
 /* Reads every input in order, like cat: a missing or unreadable one is reported and skipped. */
@@ -280,9 +287,8 @@ static int read_inputs(struct tp_reader *r)
 		if (rc == 0 && r->opts->explain && src.local[0])
 			fprintf(stderr, "tpipe: input: listening on %s\n", src.local);
 		if (rc == 0) {
-			if (is_output(r, &src))
-				why = "input file is output file";
-			else
+			why = input_is_output(r, &src);
+			if (!why)
 				rc = r->opts->deframe ? tp_rx_pump(r, &src) : pump(r, &src);
 			r->kernel_drops += src.kernel_drops;
 			tp_source_close(&src);
@@ -542,14 +548,22 @@ void tp_run(const struct tp_options *opts, struct tp_result *result)
 	int in_status = read_inputs(&r);
 	drain(&r);
 	err = tp_writer_join(&writer);
+	/* Before the last progress line and the statistics: a serial line drains, a udp://
+	 * destination may turn out to have refused the end. */
+	int finish_err = err ? 0 : tp_sink_finish(&sink);
+	r.monitor.refused_at_end = finish_err == -ECONNREFUSED;
 	tp_monitor_finish(&r.monitor, &tuning, engine.ops->name);
 
 	if (err == -EPIPE) {
 		result->status = TP_EXIT_SIGPIPE; /* silent, as cat is under SIGPIPE */
 	} else if (err) {
 		tp_report_errno(sink.name, err);
-	} else if ((err = tp_sink_finish(&sink))) {
-		tp_report_errno(sink.name, err);
+	} else if (finish_err && sink.why) {
+		unsigned long long n = tp_counter_get(&r.counters.refused) + 1; /* and the last */
+		snprintf(why, sizeof(why), "%s (%llu refusal%s in all)", sink.why, n, n == 1 ? "" : "s");
+		tp_report(sink.name, why);
+	} else if (finish_err) {
+		tp_report_errno(sink.name, finish_err);
 	} else {
 		result->status = in_status;
 	}

@@ -6,6 +6,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/socket.h>
 #include <sys/types.h>
 
 enum tp_sink_flags {
@@ -32,7 +33,8 @@ struct tp_sink_ops {
 	/* Opens dest; 0 or -errno. On failure sink->name says what could not be opened. */
 	int (*open)(struct tp_sink *sink, const char *dest, const struct tp_sink_params *p);
 	/* After the last byte, before close: everything written has left (a serial line's
-	 * output queue drained). May be NULL. 0 or -errno. */
+	 * output queue drained), or it is known not to have arrived (udp://: a refusal; then
+	 * sink->why says so). May be NULL. 0 or -errno. */
 	int (*finish)(struct tp_sink *sink);
 	/* Closes the descriptor, standard output included (as coreutils' close_stdout does, so
 	 * a failed write-back is seen); 0 or -errno. */
@@ -52,6 +54,8 @@ struct tp_sink {
 	size_t dgram_size;    /* raw datagram size */
 	bool dgram_framed;    /* one frame per datagram */
 	unsigned baud;        /* a serial line's rate */
+	struct sockaddr_storage addr; /* a socket's destination (udp://), addr_len 0 for others */
+	socklen_t addr_len;
 	void *priv;           /* the transport's own state */
 };
 

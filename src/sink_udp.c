@@ -5,7 +5,9 @@
 #include "sink.h"
 
 #include <errno.h>
+#include <linux/errqueue.h>
 #include <netdb.h>
+#include <poll.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <string.h>
@@ -15,6 +17,9 @@
 
 /* Room for a few milliseconds of datagrams at high rates. */
 #define SEND_BUFFER (4 << 20)
+/* After the last datagram, how long a refusal (ICMP port unreachable) may take to come back:
+ * microseconds on loopback, well under this on a LAN. */
+#define REFUSAL_WAIT_MS 25
 
 static int udp_connect(const struct addrinfo *ai)
 {
@@ -69,12 +74,56 @@ static int udp_open(struct tp_sink *sink, const char *dest, const struct tp_sink
 		if (err >= 0) {
 			sink->fd = err;
 			sink->own_fd = true;
+			memcpy(&sink->addr, ai->ai_addr, ai->ai_addrlen);
+			sink->addr_len = ai->ai_addrlen;
 			err = 0;
 			break;
 		}
 	}
 	freeaddrinfo(list);
 	return err;
+}
+
+/* Whether an error the socket queued (IP_RECVERR) is a refusal; reads the queue empty. */
+static bool refused_queued(int fd)
+{
+	char buf[64], ctrl[512];
+	bool refused = false;
+
+	for (int i = 0; i < 64; i++) {
+		struct iovec iov = { buf, sizeof(buf) };
+		struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctrl,
+				     .msg_controllen = sizeof(ctrl) };
+		if (recvmsg(fd, &mh, MSG_ERRQUEUE | MSG_DONTWAIT) < 0)
+			break;
+		for (struct cmsghdr *cm = CMSG_FIRSTHDR(&mh); cm; cm = CMSG_NXTHDR(&mh, cm)) {
+			struct sock_extended_err ee;
+			if (cm->cmsg_len < CMSG_LEN(sizeof(ee)))
+				continue;
+			memcpy(&ee, CMSG_DATA(cm), sizeof(ee));
+			refused |= ee.ee_errno == ECONNREFUSED;
+		}
+	}
+	return refused;
+}
+
+/* UDP says nothing of what arrived, but a destination where nobody listens answers with a
+ * refusal: if the last datagrams drew one, the end of the stream did not get there. */
+static int udp_finish(struct tp_sink *sink)
+{
+	struct pollfd pfd = { .fd = sink->fd, .events = 0 };
+	int soerr = 0;
+	socklen_t len = sizeof(soerr);
+
+	if (poll(&pfd, 1, REFUSAL_WAIT_MS) <= 0 || !(pfd.revents & POLLERR))
+		return 0;
+	bool refused = refused_queued(sink->fd);
+	if (getsockopt(sink->fd, SOL_SOCKET, SO_ERROR, &soerr, &len) == 0 && soerr == ECONNREFUSED)
+		refused = true;
+	if (!refused)
+		return 0;
+	sink->why = "nobody is listening: the destination refused the end of the stream";
+	return -ECONNREFUSED;
 }
 
 static int udp_close(struct tp_sink *sink)
@@ -90,5 +139,6 @@ static int udp_close(struct tp_sink *sink)
 const struct tp_sink_ops tp_sink_udp_ops = {
 	.name = "udp",
 	.open = udp_open,
+	.finish = udp_finish,
 	.close = udp_close,
 };

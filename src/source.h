@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/socket.h>
 #include <sys/types.h>
 #include <sys/uio.h>
 
@@ -36,6 +37,8 @@ struct tp_source {
 	bool splice;          /* splice() may read it (a plain descriptor; cleared on EINVAL) */
 	uint64_t kernel_drops; /* datagrams the kernel dropped for want of buffer (SO_RXQ_OVFL) */
 	char local[80];       /* the address it listens on, port included (for --explain) */
+	struct sockaddr_storage addr; /* the same as a socket address (addr_len 0: not a socket) */
+	socklen_t addr_len;
 	void *priv;           /* the transport's own state */
 	struct {
 		unsigned baud;    /* --baud for a serial line (0: keep the line's) */

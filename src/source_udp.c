@@ -60,6 +60,8 @@ static void describe_local(struct tp_source *src)
 
 	if (getsockname(src->fd, (struct sockaddr *)&ss, &len) < 0)
 		return;
+	memcpy(&src->addr, &ss, len);
+	src->addr_len = len;
 	if (ss.ss_family == AF_INET6) {
 		const struct sockaddr_in6 *a = (const struct sockaddr_in6 *)&ss;
 		inet_ntop(AF_INET6, &a->sin6_addr, addr, sizeof(addr));

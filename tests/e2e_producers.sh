@@ -90,4 +90,11 @@ for eng in $(engines); do
 	expect_clean "latency to -o file, --engine=$eng" "$T/f" "$T/want"
 done
 
+# --idle-timeout ends a pipe input that went quiet: the data is there, status 0, and one line
+# says what happened.
+{ printf 'abc'; sleep 2; } | with_timeout "$TMO" "$TPIPE" --idle-timeout 0.5 >"$T/out" 2>"$T/err"
+status_is 0 "$?" "--idle-timeout on a quiet pipe" "$T/err"
+check "--idle-timeout on a quiet pipe: the data written" [ "$(cat "$T/out")" = abc ]
+expect_stderr_line '^tpipe: standard input: no data for 0.5 s: taken as its end \(--idle-timeout\)$' "--idle-timeout on a quiet pipe"
+
 finish

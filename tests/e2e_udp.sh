@@ -155,12 +155,66 @@ expect_stderr_line 'Address already in use' "an input port already in use"
 stop_child "$rx_pid"
 wait_exit "$rx_pid" 10
 
-# Nobody listening: sending goes on, and it is said.
+# Nobody listening: sending goes on, and it is said; a send whose end was refused did not
+# get there: status 1. (Small sends too, where no refusal comes back before the last one.)
 receiver gone udp://127.0.0.1:0 --idle-timeout 1
 wait_exit "$rx_pid" 10
-tp -L 20MB -o "udp://127.0.0.1:$rx_port" <"$want"
-expect_status 0 "nobody listening: the sender carries on"
-check "nobody listening: it is said" grep -q '^tpipe: udp://127.0.0.1:[0-9]*: nobody is listening' "$T/err"
+gone=$rx_port
+tp -L 20MB -o "udp://127.0.0.1:$gone" <"$want"
+expect_status 1 "nobody listening: the sender carries on, and fails at the end"
+check "nobody listening: it is said as it happens" grep -q '^tpipe: udp://127.0.0.1:[0-9]*: nobody is listening, or unreachable' "$T/err"
+check "nobody listening: the end is said" grep -Eq '^tpipe: udp://127.0.0.1:[0-9]*: nobody is listening: the destination refused the end of the stream \([0-9]+ refusals in all\)$' "$T/err"
+printf 'one datagram' >"$T/one"
+tp -o "udp://127.0.0.1:$gone" "$T/one"
+expect_status 1 "nobody listening, one datagram"
+expect_stderr_line 'nobody is listening: the destination refused the end of the stream \(1 refusal in all\)$' "nobody listening, one datagram"
+# A receiver that comes late: the first datagrams are refused, the end is not: status 0.
+receiver late --idle-timeout 1 udp://127.0.0.1:0
+tp -o "udp://127.0.0.1:$rx_port" "$T/one"
+expect_status 0 "a receiver there: status 0"
+expect_stderr_empty "a receiver there"
+wait_exit "$rx_pid" 10
+
+# A udp:// input that is the output would pass its datagrams round for ever: refused.
+loop_port=$(python3 -c 'import socket; s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+for pair in "udp://127.0.0.1:P udp://127.0.0.1:P" "udp://:P udp://127.0.0.1:P" "udp://:P udp://[::1]:P" \
+	"udp://0.0.0.0:P udp://127.0.0.9:P" "udp://[::]:P udp://localhost:P"; do
+	set -- ${pair//P/$loop_port}
+	printf 'x' | with_timeout 10 "$TPIPE" "$1" -o "$2" >/dev/null 2>"$T/err"
+	status=$?
+	_last_cmd="tpipe $1 -o $2"
+	expect_status 1 "input $1, output $2: a loop"
+	expect_stderr_line 'input is the output: every datagram would come back in, for ever$' "input $1, output $2"
+done
+tp --idle-timeout 0.2 "udp://127.0.0.1:$loop_port" -o "udp://127.0.0.2:$loop_port"
+expect_status 0 "input on 127.0.0.1, output to 127.0.0.2 (another socket's): no loop"
+
+# -D on a link that lost every END: once data has come, 10 s of quiet end it (status 3,
+# and why), without --idle-timeout.
+receiver quiet -D udp://127.0.0.1:0
+t0=$(date +%s)
+"$TESTDIR/tp-frames" -u "127.0.0.1:$rx_port" meta 1 100000 1444 data 1 0 0 1444 data 1 1 1444 1444
+wait_exit "$rx_pid" 40
+expect_status 3 "-D, END lost, no --idle-timeout: ends by itself"
+check "-D quiet: after about 10 s ($(($(date +%s) - t0)) s)" [ $(($(date +%s) - t0)) -ge 9 ]
+check "-D quiet: said" grep -q '^tpipe: udp://127.0.0.1:0: no data for 10 s: taken as its end (the default wait' "$T/quiet.err"
+check "-D quiet: the missing end said" grep -q "^tpipe: lost data: the stream's end is missing, from offset 2888" "$T/quiet.err"
+check "-D quiet: the verified data written" [ "$(file_size "$T/quiet.out")" = 2888 ]
+
+# After a complete stream, input that goes on keeps the receiver for 5 s at most.
+receiver linger -D udp://127.0.0.1:0
+trickle=()
+for i in $(seq 100); do trickle+=(meta 2 - 1444 sleep 100); done
+"$TESTDIR/tp-frames" -u "127.0.0.1:$rx_port" stream 1 10000 1444 "${trickle[@]}" &
+sender=$!
+track "$sender"
+t0=$(date +%s)
+wait_exit "$rx_pid" 30
+expect_status 0 "-D, a trickle after the end"
+check "-D trickle: ended within about 5 s ($(($(date +%s) - t0)) s), not 10" [ $(($(date +%s) - t0)) -le 8 ]
+check "-D trickle: the frames after the end are said" grep -Eq '^tpipe: udp://127.0.0.1:0: [0-9]+ frames after the end, ignored$' "$T/linger.err"
+stop_child "$sender"
+wait_exit "$sender" 10
 
 # Nobody sending: --idle-timeout ends the wait; with -D nothing could be verified.
 receiver idle -D --idle-timeout 0.3 udp://127.0.0.1:0
@@ -170,6 +224,7 @@ check "-D, nobody sending: nothing written" [ ! -s "$T/idle.out" ]
 receiver idleraw --idle-timeout 0.3 udp://127.0.0.1:0
 wait_exit "$rx_pid" 10
 expect_status 0 "raw, nobody sending, --idle-timeout"
+check "raw, --idle-timeout: said" grep -q '^tpipe: udp://127.0.0.1:0: no data for 0.3 s: taken as its end (--idle-timeout)$' "$T/idleraw.err"
 
 tp -o udp://127.0.0.1:0 </dev/null
 expect_status 2 "port 0 as a destination"
