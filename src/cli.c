@@ -23,6 +23,7 @@ enum {
 	OPT_IDLE_TIMEOUT,
 	OPT_BAUD,
 	OPT_FLOW,
+	OPT_DRAIN_TIMEOUT,
 };
 
 static const struct argp_option options[] = {
@@ -40,6 +41,7 @@ static const struct argp_option options[] = {
 	{ NULL, 0, NULL, 0, "Pacing:", 3 },
 	{ "idle-timeout", OPT_IDLE_TIMEOUT, "SEC", 0, "an input that may wait (udp://, a pipe, a serial line) ends after SEC without data (with -D, udp:// and serial lines: 10 s by default once data has come)", 1 },
 
+	{ "drain-timeout", OPT_DRAIN_TIMEOUT, "SEC", 0, "after SIGINT or SIGTERM, write out what is buffered for at most SEC (default 5; 0: not at all), then say how much was not written", 1 },
 	{ "baud", OPT_BAUD, "N", 0, "a serial line's rate (raw 8N1; any rate the device takes; default: keep its own)", 1 },
 	{ "flow", OPT_FLOW, "none|rtscts|xonxoff", 0, "a serial line's flow control (default none)", 1 },
 
@@ -76,7 +78,8 @@ static const char doc[] =
 	"Several INPUTs are read in order, like cat; - is standard input.\n\n"
 	"Progress is shown when standard error is a terminal (and tpipe is in the foreground).\n\n"
 	"Signals: SIGUSR1 prints a status line on standard error. SIGINT or SIGTERM stop reading, "
-	"write out what is buffered and exit (130 or 143); a second one exits at once.\n\n"
+	"write out what is buffered (for --drain-timeout at most) and exit (130 or 143); a second "
+	"one exits at once.\n\n"
 	"A serial line (a terminal device's path, or serial:PATH) is used raw, 8N1, exclusively, "
 	"and paced to its baud rate unless -L says otherwise; its settings are restored at the "
 	"end.\n\n"
@@ -327,6 +330,12 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 			argp_failure(state, 2, 0, "--idle-timeout: must be more than 0");
 		break;
 	}
+	case OPT_DRAIN_TIMEOUT: {
+		int err = tp_parse_duration(arg, &o->drain_timeout_ns);
+		if (err)
+			fail_value(state, "--drain-timeout", arg, err, "is not a duration (e.g. 5, 500ms, 0)");
+		break;
+	}
 	case ARGP_KEY_ARGS:
 		o->inputs = state->argv + state->next;
 		o->n_inputs = state->argc - state->next;
@@ -365,6 +374,7 @@ void tp_cli_parse(int argc, char **argv, struct tp_options *opts)
 	opts->buffer_size = TP_DEFAULT_BUFFER_SIZE;
 	opts->engine = TP_ENGINE_AUTO;
 	opts->interval_ns = TP_DEFAULT_INTERVAL_NS;
+	opts->drain_timeout_ns = TP_DEFAULT_DRAIN_TIMEOUT_NS;
 	argp_err_exit_status = 2;
 	/* getopt names the program by argv[0] ("./tpipe"); every message says "tpipe:". */
 	static char program[] = PACKAGE;

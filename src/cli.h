@@ -36,6 +36,8 @@ struct tp_options {
 	unsigned repeat;            /* --repeat: extra copies of every frame */
 	enum tp_gap_policy on_gap;  /* --on-gap */
 	uint64_t idle_timeout_ns;   /* --idle-timeout: 0 = none */
+	uint64_t drain_timeout_ns;  /* --drain-timeout: after SIGINT/SIGTERM, how long what is
+	                             * buffered may take to go out */
 	bool rate_set;              /* -L was given (-L 0: unpaced even on a serial line) */
 	unsigned baud;              /* --baud: 0 = keep the line's */
 	int flow;                   /* --flow: enum tp_flow */
@@ -50,6 +52,7 @@ struct tp_options {
 #define TP_AUTO_CHUNK_SIZE (1u << 20)   /* the auto chunk size's upper bound */
 #define TP_MAX_DEPTH (1u << 20)          /* most chunks in a ring */
 #define TP_DEFAULT_INTERVAL_NS 1000000000ull
+#define TP_DEFAULT_DRAIN_TIMEOUT_NS 5000000000ull
 
 /* Parses argv into opts. Usage errors print one line and exit with status 2 (argp's way);
  * --help and --version print and exit 0. */

@@ -1,5 +1,6 @@
 #include "config.h"
 #include "engine.h"
+#include "signals.h"
 
 #include <errno.h>
 #include <poll.h>
@@ -50,13 +51,16 @@ int tp_move_all(int fd, const struct tp_chunk *chunk, tp_move_fn *move,
 		ssize_t n = move(fd, chunk, off, chunk->len - off);
 		tp_counters_note_write(counters, tp_clock_ns() - t0);
 		tp_counter_add(&counters->write_calls, 1);
-		if (n == -EINTR)
-			continue;
 		if (n == -EAGAIN) {
 			/* A non-blocking descriptor handed to us: wait until it takes more. */
 			struct pollfd pfd = { .fd = fd, .events = POLLOUT };
-			if (poll(&pfd, 1, -1) < 0 && errno != EINTR)
-				return -errno;
+			n = poll(&pfd, 1, -1) < 0 ? -errno : 0;
+			if (n == 0)
+				continue;
+		}
+		if (n == -EINTR) {
+			if (tp_signals_writer_abandoned())
+				return -ECANCELED;
 			continue;
 		}
 		if (n < 0)

@@ -16,6 +16,7 @@
 #include <sys/socket.h>
 #include <time.h>
 #include "dgram.h"
+#include "signals.h"
 
 #ifndef UDP_SEGMENT
 #define UDP_SEGMENT 103
@@ -150,6 +151,8 @@ static int dgram_submit(struct tp_engine *eng, struct tp_chunk *chunk)
 
 	while (off < chunk->len) {
 		unsigned count = 0;
+		if (tp_signals_writer_abandoned())
+			return -ECANCELED; /* a full queue or a refusing host can hold us for ever */
 		uint64_t t0 = tp_clock_ns();
 		ssize_t n = send_batch(eng, chunk->data + off, chunk->len - off, &count);
 		tp_counters_note_write(c, tp_clock_ns() - t0);

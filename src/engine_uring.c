@@ -6,6 +6,7 @@
  * chunks in flight at explicit offsets. Chunks are handed back strictly in submission order. */
 #include "config.h"
 #include "engine.h"
+#include "signals.h"
 
 #include <errno.h>
 #include <liburing.h>
@@ -100,19 +101,23 @@ static int uring_submit(struct tp_engine *eng, struct tp_chunk *chunk)
 static int complete_one(struct tp_engine *eng, struct uring_req *req, int res)
 {
 	tp_counters_note_write(eng->counters, tp_clock_ns() - req->queued_ns);
-	if (res == -EINTR)
-		res = 0;
 	if (res == -EAGAIN) {
 		/* A non-blocking descriptor handed to us: wait until it takes more. */
 		struct pollfd pfd = { .fd = eng->sink->fd, .events = POLLOUT };
 		if (poll(&pfd, 1, -1) < 0 && errno != EINTR)
 			return -errno;
-		res = 0;
-	} else if (res < 0) {
-		return res;
-	} else if (res == 0) {
-		return -EIO; /* no progress: never spin on it */
+		res = -EINTR; /* then as after an interruption: the rest again */
 	}
+	if (res == -EINTR) { /* write the rest again, unless the reader gave up on us */
+		if (tp_signals_writer_abandoned())
+			return -ECANCELED;
+		queue_write(eng, req);
+		return 0;
+	}
+	if (res < 0)
+		return res;
+	if (res == 0)
+		return -EIO; /* no progress: never spin on it */
 	req->done += (size_t)res;
 	tp_counter_add(&eng->counters->bytes_out, (uint64_t)res);
 	if (req->done < req->chunk->len)
@@ -135,6 +140,8 @@ static int uring_reap(struct tp_engine *eng, struct tp_chunk **done)
 			/* The kernel may take fewer than prepared; the rest stay queued and go
 			 * out with the next submit, before we may wait for what they complete. */
 			err = io_uring_submit_and_wait(&p->ring, 1);
+			if (err == -EINTR && tp_signals_writer_abandoned())
+				return -ECANCELED;
 			if (err < 0 && err != -EINTR)
 				return err;
 			if (err > 0)
@@ -143,6 +150,8 @@ static int uring_reap(struct tp_engine *eng, struct tp_chunk **done)
 				continue;
 		}
 		err = io_uring_wait_cqe(&p->ring, &cqe);
+		if (err == -EINTR && tp_signals_writer_abandoned())
+			return -ECANCELED;
 		if (err == -EINTR)
 			continue;
 		if (err < 0)

@@ -101,11 +101,8 @@ size_t tp_pipes_waiting(int fd)
 
 ssize_t tp_pipes_splice_out(const struct tp_chunk *chunk, int fd, size_t len)
 {
-	ssize_t n;
+	ssize_t n = splice(chunk->pipe_rd, NULL, fd, NULL, len, SPLICE_F_MOVE);
 
-	do
-		n = splice(chunk->pipe_rd, NULL, fd, NULL, len, SPLICE_F_MOVE);
-	while (n < 0 && errno == EINTR);
 	return n < 0 ? -errno : n;
 }
 

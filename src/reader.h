@@ -31,6 +31,8 @@ struct tp_reader {
 	uint64_t kernel_drops;    /* datagram inputs: the kernel's drop count (SO_RXQ_OVFL) */
 	bool rx_incomplete;       /* -D: data lost or unverified: exit status 3 */
 	struct tp_rx *rx_state;   /* -D: the deframer and tracker (rx.c) */
+	uint64_t drain_deadline;  /* after SIGINT/SIGTERM: when the buffered data must be out
+	                           * (--drain-timeout); 0 before */
 };
 
 enum tp_pump_end { TP_PUMP_EOF = 0, TP_PUMP_STOP = 1 };
@@ -56,6 +58,10 @@ int tp_reader_ms_until(uint64_t deadline_ns);
  * (--idle-timeout, or by default `quiet`: a framed receive's input with no end of its
  * own). */
 void tp_reader_say_idle(const struct tp_source *src, uint64_t idle_ns, bool quiet);
+
+/* After SIGINT or SIGTERM, the ms left for what is buffered to go out (0: the time is up);
+ * -1 before any such signal. The first call after the signal starts the clock. */
+int tp_reader_drain_ms(struct tp_reader *r);
 
 /* A signal, the writer's end, or --stop-at-size says stop reading. */
 bool tp_reader_must_stop(struct tp_reader *r);
@@ -97,8 +103,8 @@ ssize_t tp_reader_splice(struct tp_reader *r, struct tp_source *src, size_t room
 
 /* Bytes read but not yet in a chunk (r->stage: the splice path's, or a datagram's tail) go
  * into chunks even after a stop request, since they were taken from the input; only the
- * writer's end (or a second signal, which ends the process) cuts this short. Call after the
- * last input. */
+ * writer's end, the drain's time running out (--drain-timeout), or a second signal (which
+ * ends the process) cuts this short. Call after the last input. */
 void tp_reader_flush_stage(struct tp_reader *r);
 
 struct tp_rx;

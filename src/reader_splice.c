@@ -53,7 +53,10 @@ void tp_reader_flush_stage(struct tp_reader *r)
 				return;
 			r->chunk = tp_handoff_get_free(&r->handoff);
 			if (!r->chunk) {
-				tp_reader_wait(r, -1, -1);
+				int ms = tp_reader_drain_ms(r);
+				if (ms == 0)
+					return; /* the drain's time is up: said as not written */
+				tp_reader_wait(r, -1, ms);
 				continue;
 			}
 			r->chunk->len = 0;

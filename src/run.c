@@ -45,6 +45,15 @@ bool tp_reader_wait(struct tp_reader *r, int fd, int timeout_ms)
 	return n > 0 && fd >= 0 && pfd[1].revents;
 }
 
+int tp_reader_drain_ms(struct tp_reader *r)
+{
+	if (!tp_signals_stop_requested())
+		return -1;
+	if (!r->drain_deadline)
+		r->drain_deadline = tp_clock_ns() + r->opts->drain_timeout_ns;
+	return tp_reader_ms_until(r->drain_deadline);
+}
+
 bool tp_reader_must_stop(struct tp_reader *r)
 {
 	return tp_signals_stop_requested() || tp_handoff_writer_done(&r->handoff) ||
@@ -336,12 +345,35 @@ static uint64_t expected_total(const struct tp_options *o)
 	return sum;
 }
 
-/* Waits for the writer to finish the buffered data; signals still act. */
-static void drain(struct tp_reader *r)
+/* Waits for the writer to finish the buffered data; signals still act. After SIGINT or
+ * SIGTERM, for --drain-timeout at most: then the writer gives up (a slow line at 50 baud would
+ * take minutes), prodded until it has. */
+static void drain(struct tp_reader *r, struct tp_writer *w)
 {
 	tp_handoff_close(&r->handoff);
-	while (!tp_handoff_writer_done(&r->handoff))
-		tp_reader_wait(r, -1, -1);
+	while (!tp_handoff_writer_done(&r->handoff)) {
+		int ms = tp_reader_drain_ms(r);
+		if (ms == 0) {
+			tp_writer_abandon(w);
+			ms = 20;
+		}
+		tp_reader_wait(r, -1, ms);
+	}
+}
+
+/* After a stop whose drain ran out of time: how much of what was read never went out. */
+static void say_unwritten(const struct tp_reader *r, const struct tp_sink *sink)
+{
+	const struct tp_counters *c = &r->counters;
+	uint64_t in = r->offset + tp_reader_staged(r);
+	uint64_t out = tp_counter_get(r->opts->frame ? &c->stream_out : &c->bytes_out);
+	uint64_t lost = (in > out ? in - out : 0) + (r->opts->frame ? 0 : sink->unsent);
+	char why[160];
+
+	snprintf(why, sizeof(why), "%llu bytes read were not written: the output took longer than "
+		 "--drain-timeout (%.3g s) to take what was buffered", (unsigned long long)lost,
+		 (double)r->opts->drain_timeout_ns / 1e9);
+	tp_report(sink->name, why);
 }
 
 /* A random session id: a receiver sees a restarted sender by its new id. */
@@ -546,16 +578,18 @@ void tp_run(const struct tp_options *opts, struct tp_result *result)
 	}
 
 	int in_status = read_inputs(&r);
-	drain(&r);
+	drain(&r, &writer);
 	err = tp_writer_join(&writer);
 	/* Before the last progress line and the statistics: a serial line drains, a udp://
 	 * destination may turn out to have refused the end. */
-	int finish_err = err ? 0 : tp_sink_finish(&sink);
+	int finish_err = err ? 0 : tp_sink_finish(&sink, r.drain_deadline, opts->drain_timeout_ns);
 	r.monitor.refused_at_end = finish_err == -ECONNREFUSED;
 	tp_monitor_finish(&r.monitor, &tuning, engine.ops->name);
 
 	if (err == -EPIPE) {
 		result->status = TP_EXIT_SIGPIPE; /* silent, as cat is under SIGPIPE */
+	} else if (err == -ECANCELED || sink.unsent) {
+		say_unwritten(&r, &sink); /* the status is the signal's */
 	} else if (err) {
 		tp_report_errno(sink.name, err);
 	} else if (finish_err && sink.why) {

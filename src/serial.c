@@ -4,12 +4,17 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/ioctl.h>
 #include <stdio.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
+#include <time.h>
 #include <unistd.h>
 #include "signals.h"
+#include "stats.h"
+
+#define BUSY "busy: another program has this line open"
 
 /* The lines open now, for tp_serial_restore_all (an input and an output at most). */
 static struct tp_serial *open_lines[2];
@@ -167,14 +172,26 @@ int tp_serial_open(struct tp_serial *s, const char *path, int flags, unsigned ba
 	memset(s, 0, sizeof(*s));
 	/* O_NONBLOCK: without carrier (no DCD), a blocking open of a modem line never returns. */
 	s->fd = open(path, flags | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
-	if (s->fd < 0)
+	if (s->fd < 0) {
+		if (errno == EBUSY) /* another holds it with TIOCEXCL */
+			s->why = BUSY;
 		return -errno;
-	if (!isatty(s->fd))
+	}
+	/* TIOCEXCL keeps others off, but not root; a lock keeps off every program that takes
+	 * one too (a second tpipe, lrzsz, minicom and the like), and is taken first, so that a
+	 * refused opener touches nothing of the line. */
+	if (!isatty(s->fd)) {
 		err = -ENOTTY;
-	else if (ioctl(s->fd, TIOCEXCL) < 0)
+	} else if (flock(s->fd, LOCK_EX | LOCK_NB) < 0) {
+		err = errno == EWOULDBLOCK ? -EBUSY : -errno;
+		if (err == -EBUSY)
+			s->why = BUSY;
+	} else if (ioctl(s->fd, TIOCEXCL) < 0) {
 		err = -errno;
-	else
+	} else {
+		s->exclusive = true;
 		err = configure(s, flags, baud, flow);
+	}
 	if (!err && tcflush(s->fd, TCIFLUSH) < 0)
 		err = -errno;
 	if (err) {
@@ -186,22 +203,41 @@ int tp_serial_open(struct tp_serial *s, const char *path, int flags, unsigned ba
 	return 0;
 }
 
-int tp_serial_drain(struct tp_serial *s)
+int tp_serial_drain(struct tp_serial *s, uint64_t deadline_ns, uint64_t drain_ns,
+		    size_t *discarded)
 {
-	int rc;
+	int err = 0;
 
-	/* A line held by flow control may never drain: signals act meanwhile (the second one
-	 * exits, settings restored), and a stop request gives up what is still queued. */
+	/* A line held by flow control, or a slow one, may take long: signals act meanwhile
+	 * (the second one exits, settings restored), and after a stop the queue is watched
+	 * rather than waited for, so that the deadline holds. */
+	*discarded = 0;
 	tp_signals_let_in(true);
-	do
-		rc = tcdrain(s->fd);
-	while (rc < 0 && errno == EINTR && !tp_signals_stop_requested());
-	int err = rc < 0 ? -errno : 0;
-	tp_signals_let_in(false);
-	if (err == -EINTR) {
-		tcflush(s->fd, TCOFLUSH);
-		err = 0; /* the stop is reported by its exit status */
+	for (;;) {
+		if (!tp_signals_stop_requested()) {
+			if (tcdrain(s->fd) == 0)
+				break;
+			if (errno != EINTR) {
+				err = -errno;
+				break;
+			}
+			continue;
+		}
+		int queued = 0;
+		if (ioctl(s->fd, TIOCOUTQ, &queued) < 0 || queued <= 0)
+			break;
+		uint64_t now = tp_clock_ns();
+		if (!deadline_ns)
+			deadline_ns = now + drain_ns;
+		if (now >= deadline_ns) {
+			*discarded = (size_t)queued;
+			tcflush(s->fd, TCOFLUSH);
+			break;
+		}
+		struct timespec ts = { 0, 10000000 };
+		nanosleep(&ts, NULL);
 	}
+	tp_signals_let_in(false);
 	return err;
 }
 
@@ -211,9 +247,14 @@ int tp_serial_close(struct tp_serial *s)
 
 	if (s->fd < 0)
 		return 0;
+	/* After a stop, what the drain did not get out is discarded, not waited for at close
+	 * (a driver may wait 30 s for its queue there). */
+	if (tp_signals_stop_requested())
+		tcflush(s->fd, TCOFLUSH);
 	if (s->have_saved && tcsetattr(s->fd, TCSANOW, &s->saved) < 0)
 		err = -errno;
-	ioctl(s->fd, TIOCNXCL);
+	if (s->exclusive)
+		ioctl(s->fd, TIOCNXCL);
 	track(s, false);
 	if (close(s->fd) < 0 && !err)
 		err = -errno;

@@ -5,6 +5,7 @@
 #define TP_SERIAL_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <termios.h>
 
@@ -14,6 +15,7 @@ struct tp_serial {
 	int fd;
 	struct termios saved;   /* as found, restored by tp_serial_close */
 	bool have_saved;
+	bool exclusive;         /* we set TIOCEXCL, so we clear it */
 	unsigned baud;          /* the line's rate, read back from the device */
 	const char *why;        /* what the device refused, for the error line */
 };
@@ -29,14 +31,19 @@ speed_t tp_serial_speed(unsigned baud);
 unsigned tp_serial_baud(speed_t speed);
 
 /* Opens path (flags: O_RDONLY or O_WRONLY), makes sure it is a terminal, takes it
- * exclusively (TIOCEXCL), sets raw 8N1 with CLOCAL and CREAD, `flow`, and `baud` (0: keep the
+ * exclusively (flock, then TIOCEXCL: -EBUSY with s->why when another program has it), sets
+ * raw 8N1 with CLOCAL and CREAD, `flow`, and `baud` (0: keep the
  * device's), reads the settings back, and flushes pending input. 0 or -errno; -ENOTTY for
  * a device that is no terminal; on a refused setting -EINVAL with s->why naming it. */
 int tp_serial_open(struct tp_serial *s, const char *path, int flags, unsigned baud,
 		   enum tp_flow flow);
 
-/* Waits until everything written has left the line (tcdrain). 0 or -errno. */
-int tp_serial_drain(struct tp_serial *s);
+/* Waits until everything written has left the line (tcdrain), with signals let in. After
+ * SIGINT or SIGTERM (before or during the wait), until deadline_ns at most (0: drain_ns from
+ * the signal), then the rest is discarded (tcflush) and counted in *discarded. 0 or
+ * -errno. */
+int tp_serial_drain(struct tp_serial *s, uint64_t deadline_ns, uint64_t drain_ns,
+		    size_t *discarded);
 
 /* Gives the device its settings back and closes it. 0 or -errno. */
 int tp_serial_close(struct tp_serial *s);

@@ -10,6 +10,7 @@
 static volatile sig_atomic_t stop_signal;
 static volatile sig_atomic_t status_requested;
 static volatile sig_atomic_t line_open;
+static volatile sig_atomic_t writer_abandoned;
 static sigset_t wait_mask;
 
 static void on_stop(int sig)
@@ -30,6 +31,11 @@ static void on_status(int sig)
 	status_requested = 1;
 }
 
+static void on_wake(int sig)
+{
+	/* Nothing: being delivered is the point (the writer's blocking call returns EINTR). */
+}
+
 int tp_signals_init(void)
 {
 	struct sigaction sa;
@@ -43,6 +49,9 @@ int tp_signals_init(void)
 	sa.sa_handler = on_status;
 	if (sigaction(SIGUSR1, &sa, NULL) < 0)
 		return -errno;
+	sa.sa_handler = on_wake; /* no SA_RESTART: it must interrupt */
+	if (sigaction(TP_SIGNAL_WAKE, &sa, NULL) < 0)
+		return -errno;
 	/* A vanished reader shows up as EPIPE from the write, in whichever thread wrote. */
 	sa.sa_handler = SIG_IGN;
 	if (sigaction(SIGPIPE, &sa, NULL) < 0)
@@ -55,12 +64,14 @@ int tp_signals_init(void)
 	sigaddset(&ours, SIGINT);
 	sigaddset(&ours, SIGTERM);
 	sigaddset(&ours, SIGUSR1);
+	sigaddset(&ours, TP_SIGNAL_WAKE);
 	int err = pthread_sigmask(SIG_BLOCK, &ours, &wait_mask);
 	if (err)
 		return -err;
 	sigdelset(&wait_mask, SIGINT);
 	sigdelset(&wait_mask, SIGTERM);
 	sigdelset(&wait_mask, SIGUSR1);
+	sigaddset(&wait_mask, TP_SIGNAL_WAKE); /* the writer's alone */
 	return 0;
 }
 
@@ -95,4 +106,24 @@ bool tp_signals_take_status_request(void)
 		return false;
 	status_requested = 0;
 	return true;
+}
+
+void tp_signals_writer_init(void)
+{
+	sigset_t wake;
+
+	sigemptyset(&wake);
+	sigaddset(&wake, TP_SIGNAL_WAKE);
+	pthread_sigmask(SIG_UNBLOCK, &wake, NULL);
+}
+
+void tp_signals_abandon_writer(pthread_t writer)
+{
+	writer_abandoned = 1;
+	pthread_kill(writer, TP_SIGNAL_WAKE);
+}
+
+bool tp_signals_writer_abandoned(void)
+{
+	return writer_abandoned;
 }

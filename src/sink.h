@@ -34,8 +34,10 @@ struct tp_sink_ops {
 	int (*open)(struct tp_sink *sink, const char *dest, const struct tp_sink_params *p);
 	/* After the last byte, before close: everything written has left (a serial line's
 	 * output queue drained), or it is known not to have arrived (udp://: a refusal; then
-	 * sink->why says so). May be NULL. 0 or -errno. */
-	int (*finish)(struct tp_sink *sink);
+	 * sink->why says so). May be NULL. 0 or -errno. After SIGINT or SIGTERM it waits until
+	 * deadline_ns at most (0: no stop yet; one that comes meanwhile allows drain_ns), and
+	 * counts what it then discards in sink->unsent. */
+	int (*finish)(struct tp_sink *sink, uint64_t deadline_ns, uint64_t drain_ns);
 	/* Closes the descriptor, standard output included (as coreutils' close_stdout does, so
 	 * a failed write-back is seen); 0 or -errno. */
 	int (*close)(struct tp_sink *sink);
@@ -54,6 +56,7 @@ struct tp_sink {
 	size_t dgram_size;    /* raw datagram size */
 	bool dgram_framed;    /* one frame per datagram */
 	unsigned baud;        /* a serial line's rate */
+	uint64_t unsent;      /* bytes written that finish discarded (a serial line's queue) */
 	struct sockaddr_storage addr; /* a socket's destination (udp://), addr_len 0 for others */
 	socklen_t addr_len;
 	void *priv;           /* the transport's own state */
@@ -67,9 +70,9 @@ extern const struct tp_sink_ops tp_sink_serial_ops;
  * device) and opens it. */
 int tp_sink_open(struct tp_sink *sink, const char *dest, const struct tp_sink_params *p);
 
-static inline int tp_sink_finish(struct tp_sink *sink)
+static inline int tp_sink_finish(struct tp_sink *sink, uint64_t deadline_ns, uint64_t drain_ns)
 {
-	return sink->ops->finish ? sink->ops->finish(sink) : 0;
+	return sink->ops->finish ? sink->ops->finish(sink, deadline_ns, drain_ns) : 0;
 }
 
 static inline int tp_sink_close(struct tp_sink *sink)

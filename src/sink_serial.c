@@ -36,9 +36,13 @@ static int serial_sink_open(struct tp_sink *sink, const char *dest, const struct
 	return 0;
 }
 
-static int serial_sink_finish(struct tp_sink *sink)
+static int serial_sink_finish(struct tp_sink *sink, uint64_t deadline_ns, uint64_t drain_ns)
 {
-	return tp_serial_drain(sink->priv);
+	size_t discarded = 0;
+	int err = tp_serial_drain(sink->priv, deadline_ns, drain_ns, &discarded);
+
+	sink->unsent = discarded;
+	return err;
 }
 
 static int serial_sink_close(struct tp_sink *sink)

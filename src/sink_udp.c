@@ -109,7 +109,7 @@ static bool refused_queued(int fd)
 
 /* UDP says nothing of what arrived, but a destination where nobody listens answers with a
  * refusal: if the last datagrams drew one, the end of the stream did not get there. */
-static int udp_finish(struct tp_sink *sink)
+static int udp_finish(struct tp_sink *sink, uint64_t deadline_ns, uint64_t drain_ns)
 {
 	struct pollfd pfd = { .fd = sink->fd, .events = 0 };
 	int soerr = 0;

@@ -8,6 +8,7 @@
 #include <time.h>
 #include "cli.h"
 #include "dgram.h"
+#include "signals.h"
 
 /* Takes the next chunk, counting the time spent waiting for the reader. */
 static int take(struct tp_writer *w, bool wait, struct tp_chunk **chunk)
@@ -35,6 +36,8 @@ static int write_unpaced(struct tp_writer *w)
 	for (;;) {
 		struct tp_chunk *chunk;
 
+		if (tp_signals_writer_abandoned())
+			return -ECANCELED;
 		if (eng->inflight < eng->max_inflight) {
 			/* Sleep for work only when nothing is in flight; otherwise go reap. */
 			int err = take(w, eng->inflight == 0, &chunk);
@@ -90,12 +93,15 @@ static int send_chunk(struct tp_writer *w, struct tp_pacer *pacer, struct tp_chu
 		      uint64_t *pos)
 {
 	for (size_t off = 0; off < chunk->len;) {
+		if (tp_signals_writer_abandoned())
+			return -ECANCELED;
 		uint64_t now = tp_clock_ns();
 		uint64_t when = tp_pace_when(pacer, now);
 		if (when > now) {
 			struct timespec ts = { (time_t)(when / 1000000000u), (long)(when % 1000000000u) };
 			while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR)
-				;
+				if (tp_signals_writer_abandoned())
+					return -ECANCELED;
 			/* The pacer hears the real time: after a late wake-up (a busy CPU), the
 			 * catch-up limit then spaces the next pieces from when this one really
 			 * left, instead of letting them out back to back. */
@@ -187,6 +193,7 @@ static void *writer_main(void *arg)
 {
 	struct tp_writer *w = arg;
 
+	tp_signals_writer_init();
 	w->error = w->rate || w->repeat ? write_in_turn(w) : write_unpaced(w);
 	tp_handoff_writer_exit(w->handoff);
 	return NULL;
@@ -201,6 +208,11 @@ int tp_writer_start(struct tp_writer *w, struct tp_handoff *h, struct tp_engine 
 	w->error = 0;
 	/* The thread inherits the caller's signal mask, in which our signals are blocked. */
 	return -pthread_create(&w->thread, NULL, writer_main, w);
+}
+
+void tp_writer_abandon(struct tp_writer *w)
+{
+	tp_signals_abandon_writer(w->thread);
 }
 
 int tp_writer_join(struct tp_writer *w)

@@ -24,6 +24,9 @@ struct tp_writer {
  * w->rate, w->burst and w->repeat are set by the caller beforehand. */
 int tp_writer_start(struct tp_writer *w, struct tp_handoff *h, struct tp_engine *eng,
 		    struct tp_counters *counters);
+/* Makes the writer give up what it has not written (the drain after SIGINT or SIGTERM ran
+ * out of time): it ends with -ECANCELED soon after. Call again until it has ended. */
+void tp_writer_abandon(struct tp_writer *w);
 /* Joins the thread (after tp_handoff_writer_done); returns its error. */
 int tp_writer_join(struct tp_writer *w);
 

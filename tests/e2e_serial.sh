@@ -133,7 +133,8 @@ check "after a normal end: the settings are restored" [ "$(stty -F "$A" -g)" = "
 # so the second opener runs as nobody).
 if command -v setpriv >/dev/null && [ "$(id -u)" = 0 ]; then
 	chmod 666 "$A"
-	with_timeout "$TMO" "$TPIPE" --baud 9600 -o "$A" <"$want" 2>/dev/null &
+	# Not under `timeout`: killing that would leave tpipe holding the line.
+	"$TPIPE" --baud 9600 -o "$A" <"$want" 2>/dev/null &
 	tx=$!
 	track "$tx"
 	sleep 0.3
@@ -146,6 +147,45 @@ if command -v setpriv >/dev/null && [ "$(id -u)" = 0 ]; then
 else
 	skip "exclusive use: needs root and setpriv to open as another user"
 fi
+# The same user (root included, whom TIOCEXCL does not stop): the line's lock refuses a
+# second tpipe, which touches nothing, so the first restores the settings as it found them.
+before=$(stty -F "$A" -g)
+"$TPIPE" --baud 9600 -o "$A" <"$want" 2>"$T/first.err" &
+tx=$!
+track "$tx"
+sleep 0.3
+run "$TPIPE" --baud 4800 -o "$A" <"$want"
+expect_status 1 "a second tpipe on a line in use, same user"
+expect_stderr_line '^tpipe: /dev/pts/[0-9]+: busy: another program has this line open$' "a second tpipe, same user"
+run "$TPIPE" -D --baud 4800 "$A" </dev/null
+expect_status 1 "a second tpipe reading a line in use"
+check "while the first sends: still its speed (the second changed nothing)" \
+	bash -c 'stty -F "$1" -a | grep -q "speed 9600 baud"' _ "$A"
+stop_child "$tx" TERM
+wait_exit "$tx" 20
+status_is 143 "$status" "the first tpipe, stopped" "$T/first.err"
+check "after both: the settings are as they were" [ "$(stty -F "$A" -g)" = "$before" ]
+stop_child "$emu_pid"
+wait_exit "$emu_pid" 10
+
+# ---- a stop at a slow rate: the drain is bounded --------------------------------------------
+# At 50 baud (5 bytes a second) the buffered 30000 bytes would take 100 minutes: after SIGTERM
+# tpipe gives up at --drain-timeout (5 s by default), says what it did not write, restores
+# the line and exits 143.
+line slow --baud 50
+before=$(stty -F "$A" -g)
+"$TPIPE" --baud 50 -o "$A" <"$want" 2>"$T/slow.err" &
+tx=$!
+track "$tx"
+sleep 0.5
+t0=$(date +%s%N)
+stop_child "$tx" TERM
+wait_exit "$tx" 30
+ms=$((($(date +%s%N) - t0) / 1000000))
+status_is 143 "$status" "SIGTERM at 50 baud" "$T/slow.err"
+check "SIGTERM at 50 baud: ends after the 5 s drain ($ms ms), not 100 minutes" [ "$ms" -ge 4500 ] && [ "$ms" -lt 15000 ]
+expect_stderr_line '^tpipe: /dev/pts/[0-9]+: [0-9]+ bytes read were not written: the output took longer than --drain-timeout \(5 s\)' "SIGTERM at 50 baud" "$T/slow.err"
+check "SIGTERM at 50 baud: the settings restored" [ "$(stty -F "$A" -g)" = "$before" ]
 stop_child "$emu_pid"
 wait_exit "$emu_pid" 10
 

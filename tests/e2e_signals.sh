@@ -120,6 +120,51 @@ for sig in INT TERM; do
 	done
 done
 
+# --- the drain is bounded: --drain-timeout, then what was not written is said -------------
+# The output stays stalled after the signal: tpipe gives up after --drain-timeout, says how
+# many bytes it read and did not write, and exits with the signal's status. The bytes it did
+# write (into the fifo) and those it says it did not add up to the 4 MiB it read.
+drained() { # the bytes waiting in the fifo on fd 4, read without blocking
+	python3 -c '
+import os, sys
+os.set_blocking(4, False)
+n = 0
+try:
+    while True:
+        b = os.read(4, 1 << 20)
+        if not b:
+            break
+        n += len(b)
+except BlockingIOError:
+    pass
+print(n)'
+}
+for eng in $(engines); do
+	e=--engine=$eng
+	stalled_tpipe "$e" --drain-timeout 1
+	t0=$(date +%s%N)
+	kill -TERM "$tp"
+	wait_exit "$tp" 20
+	ms=$((($(date +%s%N) - t0) / 1000000))
+	status_is 143 "$status" "--drain-timeout 1 ($e), the output stalled: SIGTERM's status" "$T/err"
+	check "--drain-timeout 1 ($e): gave up after about 1 s ($ms ms)" [ "$ms" -ge 900 ] && [ "$ms" -lt 8000 ]
+	expect_stderr_line '^tpipe: standard output: [0-9]+ bytes read were not written: the output took longer than --drain-timeout \(1 s\) to take what was buffered$' "--drain-timeout 1 ($e)"
+	said=$(sed -n 's/.*: \([0-9]*\) bytes read were not written.*/\1/p' "$T/err")
+	got=$(drained)
+	check "--drain-timeout 1 ($e): written ($got) + said not written (${said:-?}) = read (4 MiB)" \
+		[ "$((got + ${said:-0}))" = $((4 * MiB)) ]
+	exec 3>&- 4<&-
+done
+stalled_tpipe --drain-timeout 0
+kill -INT "$tp"
+wait_exit "$tp" 10
+status_is 130 "$status" "--drain-timeout 0: SIGINT ends it at once" "$T/err"
+expect_stderr_line 'bytes read were not written' "--drain-timeout 0"
+exec 3>&- 4<&-
+usage_bad() { run "$TPIPE" "$@" </dev/null; expect_status 2 "$*"; }
+usage_bad --drain-timeout=-1
+usage_bad --drain-timeout=soon
+
 # --- a second signal exits at once, even with the output stalled ----------------------------
 for sig in INT TERM; do
 	want=$((128 + $(kill -l "$sig")))
