@@ -20,7 +20,8 @@
 #define RX_WINDOW_FRAMES 16384u
 /* After END, late copies of missing frames may still come (--repeat): wait this long. */
 #define RX_END_GRACE_NS 500000000ull
-/* After a complete stream, input that keeps coming is read (and counted) this long at most. */
+/* After a complete stream, input that keeps coming is read (and counted) this long at most;
+ * after END with data still missing, late copies are waited for this long at most. */
 #define RX_LINGER_MAX_NS 5000000000ull
 /* An input with no end of its own (udp://, a serial line) ends this long after its last
  * data, unless --idle-timeout says otherwise: a sender whose END frames were all lost must
@@ -42,6 +43,7 @@ struct tp_rx {
 	const char *input;       /* its name, for messages */
 	bool size_reached;       /* -S: --size bytes written, a stop as asked */
 	uint64_t complete_ns;    /* when the stream was complete (0: not yet) */
+	uint64_t end_ns;         /* when END came (0: not yet) */
 	bool said;               /* a line said why data is missing (a loss, a restart) */
 	uint64_t last_refusal_ns; /* refusal lines, rate-limited too */
 	uint64_t unsaid_refusals;
@@ -200,6 +202,8 @@ static int rx_frame(void *ctx, const struct tp_frame *f)
 		return rx->result = rc;
 	if (rx->result == TP_TRACK_MORE && rc == TP_TRACK_COMPLETE)
 		rx->complete_ns = tp_clock_ns();
+	if (!rx->end_ns && rx->r->rx.end_seen)
+		rx->end_ns = tp_clock_ns();
 	rx->result = rc;
 	return 0;
 }
@@ -272,8 +276,10 @@ static enum rx_deadline rx_deadline(const struct tp_rx *rx, const struct tp_sour
 		*until = last_ns + RX_END_GRACE_NS;
 		why = RX_GRACE;
 	}
-	if (lingering(rx) && rx->complete_ns + RX_LINGER_MAX_NS < *until) {
-		*until = rx->complete_ns + RX_LINGER_MAX_NS;
+	/* Input that never pauses must not keep us either. */
+	uint64_t since = lingering(rx) ? rx->complete_ns : at_end ? rx->end_ns : 0;
+	if (since && since + RX_LINGER_MAX_NS < *until) {
+		*until = since + RX_LINGER_MAX_NS;
 		why = RX_GRACE;
 	}
 	return why;

@@ -215,6 +215,22 @@ check "-D trickle: ended within about 5 s ($(($(date +%s) - t0)) s), not 10" [ $
 check "-D trickle: the frames after the end are said" grep -Eq '^tpipe: udp://127.0.0.1:0: [0-9]+ frames after the end, ignored$' "$T/linger.err"
 stop_child "$sender"
 wait_exit "$sender" 10
+# END with data missing: late copies are waited for, but a trickle of copies that never
+# brings the missing frames keeps the receiver 5 s at most.
+receiver waitend -D udp://127.0.0.1:0
+copies=()
+for i in $(seq 100); do copies+=(data 1 0 0 1444 sleep 100); done
+"$TESTDIR/tp-frames" -u "127.0.0.1:$rx_port" meta 1 3000 1444 data 1 0 0 1444 end 1 3000 3 "${copies[@]}" &
+sender=$!
+track "$sender"
+t0=$(date +%s)
+wait_exit "$rx_pid" 30
+expect_status 3 "-D, END with data missing, a trickle of other frames"
+el=$(($(date +%s) - t0))
+check "-D END, data missing, trickle: ended after about 5 s ($el s)" [ "$el" -ge 4 ] && [ "$el" -le 8 ]
+check "-D END, data missing: the loss said" grep -q '^tpipe: lost frames 1-2: 1556 bytes at offset 1444$' "$T/waitend.err"
+stop_child "$sender"
+wait_exit "$sender" 10
 
 # Nobody sending: --idle-timeout ends the wait; with -D nothing could be verified.
 receiver idle -D --idle-timeout 0.3 udp://127.0.0.1:0
