@@ -39,7 +39,7 @@ static const struct argp_option options[] = {
 	{ "engine", OPT_ENGINE, "auto|splice|uring|write", 0, "writer engine; auto splices through a ring of pipes when the output is a pipe and the bytes need no touching, else uses io_uring and falls back to write() (default auto)", 2 },
 
 	{ NULL, 0, NULL, 0, "Pacing:", 3 },
-	{ "idle-timeout", OPT_IDLE_TIMEOUT, "SEC", 0, "an input that may wait (udp://, a pipe, a serial line) ends after SEC without data (with -D, udp:// and serial lines: 10 s by default once data has come)", 1 },
+	{ "idle-timeout", OPT_IDLE_TIMEOUT, "SEC", 0, "an input that may wait (udp://, a pipe, a serial line) ends after SEC without data (with -D, udp:// and serial lines: 10 s by default once data has come; 0: never)", 1 },
 
 	{ "drain-timeout", OPT_DRAIN_TIMEOUT, "SEC", 0, "after SIGINT or SIGTERM, write out what is buffered for at most SEC (default 5; 0: not at all), then say how much was not written", 1 },
 	{ "baud", OPT_BAUD, "N", 0, "a serial line's rate (raw 8N1; any rate the device takes; default: keep its own)", 1 },
@@ -326,8 +326,7 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		int err = tp_parse_duration(arg, &o->idle_timeout_ns);
 		if (err)
 			fail_value(state, "--idle-timeout", arg, err, "is not a duration (e.g. 5, 500ms)");
-		if (o->idle_timeout_ns == 0)
-			argp_failure(state, 2, 0, "--idle-timeout: must be more than 0");
+		o->idle_timeout_set = true; /* 0: wait for ever, even with -D */
 		break;
 	}
 	case OPT_DRAIN_TIMEOUT: {

@@ -36,6 +36,7 @@ struct tp_options {
 	unsigned repeat;            /* --repeat: extra copies of every frame */
 	enum tp_gap_policy on_gap;  /* --on-gap */
 	uint64_t idle_timeout_ns;   /* --idle-timeout: 0 = none */
+	bool idle_timeout_set;      /* --idle-timeout was given (0: no default quiet for -D) */
 	uint64_t drain_timeout_ns;  /* --drain-timeout: after SIGINT/SIGTERM, how long what is
 	                             * buffered may take to go out */
 	bool rate_set;              /* -L was given (-L 0: unpaced even on a serial line) */

@@ -22,7 +22,8 @@ int tp_engine_init(struct tp_engine *eng, enum tp_engine_kind kind, struct tp_si
 		eng->ops = &tp_engine_splice_ops;
 		return eng->ops->init(eng, depth);
 	}
-	if (kind != TP_ENGINE_WRITE) {
+	/* A shared file position (sink.h): write() only, whatever was asked. */
+	if (kind != TP_ENGINE_WRITE && !(sink->flags & TP_SINK_SHARED)) {
 #ifdef HAVE_LIBURING
 		eng->ops = &tp_engine_uring_ops;
 		int err = eng->ops->init(eng, depth);

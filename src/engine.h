@@ -11,7 +11,8 @@
 #include "sink.h"
 #include "stats.h"
 
-/* AUTO: splice when run.c can give the ring pipes (pipes.h), else io_uring, else write(). */
+/* AUTO: splice when run.c can give the ring pipes (pipes.h), else io_uring, else write()
+ * (always write() for a file position shared with others: sink.h, TP_SINK_SHARED). */
 enum tp_engine_kind { TP_ENGINE_AUTO, TP_ENGINE_URING, TP_ENGINE_WRITE, TP_ENGINE_SPLICE };
 
 enum { TP_ENGINE_QUEUED = 0, TP_ENGINE_DONE = 1 };
@@ -45,7 +46,8 @@ extern const struct tp_engine_ops tp_engine_splice_ops;
 extern const struct tp_engine_ops tp_engine_uring_ops;
 #endif
 
-/* Sets up the engine of `kind` for the sink; for TP_ENGINE_AUTO, io_uring and then write().
+/* Sets up the engine of `kind` for the sink; for TP_ENGINE_AUTO, io_uring and then write();
+ * write() for a TP_SINK_SHARED sink, even for TP_ENGINE_URING.
  * TP_ENGINE_SPLICE only when the ring's chunks have pipes (tp_pipes_attach).
  * depth is the ring depth (the most chunks that can ever be queued). 0 or -errno. */
 int tp_engine_init(struct tp_engine *eng, enum tp_engine_kind kind, struct tp_sink *sink,

@@ -96,9 +96,9 @@ static void report_refused(struct tp_monitor *m, bool last)
 	if (refused == m->refused_reported ||
 	    ((now = tp_clock_ns()) < m->refused_report_ns + 1000000000ull && m->refused_report_ns))
 		return;
-	snprintf(why, sizeof(why), "nobody is listening, or unreachable (%llu time%s so far)%s",
+	snprintf(why, sizeof(why), "nobody is listening, or unreachable (%llu time%s%s)",
 		 (unsigned long long)refused, refused == 1 ? "" : "s",
-		 last ? "; the end of the stream was not refused" : "; still sending");
+		 last ? "" : " so far; still sending");
 	tp_report(m->sink_name, why);
 	m->refused_reported = refused;
 	m->refused_report_ns = now;

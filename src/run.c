@@ -367,12 +367,17 @@ static void say_unwritten(const struct tp_reader *r, const struct tp_sink *sink)
 	const struct tp_counters *c = &r->counters;
 	uint64_t in = r->offset + tp_reader_staged(r);
 	uint64_t out = tp_counter_get(r->opts->frame ? &c->stream_out : &c->bytes_out);
+	/* Bytes a serial line discarded from its queue were counted as written; with -F they
+	 * are frames, not input bytes, and said as such. */
 	uint64_t lost = (in > out ? in - out : 0) + (r->opts->frame ? 0 : sink->unsent);
-	char why[160];
+	char why[256], frames[80] = "";
 
-	snprintf(why, sizeof(why), "%llu bytes read were not written: the output took longer than "
+	if (r->opts->frame && sink->unsent)
+		snprintf(frames, sizeof(frames), " (and %llu bytes of frames dropped from the line's "
+			 "queue)", (unsigned long long)sink->unsent);
+	snprintf(why, sizeof(why), "%llu bytes read were not written%s: the output took longer than "
 		 "--drain-timeout (%.3g s) to take what was buffered", (unsigned long long)lost,
-		 (double)r->opts->drain_timeout_ns / 1e9);
+		 frames, (double)r->opts->drain_timeout_ns / 1e9);
 	tp_report(sink->name, why);
 }
 
@@ -461,6 +466,9 @@ static void engine_reason(const struct tp_options *o, const struct tp_engine *en
 		snprintf(buf, len, "%s; a ring of %u pipes, one per chunk: the bytes are never copied "
 			 "into tpipe", o->engine == TP_ENGINE_SPLICE ? "set by --engine" :
 			 "default for a pipe output when no option touches the bytes", t->depth);
+	else if (eng->sink->flags & TP_SINK_SHARED)
+		snprintf(buf, len, "a file inherited as standard output: io_uring would move a file "
+			 "position others may share without its lock, write() keeps every writer's bytes");
 	else if (o->engine != TP_ENGINE_AUTO)
 		snprintf(buf, len, "set by --engine");
 	else if (splice_err)
@@ -582,7 +590,8 @@ void tp_run(const struct tp_options *opts, struct tp_result *result)
 	err = tp_writer_join(&writer);
 	/* Before the last progress line and the statistics: a serial line drains, a udp://
 	 * destination may turn out to have refused the end. */
-	int finish_err = err ? 0 : tp_sink_finish(&sink, r.drain_deadline, opts->drain_timeout_ns);
+	int finish_err = err && err != -ECANCELED ? 0 :
+			 tp_sink_finish(&sink, r.drain_deadline, opts->drain_timeout_ns);
 	r.monitor.refused_at_end = finish_err == -ECONNREFUSED;
 	tp_monitor_finish(&r.monitor, &tuning, engine.ops->name);
 

@@ -153,6 +153,7 @@ static void rx_restart(void *ctx, uint32_t old_session, uint32_t new_session)
 	char why[96];
 
 	rx->said = true;
+	rx->end_ns = 0; /* the new session's END is still to come */
 	snprintf(why, sizeof(why), "new session %08" PRIx32 " after %08" PRIx32, new_session,
 		 old_session);
 	tp_report("sender restarted", why);
@@ -267,7 +268,7 @@ static enum rx_deadline rx_deadline(const struct tp_rx *rx, const struct tp_sour
 	if (o->idle_timeout_ns) {
 		*until = last_ns + o->idle_timeout_ns;
 		why = RX_IDLE;
-	} else if (src->endless && rx->r->rx.frames) {
+	} else if (src->endless && rx->r->rx.frames && !o->idle_timeout_set) {
 		*until = last_ns + RX_QUIET_NS;
 		why = RX_QUIET;
 	}

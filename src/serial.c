@@ -120,6 +120,20 @@ static void track(struct tp_serial *s, bool on)
 	}
 }
 
+/* Whether a line this process has open (open_lines) is the device fd is open on. */
+static bool held_here(int fd)
+{
+	struct stat st, other;
+
+	if (fstat(fd, &st) < 0)
+		return false;
+	for (int i = 0; i < 2; i++)
+		if (open_lines[i] && open_lines[i]->fd >= 0 && fstat(open_lines[i]->fd, &other) == 0 &&
+		    other.st_rdev == st.st_rdev)
+			return true;
+	return false;
+}
+
 static int configure(struct tp_serial *s, int flags, unsigned baud, enum tp_flow flow)
 {
 	struct termios want, got;
@@ -182,6 +196,10 @@ int tp_serial_open(struct tp_serial *s, const char *path, int flags, unsigned ba
 	 * refused opener touches nothing of the line. */
 	if (!isatty(s->fd)) {
 		err = -ENOTTY;
+	} else if (held_here(s->fd)) {
+		err = -EBUSY;
+		s->why = "busy: this tpipe has the line open already (one line is not both input "
+			 "and output)";
 	} else if (flock(s->fd, LOCK_EX | LOCK_NB) < 0) {
 		err = errno == EWOULDBLOCK ? -EBUSY : -errno;
 		if (err == -EBUSY)

@@ -15,6 +15,9 @@ enum tp_sink_flags {
 	TP_SINK_TTY      = 1 << 2, /* a terminal: a write may block inside io_uring_submit */
 	TP_SINK_DGRAM    = 1 << 3, /* a connected datagram socket: bytes go out as datagrams */
 	TP_SINK_SERIAL   = 1 << 4, /* a serial line (also TP_SINK_TTY): paced to its baud rate */
+	TP_SINK_SHARED   = 1 << 5, /* a regular file inherited, not in append mode: its file
+	                            * position may be shared with other writers (`> f 2>&1`);
+	                            * only write() updates it under the kernel's lock */
 };
 
 struct tp_sink;

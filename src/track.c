@@ -153,6 +153,24 @@ static int flush(struct tp_track *t)
 	return rc;
 }
 
+/* Held frame i, as the frame it came in (for the rules). */
+static struct tp_frame held_frame(const struct tp_track *t, size_t i)
+{
+	const struct tp_track_slot *s = &t->held[i];
+
+	return (struct tp_frame){ .type = TP_FRAME_DATA, .session = t->session, .offset = s->offset,
+				  .seq = s->seq, .len = s->len, .payload = s->data, .crc = s->crc };
+}
+
+/* Drops held frame i. */
+static void unhold(struct tp_track *t, size_t i)
+{
+	free(t->held[i].data);
+	t->held_bytes -= t->held[i].len;
+	t->n_held--;
+	memmove(t->held + i, t->held + i + 1, (t->n_held - i) * sizeof(*t->held));
+}
+
 static int hold(struct tp_track *t, const struct tp_frame *f, size_t at)
 {
 	if (t->n_held == t->cap_held) {
@@ -198,20 +216,23 @@ static int on_data(struct tp_track *t, const struct tp_frame *f)
 		t->stats->duplicates++;
 		return 0;
 	}
-	if (f->len > t->max_len)
-		t->max_len = f->len;
-	if (t->any_data && f->seq < t->max_seq)
-		t->stats->reordered++;
-	if (!t->any_data || f->seq > t->max_seq)
-		t->max_seq = f->seq;
-	t->any_data = true;
-
 	/* Too far ahead to wait for what is missing before it: the oldest gap is lost for good,
-	 * then the next, until f fits or is next in line. */
+	 * then the next, until f fits or is next in line; but never a gap up to a frame past
+	 * META's total, which is refused instead. */
 	while (f->offset > t->next_offset && !fits(t, f)) {
 		uint64_t to = t->n_held ? t->held[0].offset : f->offset;
 		uint32_t seq = t->n_held ? t->held[0].seq : f->seq;
 		int rc;
+
+		if (t->n_held) {
+			struct tp_frame h = held_frame(t, 0);
+			if (!tp_track_gap_allowed(t, &h)) {
+				unhold(t, 0);
+				continue;
+			}
+		} else if (!tp_track_gap_allowed(t, f)) {
+			return 0;
+		}
 
 		declare(t, t->next_offset, to - t->next_offset, t->next_seq, seq);
 		if (t->policy == TP_GAP_STOP)
@@ -223,6 +244,13 @@ static int on_data(struct tp_track *t, const struct tp_frame *f)
 			return rc;
 	}
 
+	if (f->len > t->max_len)
+		t->max_len = f->len;
+	if (t->any_data && f->seq < t->max_seq)
+		t->stats->reordered++;
+	if (!t->any_data || f->seq > t->max_seq)
+		t->max_seq = f->seq;
+	t->any_data = true;
 	if (f->offset > t->next_offset)
 		return hold(t, f, tp_track_held_after(t, f->offset));
 
@@ -282,6 +310,9 @@ static int close_session(struct tp_track *t)
 		const struct tp_track_slot *s = &t->held[i];
 
 		if (s->offset > pos) {
+			struct tp_frame h = held_frame(t, i);
+			if (!tp_track_gap_allowed(t, &h))
+				continue; /* dropped with the rest below */
 			declare(t, pos, s->offset - pos, seq, s->seq);
 			if (emitting)
 				rc = skip_to(t, s->offset, s->seq);
@@ -397,8 +428,8 @@ int tp_track_frame(struct tp_track *t, const struct tp_frame *f)
 		 * (`cat a.tpf b.tpf | tpipe -D`), which is counted and ignored. */
 		if (t->stats->digest_ok && f->session == t->session && f->type == TP_FRAME_END)
 			on_end(t, f); /* a copy, or an END that disagrees (refused and said) */
-		else if (t->stats->digest_ok && f->session == t->session)
-			t->stats->duplicates += f->type == TP_FRAME_DATA;
+		else if (t->stats->digest_ok && f->session == t->session && f->type == TP_FRAME_DATA)
+			t->stats->duplicates += tp_track_check_data(t, f) == TP_TRACK_DATA_COPY;
 		else if (t->stats->digest_ok && t->have_retired && f->session == t->retired)
 			t->stats->stale++;
 		else if (t->stats->digest_ok)

@@ -100,15 +100,6 @@ int tp_track_check_data(struct tp_track *t, const struct tp_frame *f)
 		       end, t->end.total, t->end.frames);
 		return TP_TRACK_DATA_REFUSED;
 	}
-	/* META's total is what the sender expected (a file may grow while it is read): data may
-	 * go on past it in order, but no gap may reach past it. */
-	if (!st->end_seen && t->meta_seen && t->meta.total != TP_FRAME_TOTAL_UNKNOWN &&
-	    end > t->meta.total && f->offset > t->next_offset) {
-		refuse(t, f, TP_CONFLICT_PAST_TOTAL, "frame %" PRIu32 " at offset %" PRIu64 " would "
-		       "leave a gap past the %" PRIu64 " bytes META declared", f->seq, f->offset,
-		       t->meta.total);
-		return TP_TRACK_DATA_REFUSED;
-	}
 	if (f->seq < t->next_seq) { /* a copy of a frame already written, or a forgery */
 		const struct tp_track_past *p = &t->past[f->seq % t->n_past];
 		if (end > t->next_offset) {
@@ -138,11 +129,12 @@ int tp_track_check_data(struct tp_track *t, const struct tp_frame *f)
 
 	if (prev && prev->seq == f->seq && prev->offset == f->offset && prev->crc == f->crc)
 		return TP_TRACK_DATA_COPY;
+	/* Frame seq + 1 starts where frame seq ends. */
 	if (prev && (prev->seq >= f->seq || prev->offset + prev->len > f->offset ||
-		     !reachable(prev->offset, prev->seq, f->offset, f->seq, fs)))
+		     !reachable(prev->offset + prev->len, prev->seq + 1, f->offset, f->seq, fs)))
 		next = prev;
 	else if (!next || (next->seq > f->seq && end <= next->offset &&
-			   reachable(f->offset, f->seq, next->offset, next->seq, fs)))
+			   reachable(end, f->seq + 1, next->offset, next->seq, fs)))
 		return TP_TRACK_DATA_NEW;
 	/* next is the held frame f disagrees with. */
 	if (next->offset < end && f->offset < next->offset + next->len)
@@ -175,6 +167,17 @@ bool tp_track_meta_agrees(struct tp_track *t, const struct tp_frame *f,
 	return true;
 }
 
+bool tp_track_gap_allowed(struct tp_track *t, const struct tp_frame *f)
+{
+	if (t->stats->end_seen || !t->meta_seen || t->meta.total == TP_FRAME_TOTAL_UNKNOWN ||
+	    f->offset <= t->meta.total)
+		return true;
+	refuse(t, f, TP_CONFLICT_PAST_TOTAL, "frame %" PRIu32 " at offset %" PRIu64 " lies past the "
+	       "%" PRIu64 " bytes META declared, after data that is missing", f->seq, f->offset,
+	       t->meta.total);
+	return false;
+}
+
 bool tp_track_end_agrees(struct tp_track *t, const struct tp_frame *f,
 			 const struct tp_frame_end *e)
 {
@@ -198,7 +201,7 @@ bool tp_track_end_agrees(struct tp_track *t, const struct tp_frame *f,
 		       " arrived", e->frames, t->max_seq);
 	else if (e->frames < t->next_seq ||
 		 !reachable(t->next_offset, t->next_seq, e->total, e->frames, fs) ||
-		 (last && !reachable(last->offset, last->seq, e->total, e->frames, fs)))
+		 (last && !reachable(last->offset + last->len, last->seq + 1, e->total, e->frames, fs)))
 		refuse(t, f, TP_CONFLICT_END, "END declares %" PRIu64 " bytes in %" PRIu32 " frames, "
 		       "more than such frames carry", e->total, e->frames);
 	else

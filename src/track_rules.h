@@ -2,7 +2,7 @@
  * Frames of one stream follow each other without overlap, each at most the frame size META
  * declares, frame seq + 1 starting where frame seq ended; so a frame's offset is bounded by
  * its sequence number, a gap (and the zeros of --on-gap=zero) by the frames that are
- * missing, and everything by END's total. A frame that breaks a rule is refused: counted in
+ * missing and by META's total, and everything by END's total. A frame that breaks a rule is refused: counted in
  * stats->conflicts, said through ops->refused, and nothing else changes. Pure. */
 #ifndef TP_TRACK_RULES_H
 #define TP_TRACK_RULES_H
@@ -43,6 +43,13 @@ int tp_track_check_data(struct tp_track *t, const struct tp_frame *f);
  * agrees); false when it was refused. */
 bool tp_track_meta_agrees(struct tp_track *t, const struct tp_frame *f,
 			  const struct tp_frame_meta *m);
+
+/* Whether data that is missing for good may be passed over to frame f, which follows it:
+ * not when f starts past the total META declared (without END, whose frames are checked as
+ * they come). Such a gap is no loss the sender's own count allows, so f is refused instead
+ * (and no zeros are written for it). A frame past META's total in order is taken: a file may
+ * grow while the sender reads it. */
+bool tp_track_gap_allowed(struct tp_track *t, const struct tp_frame *f);
 
 /* Whether an END agrees with the first END and the data received; false when refused. */
 bool tp_track_end_agrees(struct tp_track *t, const struct tp_frame *f,

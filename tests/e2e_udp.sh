@@ -15,6 +15,7 @@ kv() { grep -o "$1=[0-9]*" "$2" | cut -d= -f2; }
 receiver() {
 	local name=$1
 	shift
+	: >"$T/$name.err" # there before the job opens it, for the wait below
 	with_timeout "$TMO" "$TPIPE" --explain "$@" >"$T/$name.out" 2>"$T/$name.err" &
 	rx_pid=$!
 	track "$rx_pid"
@@ -168,15 +169,35 @@ printf 'one datagram' >"$T/one"
 tp -o "udp://127.0.0.1:$gone" "$T/one"
 expect_status 1 "nobody listening, one datagram"
 expect_stderr_line 'nobody is listening: the destination refused the end of the stream \(1 refusal in all\)$' "nobody listening, one datagram"
-# A receiver that comes late: the first datagrams are refused, the end is not: status 0.
-receiver late --idle-timeout 1 udp://127.0.0.1:0
+# A receiver there: status 0, nothing said.
+receiver there --idle-timeout 1 udp://127.0.0.1:0
 tp -o "udp://127.0.0.1:$rx_port" "$T/one"
 expect_status 0 "a receiver there: status 0"
 expect_stderr_empty "a receiver there"
 wait_exit "$rx_pid" 10
+# A receiver that comes late: the first datagrams are refused (and said), the end is not:
+# status 0, the receiver has the end of the stream.
+receiver lateprobe --idle-timeout 0.1 udp://127.0.0.1:0
+wait_exit "$rx_pid" 10
+late_port=$rx_port
+with_timeout "$TMO" "$TPIPE" -L 1MB -o "udp://127.0.0.1:$late_port" "$want" 2>"$T/late.serr" &
+tx=$!
+track "$tx"
+sleep 0.3
+with_timeout "$TMO" "$TPIPE" --idle-timeout 1 "udp://127.0.0.1:$late_port" >"$T/late.out" 2>"$T/late.rerr" &
+rx_pid=$!
+track "$rx_pid"
+wait_exit "$tx" 30
+status_is 0 "$status" "a receiver that comes late: the sender's status 0" "$T/late.serr"
+check "a receiver that comes late: the early refusals were said" grep -q 'nobody is listening, or unreachable' "$T/late.serr"
+wait_exit "$rx_pid" 10
+check "a receiver that comes late: it got the end of the stream" \
+	bash -c 'cmp -s <(tail -c 100000 "$1") <(tail -c 100000 "$2")' _ "$T/late.out" "$want"
 
 # A udp:// input that is the output would pass its datagrams round for ever: refused.
-loop_port=$(python3 -c 'import socket; s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+receiver portprobe --idle-timeout 0.1 udp://127.0.0.1:0 # a free port, free again once it ends
+wait_exit "$rx_pid" 10
+loop_port=$rx_port
 for pair in "udp://127.0.0.1:P udp://127.0.0.1:P" "udp://:P udp://127.0.0.1:P" "udp://:P udp://[::1]:P" \
 	"udp://0.0.0.0:P udp://127.0.0.9:P" "udp://[::]:P udp://localhost:P"; do
 	set -- ${pair//P/$loop_port}
@@ -191,6 +212,10 @@ expect_status 0 "input on 127.0.0.1, output to 127.0.0.2 (another socket's): no 
 
 # -D on a link that lost every END: once data has come, 10 s of quiet end it (status 3,
 # and why), without --idle-timeout.
+# Beside it, one told --idle-timeout 0 waits on (checked once the first has ended).
+receiver forever -D --idle-timeout 0 udp://127.0.0.1:0
+forever_pid=$rx_pid
+"$TESTDIR/tp-frames" -u "127.0.0.1:$rx_port" meta 1 100000 1444 data 1 0 0 1444
 receiver quiet -D udp://127.0.0.1:0
 t0=$(date +%s)
 "$TESTDIR/tp-frames" -u "127.0.0.1:$rx_port" meta 1 100000 1444 data 1 0 0 1444 data 1 1 1444 1444
@@ -200,6 +225,9 @@ check "-D quiet: after about 10 s ($(($(date +%s) - t0)) s)" [ $(($(date +%s) - 
 check "-D quiet: said" grep -q '^tpipe: udp://127.0.0.1:0: no data for 10 s: taken as its end (the default wait' "$T/quiet.err"
 check "-D quiet: the missing end said" grep -q "^tpipe: lost data: the stream's end is missing, from offset 2888" "$T/quiet.err"
 check "-D quiet: the verified data written" [ "$(file_size "$T/quiet.out")" = 2888 ]
+check "-D --idle-timeout 0: still waiting after the default 10 s" alive "$forever_pid"
+stop_child "$forever_pid" TERM
+wait_exit "$forever_pid" 10
 
 # After a complete stream, input that goes on keeps the receiver for 5 s at most.
 receiver linger -D udp://127.0.0.1:0

@@ -181,13 +181,14 @@ START_TEST(test_file_offsets)
 }
 END_TEST
 
-/* An inherited descriptor on a regular file (`tpipe > f 2>&1`): written at the shared file
+/* An inherited descriptor on a regular file (`tpipe > f 2>&1`): written by write() whatever
+ * engine was asked for (io_uring would move the shared position without its lock), at that
  * position, so what others wrote before and after stays, in order, and the position ends
  * just past our bytes without anyone setting it. */
 START_TEST(test_file_shared_position)
 {
 	struct tp_ring ring;
-	struct tp_sink sink = { .name = "file" };
+	struct tp_sink sink = { .name = "file", .flags = TP_SINK_SHARED };
 	struct tp_counters counters = { 0 };
 	struct tp_engine eng;
 	char path[] = "/tmp/tp-engine-XXXXXX";
@@ -199,6 +200,7 @@ START_TEST(test_file_shared_position)
 	ck_assert_int_eq(write(sink.fd, "head\n", 5), 5);
 	ck_assert_int_eq(tp_ring_init(&ring, CHUNK, DEPTH, 0), 0);
 	ck_assert_int_eq(tp_engine_init(&eng, kinds[_i], &sink, &counters, DEPTH), 0);
+	ck_assert_ptr_eq(eng.ops, &tp_engine_write_ops);
 	ck_assert_uint_eq(eng.max_inflight, 1); /* in order, at the position */
 	ck_assert_int_eq(drive(&eng, &ring, total), 0);
 	ck_assert_int_eq(lseek(sink.fd, 0, SEEK_CUR), (off_t)(5 + total));

@@ -517,27 +517,52 @@ START_TEST(test_out_of_line)
 }
 END_TEST
 
-/* Totals: no gap reaches past META's total (data in order may: a file that grew while it
- * was read), and nothing past END's, which is exact. */
+/* Totals: no gap reaches past META's total (data in order may, and a frame past it may wait
+ * for the frames before it: a file that grew while it was read), and nothing past END's,
+ * which is exact. */
 START_TEST(test_past_total)
 {
 	struct stream s;
 	struct fx x;
 
 	stream_make(&s, 4, 10, 0, 5); /* 1000 bytes in 100-byte frames */
-	fx_init(&x, TP_GAP_ZERO, 1 << 20, 64);
+	fx_init(&x, TP_GAP_ZERO, 1 << 20, 4);
 	unsigned char mp[64];
 	struct tp_frame_meta m = { .total = 500, .frame_size = 100 };
 	struct tp_frame f = { .type = TP_FRAME_META, .session = 4, .payload = mp,
 			      .len = (uint32_t)tp_frame_meta_encode(mp, sizeof(mp), &m) };
 	ck_assert_int_eq(feed(&x, f), TP_TRACK_MORE);
 	feed_range(&x, &s, 0, 3);
-	ck_assert_int_eq(feed(&x, fdata(&s, 7)), TP_TRACK_MORE); /* a gap past 500: refused */
-	ck_assert_uint_eq(x.st.conflicts[TP_CONFLICT_PAST_TOTAL], 1);
+	ck_assert_int_eq(feed(&x, fdata(&s, 6)), TP_TRACK_MORE); /* past 500, early: it waits */
+	ck_assert_uint_eq(x.t.n_held, 1);
+	feed_range(&x, &s, 3, 6);
+	ck_assert_uint_eq(x.t.n_held, 0);
+	fx_done(&x);
+	/* frame 8 arrives with 3-5 and 7 missing, beyond the window of 4 frames: the gap due
+	 * would reach past 500 */
+	fx_init(&x, TP_GAP_ZERO, 1 << 20, 4);
+	ck_assert_int_eq(feed(&x, f), TP_TRACK_MORE);
+	feed_range(&x, &s, 0, 3);
+	ck_assert_int_eq(feed(&x, fdata(&s, 6)), TP_TRACK_MORE); /* held, past the total */
+	ck_assert_int_eq(feed(&x, fdata(&s, 8)), TP_TRACK_MORE); /* 8 - 3 >= 4: a gap is due */
+	ck_assert_uint_eq(x.st.conflicts[TP_CONFLICT_PAST_TOTAL], 2); /* 6, then 8 */
+	ck_assert_uint_eq(x.st.zero_bytes, 0);
+	ck_assert_uint_eq(x.st.gaps, 0);
 	ck_assert_uint_eq(x.t.n_held, 0);
 	feed_range(&x, &s, 3, 10); /* in order past 500: the file grew */
 	ck_assert_int_eq(feed(&x, fend(&s)), TP_TRACK_COMPLETE);
 	assert_out(&x, s.bytes, s.total);
+	fx_done(&x);
+
+	/* at the end of the input, a gap up to a held frame past META's total: refused too */
+	fx_init(&x, TP_GAP_ZERO, 1 << 20, 64);
+	ck_assert_int_eq(feed(&x, f), TP_TRACK_MORE);
+	feed_range(&x, &s, 0, 3);
+	ck_assert_int_eq(feed(&x, fdata(&s, 7)), TP_TRACK_MORE);
+	ck_assert_int_eq(tp_track_finish(&x.t), TP_TRACK_STOPPED);
+	ck_assert_uint_eq(x.st.conflicts[TP_CONFLICT_PAST_TOTAL], 1);
+	ck_assert_uint_eq(x.st.zero_bytes, 0);
+	ck_assert_uint_eq(x.k.len, 300);
 	fx_done(&x);
 
 	/* END first: data past its total, or past its frame count, is refused */
@@ -554,6 +579,39 @@ START_TEST(test_past_total)
 	assert_out(&x, s.bytes, 500);
 	fx_done(&x);
 	stream_free(&s);
+}
+END_TEST
+
+/* Frame seq + 1 starts exactly where frame seq ends: with frames shorter than META's size,
+ * the bound between two frames is counted from where the first one ends. */
+START_TEST(test_adjacent_frames)
+{
+	unsigned char b[3000], mp[64];
+	struct fx x;
+	struct tp_frame_meta m = { .total = TP_FRAME_TOTAL_UNKNOWN, .frame_size = 1000 };
+	struct tp_frame f = { .type = TP_FRAME_META, .session = 6, .payload = mp,
+			      .len = (uint32_t)tp_frame_meta_encode(mp, sizeof(mp), &m) };
+
+	memset(b, 5, sizeof(b));
+	fx_init(&x, TP_GAP_ZERO, 1 << 20, 64);
+	ck_assert_int_eq(feed(&x, f), TP_TRACK_MORE);
+	f = (struct tp_frame){ .type = TP_FRAME_DATA, .session = 6, .offset = 0, .seq = 0,
+			       .len = 100, .payload = b };
+	ck_assert_int_eq(feed(&x, f), TP_TRACK_MORE);
+	f.seq = 5, f.offset = 1000; /* frames 1-4 may carry 900 bytes: fine, it waits */
+	ck_assert_int_eq(feed(&x, f), TP_TRACK_MORE);
+	ck_assert_uint_eq(x.t.n_held, 1);
+	f.seq = 6, f.offset = 2000; /* frame 6 must start where 5 ends, at 1100 */
+	ck_assert_int_eq(feed(&x, f), TP_TRACK_MORE);
+	ck_assert_uint_eq(x.st.conflicts[TP_CONFLICT_OUT_OF_LINE], 1);
+	f.seq = 4, f.offset = 800, f.len = 300; /* frame 4 must end where 5 starts */
+	ck_assert_int_eq(feed(&x, f), TP_TRACK_MORE);
+	ck_assert_uint_eq(x.st.conflicts[TP_CONFLICT_OVERLAP], 1);
+	f.seq = 6, f.offset = 1100, f.len = 100;
+	ck_assert_int_eq(feed(&x, f), TP_TRACK_MORE);
+	ck_assert_uint_eq(x.t.n_held, 2);
+	ck_assert_uint_eq(tp_rx_conflict_total(&x.st), 2);
+	fx_done(&x);
 }
 END_TEST
 
@@ -1420,6 +1478,7 @@ static Suite *track_suite(void)
 	tcase_add_test(tc, test_partial_overlap);
 	tcase_add_test(tc, test_out_of_line);
 	tcase_add_test(tc, test_past_total);
+	tcase_add_test(tc, test_adjacent_frames);
 	tcase_add_test(tc, test_end_refused);
 	tcase_add_test(tc, test_meta_refused);
 	tcase_add_test(tc, test_loss_stop);
