@@ -361,7 +361,8 @@ static void drain(struct tp_reader *r, struct tp_writer *w)
 	}
 }
 
-/* After a stop whose drain ran out of time: how much of what was read never went out. */
+/* After a stop whose drain ran out of time: how much of what was read (with -D: verified,
+ * or zeros for a gap) never went out. */
 static void say_unwritten(const struct tp_reader *r, const struct tp_sink *sink)
 {
 	const struct tp_counters *c = &r->counters;
@@ -375,7 +376,7 @@ static void say_unwritten(const struct tp_reader *r, const struct tp_sink *sink)
 	if (r->opts->frame && sink->unsent)
 		snprintf(frames, sizeof(frames), " (and %llu bytes of frames dropped from the line's "
 			 "queue)", (unsigned long long)sink->unsent);
-	snprintf(why, sizeof(why), "%llu bytes read were not written%s: the output took longer than "
+	snprintf(why, sizeof(why), "%llu bytes were not written%s: the output took longer than "
 		 "--drain-timeout (%.3g s) to take what was buffered", (unsigned long long)lost,
 		 frames, (double)r->opts->drain_timeout_ns / 1e9);
 	tp_report(sink->name, why);

@@ -55,16 +55,17 @@ struct tp_rx {
 };
 
 /* Verified bytes into chunks, handed to the writer as they fill. */
-static int rx_emit(void *ctx, const unsigned char *data, size_t len)
+static ssize_t rx_emit(void *ctx, const unsigned char *data, size_t len)
 {
 	struct tp_rx *rx = ctx;
 	struct tp_reader *r = rx->r;
+	size_t took = len;
 
 	if (r->opts->stop_at_size) { /* -S: the first --size verified bytes, then stop */
 		uint64_t left = r->opts->size - r->offset;
 		if (left < len) {
 			rx->size_reached = true;
-			len = (size_t)left;
+			took = len = (size_t)left;
 		}
 	}
 	while (len) {
@@ -83,7 +84,7 @@ static int rx_emit(void *ctx, const unsigned char *data, size_t len)
 	}
 	if (r->opts->stop_at_size && r->offset >= r->opts->size)
 		rx->size_reached = true;
-	return rx->size_reached ? -ECANCELED : 0;
+	return (ssize_t)took; /* fewer than asked: --size reached, the tracker stops */
 }
 
 /* One stderr line of a kind may go out now (or `force`, at the end); otherwise it waits. */
@@ -330,9 +331,15 @@ int tp_rx_pump(struct tp_reader *r, struct tp_source *src)
 			tp_deframe_stream_end(&rx->deframer);
 			return TP_PUMP_EOF;
 		}
-		last_ns = tp_clock_ns();
+		uint64_t frames = r->rx.frames, garbage = r->rx.garbage_bytes;
 		int rc = src->datagram ? tp_deframe_datagram(&rx->deframer, rx->buf, (size_t)n)
 				       : tp_deframe_stream(&rx->deframer, rx->buf, (size_t)n);
+		/* Only frames are data: junk must not keep a quiet input alive. A byte stream's
+		 * bytes that may be part of a frame count too (at a low baud rate one frame takes
+		 * many reads). */
+		if (r->rx.frames != frames ||
+		    (!src->datagram && r->rx.garbage_bytes - garbage < (uint64_t)n))
+			last_ns = tp_clock_ns();
 		report_damage(rx, false);
 		if (rc < 0 && rc != -ECANCELED)
 			return rc == -EINTR ? TP_PUMP_STOP : rc;

@@ -1,6 +1,7 @@
 #include "config.h"
 #include "track.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,13 +39,14 @@ static int emit(struct tp_track *t, const unsigned char *p, size_t n)
 	if (n == 0)
 		return 0;
 
-	int rc = t->ops->emit(t->ctx, p, n);
+	ssize_t took = t->ops->emit(t->ctx, p, n);
 
-	if (rc < 0)
-		return rc;
-	t->digest = tp_crc32c(t->digest, p, n);
-	t->stats->bytes_out += n;
-	return 0;
+	if (took < 0)
+		return (int)took;
+	assert((size_t)took <= n);
+	t->digest = tp_crc32c(t->digest, p, (size_t)took);
+	t->stats->bytes_out += (size_t)took;
+	return (size_t)took < n ? -ECANCELED : 0;
 }
 
 /* Zeros stand in for lost bytes; they are neither verified output nor part of the digest. */
@@ -52,11 +54,14 @@ static int emit_zeros(struct tp_track *t, uint64_t n)
 {
 	while (n > 0) {
 		size_t k = n < sizeof(zeros) ? (size_t)n : sizeof(zeros);
-		int rc = t->ops->emit(t->ctx, zeros, k);
+		ssize_t took = t->ops->emit(t->ctx, zeros, k);
 
-		if (rc < 0)
-			return rc;
-		t->stats->zero_bytes += k;
+		if (took < 0)
+			return (int)took;
+		assert((size_t)took <= k);
+		t->stats->zero_bytes += (size_t)took;
+		if ((size_t)took < k)
+			return -ECANCELED;
 		n -= k;
 	}
 	return 0;
@@ -110,8 +115,8 @@ static void remember(struct tp_track *t, uint32_t seq, uint32_t crc)
 	*p = (struct tp_track_past){ .seq = seq, .crc = crc, .set = true };
 }
 
-/* Emits what a frame starting at or before next_offset adds past it: all of it when it starts
- * there, only the new tail when it overlaps what was emitted. */
+/* Emits what a frame starting at or before next_offset adds past it: all of it (the rules
+ * let no frame overlap what was emitted, nor be empty). */
 static int take(struct tp_track *t, uint64_t offset, uint32_t seq, uint32_t crc,
 		const unsigned char *p, uint32_t len)
 {
@@ -125,8 +130,6 @@ static int take(struct tp_track *t, uint64_t offset, uint32_t seq, uint32_t crc,
 			return rc;
 		t->next_offset = end;
 		t->next_seq = seq + 1;
-	} else if (len == 0 && offset == t->next_offset && seq >= t->next_seq) {
-		t->next_seq = seq + 1; /* an empty DATA frame still uses its seq */
 	}
 	return 0;
 }
@@ -336,8 +339,12 @@ static int close_session(struct tp_track *t)
 		declare(t, pos, UINT64_MAX, seq, t->end.frames);
 	} else if (pos < t->end.total) {
 		declare(t, pos, t->end.total - pos, seq, t->end.frames);
+		/* No zeros past what META declared either: the lost tail ends there. */
+		uint64_t to = t->end.total;
+		if (t->meta_seen && t->meta.total != TP_FRAME_TOTAL_UNKNOWN && t->meta.total < to)
+			to = t->meta.total > pos ? t->meta.total : pos;
 		if (emitting)
-			rc = skip_to(t, t->end.total, t->end.frames);
+			rc = skip_to(t, to, t->end.frames);
 	}
 	return rc;
 }
@@ -421,19 +428,28 @@ void tp_track_destroy(struct tp_track *t)
 	t->past = NULL;
 }
 
+/* A frame after a complete stream: the sender's last copies (checked as ever, counted as
+ * copies), or another stream behind it (`cat a.tpf b.tpf | tpipe -D`), counted and ignored. */
+static void after_complete(struct tp_track *t, const struct tp_frame *f)
+{
+	if (f->session != t->session) {
+		if (t->have_retired && f->session == t->retired)
+			t->stats->stale++;
+		else
+			t->stats->after_end++;
+	} else if (f->type == TP_FRAME_END) {
+		on_end(t, f); /* a copy, or an END that disagrees (refused and said) */
+	} else if (f->type == TP_FRAME_DATA &&
+		   tp_track_check_data(t, f) == TP_TRACK_DATA_COPY) {
+		t->stats->duplicates++;
+	}
+}
+
 int tp_track_frame(struct tp_track *t, const struct tp_frame *f)
 {
 	if (t->stopped) {
-		/* After a complete stream: the sender's last copies, or another stream behind it
-		 * (`cat a.tpf b.tpf | tpipe -D`), which is counted and ignored. */
-		if (t->stats->digest_ok && f->session == t->session && f->type == TP_FRAME_END)
-			on_end(t, f); /* a copy, or an END that disagrees (refused and said) */
-		else if (t->stats->digest_ok && f->session == t->session && f->type == TP_FRAME_DATA)
-			t->stats->duplicates += tp_track_check_data(t, f) == TP_TRACK_DATA_COPY;
-		else if (t->stats->digest_ok && t->have_retired && f->session == t->retired)
-			t->stats->stale++;
-		else if (t->stats->digest_ok)
-			t->stats->after_end++;
+		if (t->stats->digest_ok)
+			after_complete(t, f);
 		return result(t);
 	}
 

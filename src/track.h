@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 #include "frame.h"
 
 /* Why the tracker refused a frame that passed its CRC: it contradicts what META, END or the
@@ -97,9 +98,11 @@ struct tp_track_refusal {
 };
 
 struct tp_track_ops {
-	/* Verified bytes in stream order (zeros for a gap under TP_GAP_ZERO). 0 or -errno;
-	 * an error stops the tracker and is returned to its caller. */
-	int (*emit)(void *ctx, const unsigned char *data, size_t len);
+	/* Verified bytes in stream order (zeros for a gap under TP_GAP_ZERO). Returns how many
+	 * it took: all of them, or fewer to stop the tracker after those (-S: --size reached;
+	 * the tracker then returns -ECANCELED), or -errno, which stops it too and is returned
+	 * to its caller. What it took is counted (bytes_out, zero_bytes, the digest). */
+	ssize_t (*emit)(void *ctx, const unsigned char *data, size_t len);
 	/* Called as each gap is declared, before anything after it is emitted. May be NULL. */
 	void (*lost)(void *ctx, const struct tp_track_loss *loss);
 	/* A frame with a new session id arrived: the sender restarted. May be NULL. */

@@ -89,9 +89,15 @@ int tp_track_check_data(struct tp_track *t, const struct tp_frame *f)
 		       "than META's frame size of %" PRIu64, f->seq, f->len, fs);
 		return TP_TRACK_DATA_REFUSED;
 	}
-	if (f->offset > UINT64_MAX - f->len) {
+	if (f->offset > UINT64_MAX - f->len || f->seq == UINT32_MAX) {
 		refuse(t, f, TP_CONFLICT_OUT_OF_LINE, "frame %" PRIu32 " is past any stream's end",
 		       f->seq);
+		return TP_TRACK_DATA_REFUSED;
+	}
+	/* A sender never sends a DATA frame without data; one would claim sequence numbers
+	 * without carrying anything. */
+	if (f->len == 0) {
+		refuse(t, f, TP_CONFLICT_OUT_OF_LINE, "frame %" PRIu32 " carries no data", f->seq);
 		return TP_TRACK_DATA_REFUSED;
 	}
 	if (st->end_seen && (end > t->end.total || f->seq >= t->end.frames)) {

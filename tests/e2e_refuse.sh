@@ -79,6 +79,25 @@ rx --on-gap=zero
 check "a frame at 1 TiB (seq to match): refused, nothing written for it" \
 	[ "$(file_size "$T/out")" = 1444 ] && [ "$(conflicting past_total)" = 1 ]
 
+# A stream with no META total and an END far past the data: the lost tail is declared, but no
+# zeros are written past META's total when there is one.
+frames meta 1 1000 100 data 1 0 0 100 end 1 429496729500 4294967295
+rx --on-gap=zero
+check "END far past META's total: zeros only up to META's total ($(file_size "$T/out") bytes)" \
+	[ "$(file_size "$T/out")" = 1000 ]
+# An empty DATA frame (no sender sends one) cannot claim sequence numbers; nor can seq 2^32-1.
+{ "$FR" meta 1 100000 1444 data 1 0 0 1444 data 1 5 1444 0 data 1 4294967295 5000000 1444; "$FR" stream 1 100000 1444; } >"$T/in"
+pattern 100000
+rx
+expect_clean_json "an empty DATA frame and one with seq 2^32-1 before a good stream: exit 0" said
+check "the empty frame and seq 2^32-1: refused as out_of_line" [ "$(conflicting out_of_line)" = 2 ]
+# -S: the verified bytes written are counted, the last piece that --size cut included.
+frames stream 1 3000 1444
+rx -S -s 100
+check "-D -S -s 100: 100 bytes, counted as verified" bash -c '[ "$(wc -c <"$1")" = 100 ] && grep -q "\"verified_bytes\":100," "$2"' _ "$T/out" "$T/err"
+rx -S -s 3000
+check "-D -S -s 3000: all, counted" grep -q '"verified_bytes":3000,' "$T/err"
+
 # ---- items 5 and 6: contradictions are refused, said, counted; status 3 always says why ----
 # An END in the middle (fewer bytes than arrived): refused; the real END completes it.
 frames meta 1 5000 1444 data 1 0 0 1444 data 1 1 1444 1444 end 1 1444 1 data 1 2 2888 1444 \

@@ -189,7 +189,7 @@ wait_exit "$tx" 30
 ms=$((($(date +%s%N) - t0) / 1000000))
 status_is 143 "$status" "SIGTERM at 50 baud" "$T/slow.err"
 check "SIGTERM at 50 baud: ends after the 5 s drain ($ms ms), not 100 minutes" [ "$ms" -ge 4500 ] && [ "$ms" -lt 15000 ]
-expect_stderr_line '^tpipe: /dev/pts/[0-9]+: [0-9]+ bytes read were not written: the output took longer than --drain-timeout \(5 s\)' "SIGTERM at 50 baud" "$T/slow.err"
+expect_stderr_line '^tpipe: /dev/pts/[0-9]+: [0-9]+ bytes were not written: the output took longer than --drain-timeout \(5 s\)' "SIGTERM at 50 baud" "$T/slow.err"
 check "SIGTERM at 50 baud: the settings restored" [ "$(stty -F "$A" -g)" = "$before" ]
 stop_child "$emu_pid"
 wait_exit "$emu_pid" 10

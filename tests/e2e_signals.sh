@@ -136,8 +136,8 @@ for eng in $(engines); do
 	ms=$((($(date +%s%N) - t0) / 1000000))
 	status_is 143 "$status" "--drain-timeout 1 ($e), the output stalled: SIGTERM's status" "$T/err"
 	check "--drain-timeout 1 ($e): gave up after about 1 s ($ms ms)" [ "$ms" -ge 900 ] && [ "$ms" -lt 8000 ]
-	expect_stderr_line '^tpipe: standard output: [0-9]+ bytes read were not written: the output took longer than --drain-timeout \(1 s\) to take what was buffered$' "--drain-timeout 1 ($e)"
-	said=$(sed -n 's/.*: \([0-9]*\) bytes read were not written.*/\1/p' "$T/err")
+	expect_stderr_line '^tpipe: standard output: [0-9]+ bytes were not written: the output took longer than --drain-timeout \(1 s\) to take what was buffered$' "--drain-timeout 1 ($e)"
+	said=$(sed -n 's/.*: \([0-9]*\) bytes were not written.*/\1/p' "$T/err")
 	got=$(drained)
 	check "--drain-timeout 1 ($e): written ($got) + said not written (${said:-?}) = read (4 MiB)" \
 		[ "$((got + ${said:-0}))" = $((4 * MiB)) ]
@@ -147,7 +147,7 @@ stalled_tpipe --drain-timeout 0
 kill -INT "$tp"
 wait_exit "$tp" 10
 status_is 130 "$status" "--drain-timeout 0: SIGINT ends it at once" "$T/err"
-expect_stderr_line 'bytes read were not written' "--drain-timeout 0"
+expect_stderr_line 'bytes were not written' "--drain-timeout 0"
 exec 3>&- 4<&-
 usage_bad() { run "$TPIPE" "$@" </dev/null; expect_status 2 "$*"; }
 usage_bad --drain-timeout=-1

@@ -170,12 +170,12 @@ static int rx_on_frame(void *ctx, const struct tp_frame *f)
 	return 0;
 }
 
-static int rx_emit(void *ctx, const unsigned char *data, size_t len)
+static ssize_t rx_emit(void *ctx, const unsigned char *data, size_t len)
 {
 	struct rx *rx = ctx;
 
 	put(&rx->emitted, data, len);
-	return 0;
+	return (ssize_t)len;
 }
 
 static void rx_init(struct rx *rx, bool stream, const struct tp_frame_meta *meta)

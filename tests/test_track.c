@@ -112,6 +112,7 @@ struct sink {
 	unsigned char *out;
 	size_t len, cap;
 	size_t fail_after;         /* emit fails once the output would pass this */
+	size_t take_max;           /* emit takes no more than this in all (0: no limit): -S */
 	int fail_err;
 	struct tp_track_loss loss[MAXLOSS];
 	size_t out_at_loss[MAXLOSS];
@@ -126,13 +127,15 @@ struct sink {
 	bool bad_loss;             /* a frame already fed was declared lost */
 };
 
-static int sink_emit(void *ctx, const unsigned char *p, size_t n)
+static ssize_t sink_emit(void *ctx, const unsigned char *p, size_t n)
 {
 	struct sink *k = ctx;
 
 	ck_assert_uint_gt(n, 0);
 	if (k->fail_err && k->len + n > k->fail_after)
 		return -k->fail_err;
+	if (k->take_max && k->len + n > k->take_max)
+		n = k->take_max - k->len;
 	if (k->len + n > k->cap) {
 		k->cap = (k->len + n) * 2;
 		k->out = realloc(k->out, k->cap);
@@ -140,7 +143,7 @@ static int sink_emit(void *ctx, const unsigned char *p, size_t n)
 	}
 	memcpy(k->out + k->len, p, n);
 	k->len += n;
-	return 0;
+	return (ssize_t)n;
 }
 
 static void sink_lost(void *ctx, const struct tp_track_loss *loss)
@@ -272,6 +275,8 @@ START_TEST(test_in_order_complete)
 	ck_assert_int_eq(feed(&x, fend(&s)), TP_TRACK_COMPLETE);
 	ck_assert_int_eq(feed(&x, fdata(&s, 3)), TP_TRACK_COMPLETE);
 	ck_assert_uint_eq(x.st.duplicates, 1);
+	ck_assert_int_eq(feed(&x, fmeta(&s)), TP_TRACK_COMPLETE); /* a META copy: nothing */
+	ck_assert_uint_eq(x.st.after_end + x.st.duplicates, 1);
 	struct tp_frame other = fdata(&s, 0);
 	other.session = 0x5678;
 	ck_assert_int_eq(feed(&x, other), TP_TRACK_COMPLETE);
@@ -1463,6 +1468,27 @@ START_TEST(test_random)
 }
 END_TEST
 
+/* An emit that takes fewer bytes than offered (-S: --size reached) stops the tracker after
+ * them, and they are counted. */
+START_TEST(test_emit_takes_fewer)
+{
+	struct stream s;
+	struct fx x;
+
+	stream_make(&s, 3, 10, 0, 9);
+	fx_init(&x, TP_GAP_STOP, 1 << 20, 64);
+	x.k.take_max = 150;
+	ck_assert_int_eq(feed(&x, fdata(&s, 0)), TP_TRACK_MORE);
+	ck_assert_int_eq(feed(&x, fdata(&s, 1)), -ECANCELED);
+	assert_out(&x, s.bytes, 150);
+	ck_assert_uint_eq(x.st.bytes_out, 150);
+	ck_assert_int_eq(feed(&x, fdata(&s, 2)), TP_TRACK_STOPPED);
+	ck_assert_uint_eq(x.k.len, 150);
+	fx_done(&x);
+	stream_free(&s);
+}
+END_TEST
+
 static Suite *track_suite(void)
 {
 	Suite *s = suite_create("track");
@@ -1498,6 +1524,7 @@ static Suite *track_suite(void)
 	tcase_add_test(tc, test_optional_callbacks);
 	tcase_add_test(tc, test_init_rejects);
 	tcase_add_test(tc, test_emit_error);
+	tcase_add_test(tc, test_emit_takes_fewer);
 	tcase_add_loop_test(tc, test_random, TP_GAP_STOP, TP_GAP_ZERO + 1);
 	suite_add_tcase(s, tc);
 	return s;

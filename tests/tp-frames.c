@@ -188,10 +188,12 @@ int main(int argc, char **argv)
 			     n == 5 ? (int)tool_number(a[4], 0, 255) : -1);
 		} else if (strcmp(item, "end") == 0) {
 			uint64_t total = tool_number(a[1], 0, u64);
-			uint32_t digest = pattern_digest(total);
+			uint32_t digest;
 			if (i + 4 < argc && argv[i + 4][0] >= '0' && argv[i + 4][0] <= '9') {
 				digest = (uint32_t)tool_number(argv[i + 4], 0, u32);
 				i++;
+			} else {
+				digest = pattern_digest(total);
 			}
 			end(session_arg(a[0]), total, (uint32_t)tool_number(a[2], 0, u32), digest);
 		} else {

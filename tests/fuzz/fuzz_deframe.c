@@ -525,7 +525,7 @@ static void callback_enter(struct fuzz *z, const char *what)
 	CHECK(!z->emit_failed, "%s after emit failed", what);
 }
 
-static int fz_emit(void *ctx, const unsigned char *data, size_t len)
+static ssize_t fz_emit(void *ctx, const unsigned char *data, size_t len)
 {
 	struct fuzz *z = ctx;
 
@@ -541,7 +541,7 @@ static int fz_emit(void *ctx, const unsigned char *data, size_t len)
 	z->pending_at = z->out.len;
 	z->pending = len;
 	buf_put(&z->out, data, len);
-	return 0;
+	return (ssize_t)len;
 }
 
 /* Structured runs: a gap of known size starts and ends at frame boundaries of what was sent
