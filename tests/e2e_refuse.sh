@@ -81,7 +81,7 @@ check "a frame at 1 TiB (seq to match): refused, nothing written for it" \
 
 # A stream with no META total and an END far past the data: the lost tail is declared, but no
 # zeros are written past META's total when there is one.
-frames meta 1 1000 100 data 1 0 0 100 end 1 429496729500 4294967295
+frames meta 1 1000 100 data 1 0 0 100 end 1 429496729500 4294967295 0
 rx --on-gap=zero
 check "END far past META's total: zeros only up to META's total ($(file_size "$T/out") bytes)" \
 	[ "$(file_size "$T/out")" = 1000 ]
