@@ -339,12 +339,8 @@ static int close_session(struct tp_track *t)
 		declare(t, pos, UINT64_MAX, seq, t->end.frames);
 	} else if (pos < t->end.total) {
 		declare(t, pos, t->end.total - pos, seq, t->end.frames);
-		/* No zeros past what META declared either: the lost tail ends there. */
-		uint64_t to = t->end.total;
-		if (t->meta_seen && t->meta.total != TP_FRAME_TOTAL_UNKNOWN && t->meta.total < to)
-			to = t->meta.total > pos ? t->meta.total : pos;
 		if (emitting)
-			rc = skip_to(t, to, t->end.frames);
+			rc = skip_to(t, t->end.total, t->end.frames);
 	}
 	return rc;
 }

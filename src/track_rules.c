@@ -205,6 +205,13 @@ bool tp_track_end_agrees(struct tp_track *t, const struct tp_frame *f,
 	else if (t->any_data && e->frames <= t->max_seq)
 		refuse(t, f, TP_CONFLICT_END, "END declares %" PRIu32 " frames, but frame %" PRIu32
 		       " arrived", e->frames, t->max_seq);
+	/* A stream may outgrow META's total (a file that grew), but then its data shows it
+	 * before END does (END comes last, three times): an END past META's total with no data
+	 * past it would make the whole difference a gap. */
+	else if (t->meta_seen && t->meta.total != TP_FRAME_TOTAL_UNKNOWN && e->total > t->meta.total &&
+		 have <= t->meta.total)
+		refuse(t, f, TP_CONFLICT_END, "END declares %" PRIu64 " bytes, more than the %" PRIu64
+		       " META declared, and no data past those has come", e->total, t->meta.total);
 	else if (e->frames < t->next_seq ||
 		 !reachable(t->next_offset, t->next_seq, e->total, e->frames, fs) ||
 		 (last && !reachable(last->offset + last->len, last->seq + 1, e->total, e->frames, fs)))

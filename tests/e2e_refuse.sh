@@ -79,12 +79,17 @@ rx --on-gap=zero
 check "a frame at 1 TiB (seq to match): refused, nothing written for it" \
 	[ "$(file_size "$T/out")" = 1444 ] && [ "$(conflicting past_total)" = 1 ]
 
-# A stream with no META total and an END far past the data: the lost tail is declared, but no
-# zeros are written past META's total when there is one.
+# An END far past META's total, before any data past that total: refused (a grown file's data
+# past the total comes before its END), so no zeros for the tail it would declare.
 frames meta 1 1000 100 data 1 0 0 100 end 1 429496729500 4294967295 0
 rx --on-gap=zero
-check "END far past META's total: zeros only up to META's total ($(file_size "$T/out") bytes)" \
-	[ "$(file_size "$T/out")" = 1000 ]
+check "END far past META's total: refused, no zeros for it ($(file_size "$T/out") bytes)" \
+	[ "$(file_size "$T/out")" = 100 ] && [ "$(conflicting end)" = 1 ]
+# A stream that grew past META's total: its END, after the data, is taken.
+frames meta 1 200 100 data 1 0 0 100 data 1 1 100 100 data 1 2 200 100 end 1 300 3
+pattern 300
+rx
+expect_clean_json "a stream that grew past META's total: exact, exit 0" said
 # An empty DATA frame (no sender sends one) cannot claim sequence numbers; nor can seq 2^32-1.
 { "$FR" meta 1 100000 1444 data 1 0 0 1444 data 1 5 1444 0 data 1 4294967295 5000000 1444; "$FR" stream 1 100000 1444; } >"$T/in"
 pattern 100000
