@@ -48,8 +48,9 @@ int tp_serial_drain(struct tp_serial *s, uint64_t deadline_ns, uint64_t drain_ns
 /* Gives the device its settings back and closes it. 0 or -errno. */
 int tp_serial_close(struct tp_serial *s);
 
-/* For the signal handler that exits at once: puts every open line's settings back, with
- * async-signal-safe calls only. */
+/* For the signal handler that exits at once (tp_serial_open registers it with
+ * tp_signals_set_exit_hook): puts every open line's settings back, with async-signal-safe
+ * calls only. */
 void tp_serial_restore_all(void);
 
 /* serial_baud2.c: sets (and reads back) a rate that has no termios constant, through

@@ -117,19 +117,6 @@ size_t tp_summary_bottleneck(char *buf, size_t len, const struct tp_summary *s)
 	return n < 0 ? 0 : (size_t)n;
 }
 
-/* "tpipe: " and the name, with control characters shown as '?' so each line stays one line. */
-void tp_summary_prefix(FILE *out, const struct tp_summary *s)
-{
-	const unsigned char *p;
-
-	fputs("tpipe: ", out);
-	if (!s->name || !*s->name)
-		return;
-	for (p = (const unsigned char *)s->name; *p; p++)
-		fputc(*p < 0x20 || *p == 0x7f ? '?' : *p, out);
-	fputs(": ", out);
-}
-
 void tp_summary_print_text(FILE *out, const struct tp_summary *s)
 {
 	char a[32], b[32], c[32], line[160];

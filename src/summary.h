@@ -61,7 +61,16 @@ void tp_summary_print_json(FILE *out, const struct tp_summary *s);
 /* The link lines and keys, part of the two above. */
 void tp_summary_print_link_text(FILE *out, const struct tp_summary *s);
 void tp_summary_print_link_json(FILE *out, const struct tp_summary *s);
-/* "tpipe: " and the name. */
-void tp_summary_prefix(FILE *out, const struct tp_summary *s);
+/* "tpipe: " and the name, control characters shown as '?' so each line stays one line; inline, as both summary.c and
+ * summary_link.c start their lines with it and neither may call the other. */
+static inline void tp_summary_prefix(FILE *out, const struct tp_summary *s)
+{
+	fputs("tpipe: ", out);
+	if (!s->name || !*s->name)
+		return;
+	for (const unsigned char *p = (const unsigned char *)s->name; *p; p++)
+		fputc(*p < 0x20 || *p == 0x7f ? '?' : *p, out);
+	fputs(": ", out);
+}
 
 #endif
