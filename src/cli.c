@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include "frame.h"
 #include "parse.h"
 #include "serial.h"
 

@@ -5,11 +5,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
-#include "engine.h"
-#include "track.h"
-
-enum tp_show { TP_SHOW_AUTO, TP_SHOW_ALWAYS, TP_SHOW_NEVER };
-enum tp_stats_format { TP_STATS_NONE, TP_STATS_TEXT, TP_STATS_JSON };
+#include "enums.h"
 
 struct tp_options {
 	char **inputs;              /* INPUT operands; {"-"} when none were given */
@@ -47,7 +43,6 @@ struct tp_options {
 
 /* The largest UDP payload (65535 - 8 - 20), and so the largest datagram tpipe sends. */
 #define TP_UDP_MAX_PAYLOAD 65507u
-#define TP_MAX_REPEAT 15u
 
 #define TP_DEFAULT_BUFFER_SIZE (16u << 20)
 #define TP_AUTO_CHUNK_SIZE (1u << 20)   /* the auto chunk size's upper bound */

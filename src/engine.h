@@ -7,13 +7,10 @@
 #define TP_ENGINE_H
 
 #include <stdbool.h>
+#include "enums.h"
 #include "ring.h"
 #include "sink.h"
 #include "stats.h"
-
-/* AUTO: splice when run.c can give the ring pipes (pipes.h), else io_uring, else write()
- * (always write() for a file position shared with others: sink.h, TP_SINK_SHARED). */
-enum tp_engine_kind { TP_ENGINE_AUTO, TP_ENGINE_URING, TP_ENGINE_WRITE, TP_ENGINE_SPLICE };
 
 enum { TP_ENGINE_QUEUED = 0, TP_ENGINE_DONE = 1 };
 

@@ -8,8 +8,8 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <termios.h>
+#include "enums.h"
 
-enum tp_flow { TP_FLOW_NONE, TP_FLOW_RTSCTS, TP_FLOW_XONXOFF };
 
 struct tp_serial {
 	int fd;

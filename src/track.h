@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
+#include "enums.h"
 #include "frame.h"
 
 /* Why the tracker refused a frame that passed its CRC: it contradicts what META, END or the
@@ -69,12 +70,6 @@ static inline uint64_t tp_rx_corrupt_total(const struct tp_rx_stats *st)
 		n += st->corrupt[i];
 	return n;
 }
-
-enum tp_gap_policy {
-	TP_GAP_STOP,   /* stop at the first byte missing for good (default) */
-	TP_GAP_SKIP,   /* carry on without the missing bytes */
-	TP_GAP_ZERO,   /* write zeros in their place, so offsets hold */
-};
 
 /* tp_track_frame / tp_track_finish results (or -errno from ops->emit). */
 enum {

@@ -6,8 +6,8 @@
 #include <sys/prctl.h>
 #include <string.h>
 #include <time.h>
-#include "cli.h"
 #include "dgram.h"
+#include "enums.h"
 #include "signals.h"
 
 /* Takes the next chunk, counting the time spent waiting for the reader. */

@@ -1,0 +1,30 @@
+/* The option values several modules share, and the limits the command line enforces for
+ * them. It includes nothing, so a module that needs one of these needs neither cli.h nor the
+ * module that acts on it. */
+#ifndef TP_ENUMS_H
+#define TP_ENUMS_H
+
+/* --engine. AUTO: splice when the ring can have pipes (pipes.h), else io_uring, else
+ * write() (always write() for a file position shared with others: sink.h, TP_SINK_SHARED). */
+enum tp_engine_kind { TP_ENGINE_AUTO, TP_ENGINE_URING, TP_ENGINE_WRITE, TP_ENGINE_SPLICE };
+
+/* --on-gap: what -D does about bytes lost for good. */
+enum tp_gap_policy {
+	TP_GAP_STOP,   /* stop at the first byte missing for good (default) */
+	TP_GAP_SKIP,   /* carry on without the missing bytes */
+	TP_GAP_ZERO,   /* write zeros in their place, so offsets hold */
+};
+
+/* --flow: a serial line's flow control. */
+enum tp_flow { TP_FLOW_NONE, TP_FLOW_RTSCTS, TP_FLOW_XONXOFF };
+
+/* -p / -q: whether a progress line is drawn. */
+enum tp_show { TP_SHOW_AUTO, TP_SHOW_ALWAYS, TP_SHOW_NEVER };
+
+/* --stats. */
+enum tp_stats_format { TP_STATS_NONE, TP_STATS_TEXT, TP_STATS_JSON };
+
+/* --repeat: the most extra copies of every chunk's frames (the writer holds that many). */
+#define TP_MAX_REPEAT 15u
+
+#endif
