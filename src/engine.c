@@ -1,75 +1,62 @@
+/* The engine registry: which engine a sink gets, and the contract checked once. */
 #include "config.h"
 #include "engine.h"
-#include "signals.h"
 
+#include <assert.h>
 #include <errno.h>
-#include <poll.h>
 #include <string.h>
-#include <unistd.h>
 
-int tp_engine_init(struct tp_engine *eng, enum tp_engine_kind kind, struct tp_sink *sink,
-		   struct tp_counters *counters, unsigned depth)
+int tp_engine_init_ops(struct tp_engine *eng, const struct tp_engine_ops *ops,
+		       const struct tp_engine_params *p)
 {
+	/* The contract (engine.h): a wrong combination is a programming error. */
+	assert(ops->name && ops->submit);
+	assert(!(ops->flags & TP_ENGINE_SYNC) == !!ops->reap);
+	assert(!(ops->flags & TP_ENGINE_DGRAM) || (p->sink->flags & TP_SINK_DGRAM));
 	memset(eng, 0, sizeof(*eng));
-	eng->sink = sink;
-	eng->counters = counters;
+	eng->ops = ops;
+	eng->sink = p->sink;
+	eng->counters = p->counters;
 	eng->max_inflight = 1;
-	if (sink->flags & TP_SINK_DGRAM) { /* datagrams have an engine of their own */
-		eng->ops = &tp_engine_dgram_ops;
-		return eng->ops->init(eng, depth);
-	}
-	if (kind == TP_ENGINE_SPLICE) {
-		eng->ops = &tp_engine_splice_ops;
-		return eng->ops->init(eng, depth);
-	}
-	/* A shared file position (sink.h): write() only, whatever was asked. */
-	if (kind != TP_ENGINE_WRITE && !(sink->flags & TP_SINK_SHARED)) {
-#ifdef HAVE_LIBURING
-		eng->ops = &tp_engine_uring_ops;
-		int err = eng->ops->init(eng, depth);
-		/* auto: io_uring refused (seccomp, sysctl, old kernel) means write() does the job. */
-		if (err == 0 || kind == TP_ENGINE_URING) {
-			if (err)
-				eng->ops = NULL;
-			return err;
-		}
-		eng->fallback_err = err;
-#else
-		if (kind == TP_ENGINE_URING)
-			return -ENOTSUP;
-		eng->fallback_err = -ENOTSUP;
-#endif
-	}
-	eng->ops = &tp_engine_write_ops;
-	return eng->ops->init(eng, depth);
+	eng->dgram_size = p->dgram_size;
+	eng->dgram_framed = p->dgram_framed;
+	int err = ops->init ? ops->init(eng, p->depth) : 0;
+	/* A synchronous engine never has more than the chunk it is writing. */
+	assert(err || !(ops->flags & TP_ENGINE_SYNC) || eng->max_inflight == 1);
+	if (err)
+		eng->ops = NULL;
+	return err;
 }
 
-int tp_move_all(int fd, const struct tp_chunk *chunk, tp_move_fn *move,
-		struct tp_counters *counters)
+int tp_engine_init(struct tp_engine *eng, const struct tp_engine_params *p)
 {
-	for (size_t off = 0; off < chunk->len;) {
-		uint64_t t0 = tp_clock_ns();
-		ssize_t n = move(fd, chunk, off, chunk->len - off);
-		tp_counters_note_write(counters, tp_clock_ns() - t0);
-		tp_counter_add(&counters->write_calls, 1);
-		if (n == -EAGAIN) {
-			/* A non-blocking descriptor handed to us: wait until it takes more. */
-			struct pollfd pfd = { .fd = fd, .events = POLLOUT };
-			n = poll(&pfd, 1, -1) < 0 ? -errno : 0;
-			if (n == 0)
-				continue;
-		}
-		if (n == -EINTR) {
-			if (tp_signals_writer_abandoned())
-				return -ECANCELED;
-			continue;
-		}
-		if (n < 0)
-			return (int)n;
-		if (n == 0)
-			return -EIO; /* no progress: never spin on it */
-		tp_counter_add(&counters->bytes_out, (uint64_t)n);
-		off += (size_t)n;
+	if (p->sink->flags & TP_SINK_DGRAM) /* datagrams have an engine of their own */
+		return tp_engine_init_ops(eng, &tp_engine_dgram_ops, p);
+	if (p->kind == TP_ENGINE_SPLICE)
+		return tp_engine_init_ops(eng, &tp_engine_splice_ops, p);
+	int fallback_err = 0;
+	/* A shared file position (sink.h): write() only, whatever was asked. */
+	if (p->kind != TP_ENGINE_WRITE && !(p->sink->flags & TP_SINK_SHARED)) {
+#ifdef HAVE_LIBURING
+		int err = tp_engine_init_ops(eng, &tp_engine_uring_ops, p);
+		/* auto: io_uring refused (seccomp, sysctl, old kernel) means write() does the job. */
+		if (err == 0 || p->kind == TP_ENGINE_URING)
+			return err;
+		fallback_err = err;
+#else
+		if (p->kind == TP_ENGINE_URING)
+			return -ENOTSUP;
+		fallback_err = -ENOTSUP;
+#endif
 	}
-	return 0;
+	int err = tp_engine_init_ops(eng, &tp_engine_write_ops, p);
+	eng->fallback_err = fallback_err;
+	return err;
+}
+
+int tp_engine_reap(struct tp_engine *eng, struct tp_chunk **done)
+{
+	/* The writer reaps only what it queued, and only an asynchronous engine queues. */
+	assert(eng->ops->reap && eng->inflight > 0);
+	return eng->ops->reap(eng, done);
 }

@@ -41,7 +41,6 @@ static int dgram_init(struct tp_engine *eng, unsigned depth)
 		return -ENOMEM;
 	p->gso = true;
 	eng->priv = p;
-	eng->max_inflight = 1;
 	return 0;
 }
 
@@ -101,10 +100,10 @@ static ssize_t send_batch(struct tp_engine *eng, const unsigned char *buf, size_
 	int n = 0;
 
 	/* With GSO: a run of equal datagrams, the last one possibly shorter. */
-	size_t seg = tp_dgram_next(buf, avail, sink->dgram_size, sink->dgram_framed);
+	size_t seg = tp_dgram_next(buf, avail, eng->dgram_size, eng->dgram_framed);
 	while (n < MAX_BATCH && total < avail) {
-		size_t len = tp_dgram_next(buf + total, avail - total, sink->dgram_size,
-					   sink->dgram_framed);
+		size_t len = tp_dgram_next(buf + total, avail - total, eng->dgram_size,
+					   eng->dgram_framed);
 		if (n && p->gso && (len > seg || total + len > GSO_MAX_BYTES))
 			break; /* (the first one always goes, however big) */
 		lens[n++] = len;
@@ -182,11 +181,6 @@ static int dgram_submit(struct tp_engine *eng, struct tp_chunk *chunk)
 	return TP_ENGINE_DONE;
 }
 
-static int dgram_reap(struct tp_engine *eng, struct tp_chunk **done)
-{
-	return -EINVAL; /* nothing is ever queued */
-}
-
 static void dgram_exit(struct tp_engine *eng)
 {
 	free(eng->priv);
@@ -195,8 +189,8 @@ static void dgram_exit(struct tp_engine *eng)
 
 const struct tp_engine_ops tp_engine_dgram_ops = {
 	.name = "sendmsg",
+	.flags = TP_ENGINE_SYNC | TP_ENGINE_DGRAM,
 	.init = dgram_init,
 	.submit = dgram_submit,
-	.reap = dgram_reap,
 	.exit = dgram_exit,
 };

@@ -5,13 +5,8 @@
 #include "engine.h"
 
 #include <errno.h>
+#include "engine_move.h"
 #include "pipes.h"
-
-static int splice_init(struct tp_engine *eng, unsigned depth)
-{
-	eng->max_inflight = 1;
-	return 0;
-}
 
 static ssize_t splice_step(int fd, const struct tp_chunk *chunk, size_t off, size_t left)
 {
@@ -28,14 +23,8 @@ static int splice_submit(struct tp_engine *eng, struct tp_chunk *chunk)
 	return err ? err : TP_ENGINE_DONE;
 }
 
-static int splice_reap(struct tp_engine *eng, struct tp_chunk **done)
-{
-	return -EINVAL; /* nothing is ever queued */
-}
-
 const struct tp_engine_ops tp_engine_splice_ops = {
 	.name = "splice",
-	.init = splice_init,
+	.flags = TP_ENGINE_SYNC | TP_ENGINE_PIPES,
 	.submit = splice_submit,
-	.reap = splice_reap,
 };

@@ -6,12 +6,13 @@
  * chunks in flight at explicit offsets. Chunks are handed back strictly in submission order. */
 #include "config.h"
 #include "engine.h"
-#include "signals.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <liburing.h>
-#include <poll.h>
 #include <stdlib.h>
+#include "engine_move.h"
+#include "signals.h"
 
 #define URING_MAX_FILE_INFLIGHT 8u
 /* The SQE length field is 32 bits; longer chunks go out in pieces. */
@@ -72,6 +73,7 @@ static void queue_write(struct tp_engine *eng, struct uring_req *req)
 	__u64 off = p->stream ? (__u64)-1 : req->chunk->offset + req->done;
 
 	/* The ring has twice max_inflight entries and each request holds at most one. */
+	assert(sqe);
 	io_uring_prep_write(sqe, eng->sink->fd, req->chunk->data + req->done, len, off);
 	sqe->flags |= p->sqe_flags;
 	io_uring_sqe_set_data(sqe, req);
@@ -102,10 +104,9 @@ static int complete_one(struct tp_engine *eng, struct uring_req *req, int res)
 {
 	tp_counters_note_write(eng->counters, tp_clock_ns() - req->queued_ns);
 	if (res == -EAGAIN) {
-		/* A non-blocking descriptor handed to us: wait until it takes more. */
-		struct pollfd pfd = { .fd = eng->sink->fd, .events = POLLOUT };
-		if (poll(&pfd, 1, -1) < 0 && errno != EINTR)
-			return -errno;
+		int err = tp_wait_writable(eng->sink->fd);
+		if (err && err != -EINTR)
+			return err;
 		res = -EINTR; /* then as after an interruption: the rest again */
 	}
 	if (res == -EINTR) { /* write the rest again, unless the reader gave up on us */

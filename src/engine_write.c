@@ -4,12 +4,7 @@
 
 #include <errno.h>
 #include <unistd.h>
-
-static int write_init(struct tp_engine *eng, unsigned depth)
-{
-	eng->max_inflight = 1;
-	return 0;
-}
+#include "engine_move.h"
 
 static ssize_t write_step(int fd, const struct tp_chunk *chunk, size_t off, size_t left)
 {
@@ -23,14 +18,8 @@ static int write_submit(struct tp_engine *eng, struct tp_chunk *chunk)
 	return err ? err : TP_ENGINE_DONE;
 }
 
-static int write_reap(struct tp_engine *eng, struct tp_chunk **done)
-{
-	return -EINVAL; /* nothing is ever queued */
-}
-
 const struct tp_engine_ops tp_engine_write_ops = {
 	.name = "write",
-	.init = write_init,
+	.flags = TP_ENGINE_SYNC,
 	.submit = write_submit,
-	.reap = write_reap,
 };

@@ -1,6 +1,7 @@
 #include "config.h"
 #include "handoff.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <stdint.h>
 #include <string.h>
@@ -56,7 +57,10 @@ struct tp_chunk *tp_handoff_get_free(struct tp_handoff *h)
 void tp_handoff_put(struct tp_handoff *h, struct tp_chunk *chunk)
 {
 	pthread_mutex_lock(&h->lock);
-	tp_ring_put(&h->ring, chunk);
+	int err = tp_ring_put(&h->ring, chunk);
+	/* The reader puts the chunk get_free gave it, and only that one. */
+	assert(err == 0);
+	(void)err;
 	if (tp_ring_used(&h->ring) > h->high_water)
 		h->high_water = tp_ring_used(&h->ring);
 	if (h->writer_waiting)
@@ -138,7 +142,10 @@ int tp_handoff_take(struct tp_handoff *h, bool wait, struct tp_chunk **chunk)
 void tp_handoff_release(struct tp_handoff *h, struct tp_chunk *chunk)
 {
 	pthread_mutex_lock(&h->lock);
-	tp_ring_release(&h->ring, chunk);
+	int err = tp_ring_release(&h->ring, chunk);
+	/* The writer gives chunks back in the order it took them (engine.h: reap in order). */
+	assert(err == 0);
+	(void)err;
 	/* A reader waiting for room is woken once a quarter of the ring is free, not for every
 	 * chunk: the writer still has the other three quarters to write meanwhile, and each
 	 * wake-up costs both cores a context switch. */

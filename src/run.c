@@ -3,6 +3,7 @@
  * ppoll() that also lets signals in, so SIGINT, SIGTERM and SIGUSR1 act at once. */
 #include "config.h"
 #include "run.h"
+#include "engine_choose.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -410,24 +411,6 @@ static void meta_for(const struct tp_options *o, const struct tp_tuning *t,
 	m->repeat = (uint16_t)o->repeat;
 }
 
-/* Why the splice path cannot be taken, or NULL when it can: the bytes must go from the
- * input to an output pipe untouched. */
-static const char *splice_refusal(const struct tp_options *o, const struct tp_sink *sink)
-{
-	if (o->engine != TP_ENGINE_AUTO && o->engine != TP_ENGINE_SPLICE)
-		return "set by --engine";
-	if (o->frame || o->deframe)
-		return "-F and -D work on the bytes in memory";
-	for (int i = 0; i < o->n_inputs; i++)
-		if (strncmp(o->inputs[i], "udp://", 6) == 0)
-			return "a udp:// input comes in datagrams";
-	if (!(sink->flags & TP_SINK_PIPE))
-		return "the output is not a pipe";
-	if (!tp_pipes_kernel_ok())
-		return "kernel older than 5.17 (CVE-2022-0847)";
-	return NULL;
-}
-
 /* The ring: a ring of pipes (tuned for it) when the splice path may be taken and the kernel
  * grants the pipes, which sets *splice_err when it does not; otherwise chunks in memory, as
  * tuned for them. A ring too deep for pipes sets *no_splice. 0 or -errno. */
@@ -458,29 +441,12 @@ static int set_up_ring(const struct tp_options *o, const char **no_splice, struc
 	return tp_handoff_init(h, t->chunk, t->depth, 0);
 }
 
-/* Why the engine in use was chosen, for --explain. */
-static void engine_reason(const struct tp_options *o, const struct tp_engine *eng,
-			  const struct tp_tuning *t, const char *no_splice, int splice_err,
-			  char *buf, size_t len)
+static bool udp_input(const struct tp_options *o)
 {
-	if (eng->ops == &tp_engine_splice_ops)
-		snprintf(buf, len, "%s; a ring of %u pipes, one per chunk: the bytes are never copied "
-			 "into tpipe", o->engine == TP_ENGINE_SPLICE ? "set by --engine" :
-			 "default for a pipe output when no option touches the bytes", t->depth);
-	else if (eng->sink->flags & TP_SINK_SHARED)
-		snprintf(buf, len, "a file inherited as standard output: io_uring would move a file "
-			 "position others may share without its lock, write() keeps every writer's bytes");
-	else if (o->engine != TP_ENGINE_AUTO)
-		snprintf(buf, len, "set by --engine");
-	else if (splice_err)
-		snprintf(buf, len, "a ring of pipes was refused (%s); %s%s", strerror(-splice_err),
-			 eng->fallback_err ? "io_uring unavailable: " : "write() would be used if io_uring "
-			 "were refused", eng->fallback_err ? strerror(-eng->fallback_err) : "");
-	else if (eng->fallback_err)
-		snprintf(buf, len, "io_uring unavailable: %s", strerror(-eng->fallback_err));
-	else
-		snprintf(buf, len, "default (no splice: %s); write() would be used if io_uring were "
-			 "refused", no_splice);
+	for (int i = 0; i < o->n_inputs; i++)
+		if (strncmp(o->inputs[i], "udp://", 6) == 0)
+			return true;
+	return false;
 }
 
 void tp_run(const struct tp_options *opts, struct tp_result *result)
@@ -489,7 +455,7 @@ void tp_run(const struct tp_options *opts, struct tp_result *result)
 	struct tp_reader r = { .opts = opts, .sink = &sink };
 	struct tp_tuning tuning;
 	struct tp_engine engine;
-	struct tp_writer writer = { .rate = 0 };
+	struct tp_writer writer;
 	struct tp_framer framer;
 	char why[192];
 	int err;
@@ -524,11 +490,6 @@ void tp_run(const struct tp_options *opts, struct tp_result *result)
 		tp_tune_serial(opts, sink.flags, sink.baud, (size_t)sysconf(_SC_PAGESIZE), &tuning);
 	else
 		tp_tune(opts, sink.flags, (size_t)sysconf(_SC_PAGESIZE), &tuning);
-	writer.rate = tuning.rate;
-	writer.burst = tuning.burst;
-	writer.repeat = opts->repeat;
-	sink.dgram_size = tuning.frame_size;
-	sink.dgram_framed = opts->frame;
 	if (opts->frame) {
 		struct tp_frame_meta meta;
 		meta_for(opts, &tuning, &meta);
@@ -541,24 +502,28 @@ void tp_run(const struct tp_options *opts, struct tp_result *result)
 		tp_report_errno("buffer", r.stage ? err : -ENOMEM);
 		goto close_sink;
 	}
-	const char *no_splice = splice_refusal(opts, &sink);
+	struct tp_engine_choice choice = {
+		.asked = opts->engine, .bytes_touched = opts->frame || opts->deframe,
+		.datagram_input = udp_input(opts), .sink_flags = sink.flags,
+	};
+	const char *no_splice = tp_engine_splice_refusal(&choice);
 	int splice_err = 0;
 	err = set_up_ring(opts, &no_splice, &r.handoff, &tuning, &splice_err);
 	if (err) {
 		tp_report_errno("buffer", err);
 		goto close_sink;
 	}
-	enum tp_engine_kind kind = opts->engine;
-	if (!no_splice && !splice_err)
-		kind = TP_ENGINE_SPLICE;
-	else if (opts->engine == TP_ENGINE_SPLICE) {
+	if (opts->engine == TP_ENGINE_SPLICE && (no_splice || splice_err)) {
 		if (no_splice)
 			tp_report("--engine=splice", no_splice);
 		else
 			tp_report_errno("--engine=splice: pipes", splice_err);
 		goto free_ring;
 	}
-	err = tp_engine_init(&engine, kind, &sink, &r.counters, tuning.depth);
+	err = tp_engine_init(&engine, &(struct tp_engine_params){
+		.kind = tp_engine_kind_for(&choice, no_splice, splice_err), .sink = &sink,
+		.counters = &r.counters, .depth = tuning.depth,
+		.dgram_size = tuning.frame_size, .dgram_framed = opts->frame });
 	if (err == -ENOTSUP && opts->engine == TP_ENGINE_URING) {
 		tp_report("io_uring", "not built in (configured --without-liburing)");
 		goto free_ring;
@@ -573,14 +538,15 @@ void tp_run(const struct tp_options *opts, struct tp_result *result)
 	r.monitor.rx = opts->deframe ? &r.rx : NULL;
 	r.monitor.udp_out = sink.flags & TP_SINK_DGRAM;
 	r.monitor.sink_name = sink.name;
-	for (int i = 0; i < opts->n_inputs; i++)
-		if (strncmp(opts->inputs[i], "udp://", 6) == 0)
-			r.monitor.kernel_drops = &r.kernel_drops;
+	if (choice.datagram_input)
+		r.monitor.kernel_drops = &r.kernel_drops;
 	if (opts->explain) {
-		engine_reason(opts, &engine, &tuning, no_splice, splice_err, why, sizeof(why));
+		tp_engine_explain(&choice, &engine, tuning.depth, no_splice, splice_err, why, sizeof(why));
 		tp_monitor_explain(&r.monitor, &tuning, engine.ops->name, why);
 	}
-	err = tp_writer_start(&writer, &r.handoff, &engine, &r.counters);
+	err = tp_writer_start(&writer, &(struct tp_writer_params){
+		.handoff = &r.handoff, .engine = &engine, .counters = &r.counters,
+		.rate = tuning.rate, .burst = tuning.burst, .repeat = opts->repeat });
 	if (err) {
 		tp_report_errno("writer thread", err);
 		goto exit_engine;

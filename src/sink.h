@@ -55,9 +55,6 @@ struct tp_sink {
 	ino_t ino;            /* (both 0 for anything else) */
 	bool own_fd;          /* we opened it, so we close it */
 	const char *why;      /* a reason that is no errno (a host name that does not resolve) */
-	/* Datagram sinks: how chunks split into datagrams (dgram.h), set once tuning is done. */
-	size_t dgram_size;    /* raw datagram size */
-	bool dgram_framed;    /* one frame per datagram */
 	unsigned baud;        /* a serial line's rate */
 	uint64_t unsent;      /* bytes written that finish discarded (a serial line's queue) */
 	struct sockaddr_storage addr; /* a socket's destination (udp://), addr_len 0 for others */

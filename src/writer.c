@@ -14,24 +14,24 @@
 static int take(struct tp_writer *w, bool wait, struct tp_chunk **chunk)
 {
 	uint64_t t0 = wait ? tp_clock_ns() : 0;
-	int err = tp_handoff_take(w->handoff, wait, chunk);
+	int err = tp_handoff_take(w->p.handoff, wait, chunk);
 
 	if (wait)
-		tp_counter_add(&w->counters->writer_wait_ns, tp_clock_ns() - t0);
+		tp_counter_add(&w->p.counters->writer_wait_ns, tp_clock_ns() - t0);
 	return err;
 }
 
 /* The chunk is out (its first copy): progress may count its input bytes. */
 static void note_sent(struct tp_writer *w, const struct tp_chunk *chunk)
 {
-	tp_counter_set(&w->counters->stream_out, chunk->stream_end);
+	tp_counter_set(&w->p.counters->stream_out, chunk->stream_end);
 }
 
 /* Unpaced: keep the engine fed; queue chunks while it can take more, otherwise wait for the
  * oldest to be written and give it back. Ends when the reader has closed and all is out. */
 static int write_unpaced(struct tp_writer *w)
 {
-	struct tp_engine *eng = w->engine;
+	struct tp_engine *eng = w->p.engine;
 
 	for (;;) {
 		struct tp_chunk *chunk;
@@ -47,7 +47,7 @@ static int write_unpaced(struct tp_writer *w)
 					return rc;
 				if (rc == TP_ENGINE_DONE) {
 					note_sent(w, chunk);
-					tp_handoff_release(w->handoff, chunk);
+					tp_handoff_release(w->p.handoff, chunk);
 				}
 				continue;
 			}
@@ -58,7 +58,7 @@ static int write_unpaced(struct tp_writer *w)
 		if (rc < 0)
 			return rc;
 		note_sent(w, chunk);
-		tp_handoff_release(w->handoff, chunk);
+		tp_handoff_release(w->p.handoff, chunk);
 	}
 }
 
@@ -76,12 +76,12 @@ static int write_piece(struct tp_engine *eng, struct tp_chunk *piece)
 
 /* The next piece of a chunk: equal pieces of at most one burst on a byte stream; whole
  * datagrams (at least one) for a datagram sink. */
-static size_t next_piece(const struct tp_sink *sink, const struct tp_pacer *pacer,
+static size_t next_piece(const struct tp_engine *eng, const struct tp_pacer *pacer,
 			 const struct tp_chunk *chunk, size_t off)
 {
-	if (sink->flags & TP_SINK_DGRAM)
-		return tp_dgram_span(chunk->data + off, chunk->len - off, sink->dgram_size,
-				     sink->dgram_framed, tp_pace_max_send(pacer));
+	if (eng->sink->flags & TP_SINK_DGRAM)
+		return tp_dgram_span(chunk->data + off, chunk->len - off, eng->dgram_size,
+				     eng->dgram_framed, tp_pace_max_send(pacer));
 	size_t piece = (size_t)tp_pace_piece(pacer, chunk->len);
 	return chunk->len - off < piece ? chunk->len - off : piece;
 }
@@ -106,16 +106,16 @@ static int send_chunk(struct tp_writer *w, struct tp_pacer *pacer, struct tp_chu
 			 * catch-up limit then spaces the next pieces from when this one really
 			 * left, instead of letting them out back to back. */
 			uint64_t woke = tp_clock_ns();
-			tp_counter_add(&w->counters->pace_wait_ns, woke - now);
+			tp_counter_add(&w->p.counters->pace_wait_ns, woke - now);
 			now = woke;
 		}
-		size_t n = next_piece(w->engine->sink, pacer, chunk, off);
+		size_t n = next_piece(w->p.engine, pacer, chunk, off);
 		struct tp_chunk piece = {
 			.data = chunk->data + off, .cap = n, .len = n,
 			.offset = *pos, .index = chunk->index,
 			.pipe_rd = chunk->pipe_rd, .pipe_wr = chunk->pipe_wr, /* the splice path */
 		};
-		int err = write_piece(w->engine, &piece);
+		int err = write_piece(w->p.engine, &piece);
 		if (err)
 			return err;
 		*pos += n;
@@ -143,10 +143,10 @@ static int send_copies(struct tp_writer *w, struct tp_pacer *pacer, struct held 
 		if (err)
 			return err;
 		h->copies[i]++;
-		tp_counter_add(&w->counters->copies, 1);
+		tp_counter_add(&w->p.counters->copies, 1);
 	}
-	if (h->n && h->copies[0] == w->repeat) {
-		tp_handoff_release(w->handoff, h->chunk[0]);
+	if (h->n && h->copies[0] == w->p.repeat) {
+		tp_handoff_release(w->p.handoff, h->chunk[0]);
 		h->n--;
 		memmove(h->chunk, h->chunk + 1, h->n * sizeof(h->chunk[0]));
 		memmove(h->copies, h->copies + 1, h->n * sizeof(h->copies[0]));
@@ -165,17 +165,17 @@ static int write_in_turn(struct tp_writer *w)
 
 	/* Sleep to the deadline, not up to 50 us past it (the default timer slack). */
 	prctl(PR_SET_TIMERSLACK, 1UL, 0, 0, 0);
-	tp_pace_init(&pacer, w->rate, w->burst, tp_clock_ns());
+	tp_pace_init(&pacer, w->p.rate, w->p.burst, tp_clock_ns());
 	while ((err = take(w, true, &chunk)) == 0) {
 		err = send_chunk(w, &pacer, chunk, &pos);
 		if (!err)
 			note_sent(w, chunk);
-		if (!err && w->repeat) {
+		if (!err && w->p.repeat) {
 			err = send_copies(w, &pacer, &h, &pos);
 			h.chunk[h.n] = chunk;
 			h.copies[h.n++] = 0;
 		} else {
-			tp_handoff_release(w->handoff, chunk);
+			tp_handoff_release(w->p.handoff, chunk);
 		}
 		if (err)
 			return err;
@@ -194,17 +194,14 @@ static void *writer_main(void *arg)
 	struct tp_writer *w = arg;
 
 	tp_signals_writer_init();
-	w->error = w->rate || w->repeat ? write_in_turn(w) : write_unpaced(w);
-	tp_handoff_writer_exit(w->handoff);
+	w->error = w->p.rate || w->p.repeat ? write_in_turn(w) : write_unpaced(w);
+	tp_handoff_writer_exit(w->p.handoff);
 	return NULL;
 }
 
-int tp_writer_start(struct tp_writer *w, struct tp_handoff *h, struct tp_engine *eng,
-		    struct tp_counters *counters)
+int tp_writer_start(struct tp_writer *w, const struct tp_writer_params *p)
 {
-	w->handoff = h;
-	w->engine = eng;
-	w->counters = counters;
+	w->p = *p;
 	w->error = 0;
 	/* The thread inherits the caller's signal mask, in which our signals are blocked. */
 	return -pthread_create(&w->thread, NULL, writer_main, w);

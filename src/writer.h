@@ -9,21 +9,27 @@
 #include "handoff.h"
 #include "pace.h"
 
-struct tp_writer {
+/* What the writer is started with. */
+struct tp_writer_params {
 	struct tp_handoff *handoff;
-	struct tp_engine *engine;
-	struct tp_counters *counters; /* the writer's fields of it */
+	struct tp_engine *engine;     /* set up (tp_engine_init); the writer's from the start */
+	struct tp_counters *counters; /* the writer's fields of it (stats.h) */
 	uint64_t rate;                /* -L in bytes/s; 0 = unpaced */
 	uint64_t burst;               /* the pacer's burst, when paced */
 	unsigned repeat;              /* --repeat: extra copies of every chunk's frames */
-	pthread_t thread;
-	int error;   /* written by the writer before tp_handoff_writer_exit: 0 or -errno */
 };
 
-/* Starts the thread; signals are blocked in it (the caller blocks them first). 0 or -errno.
- * w->rate, w->burst and w->repeat are set by the caller beforehand. */
-int tp_writer_start(struct tp_writer *w, struct tp_handoff *h, struct tp_engine *eng,
-		    struct tp_counters *counters);
+struct tp_writer {
+	/* Fixed by tp_writer_start, read-only after (both threads). */
+	struct tp_writer_params p;
+	pthread_t thread;
+	/* Written by the writer thread before tp_handoff_writer_exit, read by the main thread
+	 * after tp_writer_join: 0 or -errno. */
+	int error;
+};
+
+/* Starts the thread; signals are blocked in it (the caller blocks them first). 0 or -errno. */
+int tp_writer_start(struct tp_writer *w, const struct tp_writer_params *p);
 /* Makes the writer give up what it has not written (the drain after SIGINT or SIGTERM ran
  * out of time): it ends with -ECANCELED soon after. Call again until it has ended. */
 void tp_writer_abandon(struct tp_writer *w);

@@ -41,6 +41,14 @@ static void fill(struct tp_chunk *c, uint64_t offset, size_t len)
 		c->data[i] = pattern_byte(offset + i);
 }
 
+/* tp_engine_init with the parameters the tests vary. */
+static int init_engine(struct tp_engine *eng, enum tp_engine_kind kind, struct tp_sink *sink,
+		       struct tp_counters *counters, unsigned depth)
+{
+	return tp_engine_init(eng, &(struct tp_engine_params){
+		.kind = kind, .sink = sink, .counters = counters, .depth = depth });
+}
+
 /* Pushes `total` bytes through the engine in ring order, as the writer thread does, and checks
  * that chunks come back in the order they went in. Returns 0 or the engine's -errno. */
 static int drive(struct tp_engine *eng, struct tp_ring *ring, uint64_t total)
@@ -116,7 +124,7 @@ static void pipe_case(int kind_index, bool nonblocking)
 	sink.fd = fds[1];
 	reader.fd = fds[0];
 	ck_assert_int_eq(tp_ring_init(&ring, CHUNK, DEPTH, 0), 0);
-	ck_assert_int_eq(tp_engine_init(&eng, kinds[kind_index], &sink, &counters, DEPTH), 0);
+	ck_assert_int_eq(init_engine(&eng, kinds[kind_index], &sink, &counters, DEPTH), 0);
 	ck_assert_uint_eq(eng.max_inflight, 1); /* a stream: one write in flight */
 	ck_assert_int_eq(pthread_create(&t, NULL, read_slowly, &reader), 0);
 
@@ -161,7 +169,7 @@ START_TEST(test_file_offsets)
 	ck_assert_int_ge(sink.fd, 0);
 	unlink(path);
 	ck_assert_int_eq(tp_ring_init(&ring, CHUNK, DEPTH, 0), 0);
-	ck_assert_int_eq(tp_engine_init(&eng, kinds[_i], &sink, &counters, DEPTH), 0);
+	ck_assert_int_eq(init_engine(&eng, kinds[_i], &sink, &counters, DEPTH), 0);
 	if (kinds[_i] == TP_ENGINE_URING)
 		ck_assert_uint_gt(eng.max_inflight, 1); /* a file takes several at offsets */
 	ck_assert_int_eq(drive(&eng, &ring, total), 0);
@@ -199,7 +207,7 @@ START_TEST(test_file_shared_position)
 	unlink(path);
 	ck_assert_int_eq(write(sink.fd, "head\n", 5), 5);
 	ck_assert_int_eq(tp_ring_init(&ring, CHUNK, DEPTH, 0), 0);
-	ck_assert_int_eq(tp_engine_init(&eng, kinds[_i], &sink, &counters, DEPTH), 0);
+	ck_assert_int_eq(init_engine(&eng, kinds[_i], &sink, &counters, DEPTH), 0);
 	ck_assert_ptr_eq(eng.ops, &tp_engine_write_ops);
 	ck_assert_uint_eq(eng.max_inflight, 1); /* in order, at the position */
 	ck_assert_int_eq(drive(&eng, &ring, total), 0);
@@ -230,7 +238,7 @@ static int error_case(int kind_index, struct tp_sink *sink)
 	struct tp_engine eng;
 
 	ck_assert_int_eq(tp_ring_init(&ring, CHUNK, DEPTH, 0), 0);
-	ck_assert_int_eq(tp_engine_init(&eng, kinds[kind_index], sink, &counters, DEPTH), 0);
+	ck_assert_int_eq(init_engine(&eng, kinds[kind_index], sink, &counters, DEPTH), 0);
 	int err = drive(&eng, &ring, 3 * (uint64_t)CHUNK);
 	tp_engine_exit(&eng);
 	tp_ring_destroy(&ring);
@@ -269,12 +277,12 @@ START_TEST(test_forced_engine_is_used)
 	struct tp_engine eng;
 
 	sink.fd = open("/dev/null", O_WRONLY);
-	ck_assert_int_eq(tp_engine_init(&eng, TP_ENGINE_WRITE, &sink, &counters, DEPTH), 0);
+	ck_assert_int_eq(init_engine(&eng, TP_ENGINE_WRITE, &sink, &counters, DEPTH), 0);
 	ck_assert_str_eq(eng.ops->name, "write");
 	tp_engine_exit(&eng);
 #ifdef HAVE_LIBURING
 	/* auto prefers io_uring where the kernel allows it, and falls back quietly otherwise. */
-	ck_assert_int_eq(tp_engine_init(&eng, TP_ENGINE_AUTO, &sink, &counters, DEPTH), 0);
+	ck_assert_int_eq(init_engine(&eng, TP_ENGINE_AUTO, &sink, &counters, DEPTH), 0);
 	ck_assert(strcmp(eng.ops->name, "io_uring") == 0 || eng.fallback_err != 0);
 	tp_engine_exit(&eng);
 #endif
