@@ -46,11 +46,14 @@ static void end_line_hook(void *arg)
 	tp_monitor_end_line(arg);
 }
 
-void tp_monitor_init(struct tp_monitor *m, const struct tp_options *o,
-		     struct tp_counters *counters, struct tp_handoff *handoff, uint64_t total)
+void tp_monitor_init(struct tp_monitor *m, const struct tp_monitor_params *p)
 {
-	*m = (struct tp_monitor){ .opts = o, .counters = counters, .handoff = handoff,
-				  .total = total, .start_ns = tp_clock_ns() };
+	const struct tp_options *o = p->opts;
+
+	*m = (struct tp_monitor){ .opts = o, .counters = p->counters, .handoff = p->handoff,
+				  .total = p->total, .start_ns = tp_clock_ns(), .rx = p->rx,
+				  .kernel_drops = p->kernel_drops, .udp_out = p->udp_out,
+				  .sink_name = p->sink_name };
 	m->on_tty = isatty(STDERR_FILENO);
 	m->show = o->numeric || o->progress == TP_SHOW_ALWAYS ||
 		  (o->progress == TP_SHOW_AUTO && m->on_tty);
@@ -60,6 +63,12 @@ void tp_monitor_init(struct tp_monitor *m, const struct tp_options *o,
 	if (m->show || o->stats != TP_STATS_NONE)
 		m->next_tick_ns = m->start_ns + o->interval_ns;
 	tp_report_set_hook(end_line_hook, m);
+}
+
+void tp_monitor_offer_total(struct tp_monitor *m, uint64_t total)
+{
+	if (!m->total)
+		m->total = total;
 }
 
 int tp_monitor_timeout(const struct tp_monitor *m, int want)
@@ -171,14 +180,15 @@ void tp_monitor_explain(struct tp_monitor *m, const struct tp_tuning *t, const c
 			t->meta_every, t->meta_why);
 }
 
-void tp_monitor_finish(struct tp_monitor *m, const struct tp_tuning *t, const char *engine)
+void tp_monitor_finish(struct tp_monitor *m, const struct tp_tuning *t, const char *engine,
+		       bool refused_at_end)
 {
 	struct tp_counters *c = m->counters;
 	uint64_t calls = tp_counter_get(&c->write_calls);
 
 	draw(m, true);
 	tp_monitor_end_line(m);
-	if (m->udp_out && !m->refused_at_end) {
+	if (m->udp_out && !refused_at_end) {
 		m->refused_report_ns = 0; /* the last word, whenever the one before was */
 		report_refused(m, true);
 	}

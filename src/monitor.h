@@ -13,11 +13,25 @@
 #include "summary.h"
 #include "tune.h"
 
+/* What the monitor watches. */
+struct tp_monitor_params {
+	const struct tp_options *opts;
+	struct tp_counters *counters;     /* both threads' (stats.h): read only here */
+	struct tp_handoff *handoff;       /* for the ring's fill */
+	uint64_t total;                   /* expected size, 0 if unknown */
+	/* Links, for the statistics (NULL / false when unused). */
+	const struct tp_rx_stats *rx;     /* -D: the reader's, read between its reads */
+	const uint64_t *kernel_drops;     /* a udp:// input */
+	bool udp_out;
+	const char *sink_name;            /* for the "nobody listening" line */
+};
+
+/* The main thread's alone. */
 struct tp_monitor {
 	const struct tp_options *opts;
 	struct tp_counters *counters;
 	struct tp_handoff *handoff;
-	uint64_t total;           /* expected size, 0 if unknown */
+	uint64_t total;           /* expected size, 0 if unknown (tp_monitor_offer_total) */
 	uint64_t start_ns;
 	uint64_t next_tick_ns;    /* 0: no ticks needed (no progress, no statistics) */
 	uint64_t tick_bytes;      /* bytes_out at the last tick */
@@ -25,18 +39,17 @@ struct tp_monitor {
 	bool on_tty;              /* stderr is a terminal: redraw in place */
 	struct tp_progress progress;
 	struct tp_rate_track rates;
-	/* Links, for the statistics (set by the caller after init; NULL when unused). */
-	const struct tp_rx_stats *rx;     /* -D */
-	const uint64_t *kernel_drops;     /* a udp:// input */
+	const struct tp_rx_stats *rx;     /* as in tp_monitor_params */
+	const uint64_t *kernel_drops;
 	bool udp_out;
-	const char *sink_name;            /* for the "nobody listening" line */
+	const char *sink_name;
 	uint64_t refused_reported;        /* ECONNREFUSED count at the last such line */
-	bool refused_at_end;              /* the caller says so itself (status 1) */
 	uint64_t refused_report_ns;
 };
 
-void tp_monitor_init(struct tp_monitor *m, const struct tp_options *opts,
-		     struct tp_counters *counters, struct tp_handoff *handoff, uint64_t total);
+void tp_monitor_init(struct tp_monitor *m, const struct tp_monitor_params *p);
+/* The total learnt during the transfer (-D: META's), used when none was known. */
+void tp_monitor_offer_total(struct tp_monitor *m, uint64_t total);
 /* A ppoll() timeout in ms no later than the next tick; `want` is the caller's (-1: none). */
 int tp_monitor_timeout(const struct tp_monitor *m, int want);
 /* After every wait: does the tick if it is due. */
@@ -48,8 +61,10 @@ void tp_monitor_end_line(struct tp_monitor *m);
 /* --explain: the choices made before the transfer. */
 void tp_monitor_explain(struct tp_monitor *m, const struct tp_tuning *t, const char *engine,
 			const char *engine_why);
-/* The last progress line and, with --stats, the final statistics. */
-void tp_monitor_finish(struct tp_monitor *m, const struct tp_tuning *t, const char *engine);
+/* The last progress line and, with --stats, the final statistics. refused_at_end: the
+ * caller says itself that a udp:// destination refused the end (status 1). */
+void tp_monitor_finish(struct tp_monitor *m, const struct tp_tuning *t, const char *engine,
+		       bool refused_at_end);
 void tp_monitor_destroy(struct tp_monitor *m);
 
 #endif

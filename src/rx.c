@@ -2,7 +2,7 @@
  * drops copies, decides what is lost) -> only verified bytes into the ring's chunks. Reports
  * each loss as it is declared, at most a few lines a second, and sets the exit status. */
 #include "config.h"
-#include "reader.h"
+#include "pump.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -33,15 +33,19 @@
 /* Bytes read from a stream at a time. */
 #define RX_READ_SIZE (1u << 20)
 
+/* When the wait for input ends, and why. */
+enum rx_deadline { RX_NONE, RX_IDLE, RX_QUIET, RX_GRACE };
+
 struct tp_rx {
 	struct tp_reader *r;
 	struct tp_deframer deframer;
 	struct tp_track track;
 	unsigned char *buf;
 	int result;              /* the tracker's last verdict: TP_TRACK_* */
+	struct tp_rx_params p;
 	bool opened;             /* an input was opened: there is something to account for */
 	const char *input;       /* its name, for messages */
-	bool size_reached;       /* -S: --size bytes written, a stop as asked */
+	enum rx_deadline why;    /* what the pending deadline is (rx_deadline) */
 	uint64_t complete_ns;    /* when the stream was complete (0: not yet) */
 	uint64_t end_ns;         /* when END came (0: not yet) */
 	bool said;               /* a line said why data is missing (a loss, a restart) */
@@ -54,37 +58,19 @@ struct tp_rx {
 	uint64_t said_garbage;
 };
 
-/* Verified bytes into chunks, handed to the writer as they fill. */
+/* Verified bytes into chunks, handed to the writer as they fill. Fewer than asked: -S
+ * reached, the tracker stops; -EINTR: told to stop. */
 static ssize_t rx_emit(void *ctx, const unsigned char *data, size_t len)
 {
 	struct tp_rx *rx = ctx;
-	struct tp_reader *r = rx->r;
-	size_t took = len;
 
-	if (r->opts->stop_at_size) { /* -S: the first --size verified bytes, then stop */
-		uint64_t left = r->opts->size - r->offset;
-		if (left < len) {
-			rx->size_reached = true;
-			took = len = (size_t)left;
-		}
-	}
-	while (len) {
-		if (!tp_reader_get_chunk(r))
-			return -EINTR; /* told to stop */
-		size_t n = r->chunk->cap - r->chunk->len;
-		if (n > len)
-			n = len;
-		memcpy(r->chunk->data + r->chunk->len, data, n);
-		r->chunk->len += n;
-		r->offset += n;
-		data += n;
-		len -= n;
-		if (r->chunk->len == r->chunk->cap)
-			tp_reader_hand_over(r);
-	}
-	if (r->opts->stop_at_size && r->offset >= r->opts->size)
-		rx->size_reached = true;
-	return (ssize_t)took; /* fewer than asked: --size reached, the tracker stops */
+	return tp_reader_append(rx->r, data, len);
+}
+
+/* -S: --size verified bytes written, a stop as asked. */
+static bool size_reached(const struct tp_rx *rx)
+{
+	return tp_reader_wanted(rx->r) == 0;
 }
 
 /* One stderr line of a kind may go out now (or `force`, at the end); otherwise it waits. */
@@ -165,8 +151,8 @@ static void rx_meta(void *ctx, const struct tp_frame_meta *meta)
 	struct tp_rx *rx = ctx;
 
 	/* The sender knows the size: progress gets a percentage and an ETA. */
-	if (meta->total != TP_FRAME_TOTAL_UNKNOWN && !rx->r->monitor.total)
-		rx->r->monitor.total = meta->total;
+	if (meta->total != TP_FRAME_TOTAL_UNKNOWN)
+		tp_monitor_offer_total(&rx->r->monitor, meta->total);
 }
 
 /* A frame that contradicts META, END or the frames before it: said as it happens, at most a
@@ -210,7 +196,7 @@ static int rx_frame(void *ctx, const struct tp_frame *f)
 	return 0;
 }
 
-int tp_rx_init(struct tp_reader *r)
+int tp_rx_init(struct tp_reader *r, const struct tp_rx_params *p)
 {
 	struct tp_rx *rx = calloc(1, sizeof(*rx));
 	int err = -ENOMEM;
@@ -218,11 +204,12 @@ int tp_rx_init(struct tp_reader *r)
 	if (!rx)
 		return -ENOMEM;
 	rx->r = r;
+	rx->p = *p;
 	rx->result = TP_TRACK_MORE;
 	r->rx.total = UINT64_MAX;
 	rx->buf = malloc(RX_READ_SIZE);
 	if (rx->buf && (err = tp_deframer_init(&rx->deframer, &r->rx, rx_frame, rx)) == 0) {
-		err = tp_track_init(&rx->track, &rx_ops, rx, &r->rx, r->opts->on_gap,
+		err = tp_track_init(&rx->track, &rx_ops, rx, &r->rx, p->on_gap,
 				    RX_WINDOW_BYTES, RX_WINDOW_FRAMES);
 		if (err == 0) {
 			r->rx_state = rx;
@@ -253,98 +240,97 @@ void tp_rx_destroy(struct tp_reader *r)
  * RX_LINGER_MAX_NS, so that a sender in a pipe is not cut off (SIGPIPE) for its repeats. */
 static bool lingering(const struct tp_rx *rx)
 {
-	return rx->result == TP_TRACK_COMPLETE && !rx->size_reached;
+	return rx->result == TP_TRACK_COMPLETE && !size_reached(rx);
 }
 
-/* When the wait for input ends, and why. */
-enum rx_deadline { RX_NONE, RX_IDLE, RX_QUIET, RX_GRACE };
-
-static enum rx_deadline rx_deadline(const struct tp_rx *rx, const struct tp_source *src,
-				    uint64_t last_ns, uint64_t *until)
+/* When the wait for input ends (rx->why says why). */
+static uint64_t rx_deadline(void *ctx, const struct tp_source *src, uint64_t last_ns)
 {
-	const struct tp_options *o = rx->r->opts;
+	struct tp_rx *rx = ctx;
+	uint64_t idle = rx->r->p.idle_timeout_ns, until = UINT64_MAX;
 	enum rx_deadline why = RX_NONE;
 
-	*until = UINT64_MAX;
-	if (o->idle_timeout_ns) {
-		*until = last_ns + o->idle_timeout_ns;
+	if (idle) {
+		until = last_ns + idle;
 		why = RX_IDLE;
-	} else if (src->endless && rx->r->rx.frames && !o->idle_timeout_set) {
-		*until = last_ns + RX_QUIET_NS;
+	} else if (src->endless && rx->r->rx.frames && rx->p.quiet_default) {
+		until = last_ns + RX_QUIET_NS;
 		why = RX_QUIET;
 	}
 	bool at_end = lingering(rx) || tp_track_waiting_at_end(&rx->track);
-	if (at_end && last_ns + RX_END_GRACE_NS < *until) {
-		*until = last_ns + RX_END_GRACE_NS;
+	if (at_end && last_ns + RX_END_GRACE_NS < until) {
+		until = last_ns + RX_END_GRACE_NS;
 		why = RX_GRACE;
 	}
 	/* Input that never pauses must not keep us either. */
 	uint64_t since = lingering(rx) ? rx->complete_ns : at_end ? rx->end_ns : 0;
-	if (since && since + RX_LINGER_MAX_NS < *until) {
-		*until = since + RX_LINGER_MAX_NS;
+	if (since && since + RX_LINGER_MAX_NS < until) {
+		until = since + RX_LINGER_MAX_NS;
 		why = RX_GRACE;
 	}
-	return why;
+	rx->why = why;
+	return until;
 }
+
+/* Idle, or quiet after END: only the first two are said. */
+static void rx_expired(void *ctx, const struct tp_source *src)
+{
+	struct tp_rx *rx = ctx;
+
+	if (rx->why == RX_IDLE || rx->why == RX_QUIET)
+		tp_reader_say_idle(src, rx->why == RX_IDLE ? rx->r->p.idle_timeout_ns : RX_QUIET_NS,
+				   rx->why == RX_QUIET);
+}
+
+/* Data missing for good, or END reached and no copies expected: read no further. */
+static bool rx_done(void *ctx)
+{
+	struct tp_rx *rx = ctx;
+
+	return rx->result != TP_TRACK_MORE && !lingering(rx);
+}
+
+/* One read, through the deframer and the tracker. */
+static ssize_t rx_read(void *ctx, struct tp_source *src, bool *alive)
+{
+	struct tp_rx *rx = ctx;
+	struct tp_reader *r = rx->r;
+	ssize_t n = tp_source_read(src, rx->buf, src->datagram ? TP_DATAGRAM_ROOM : RX_READ_SIZE);
+
+	if (n == 0)
+		tp_deframe_stream_end(&rx->deframer);
+	if (n <= 0)
+		return n;
+	uint64_t frames = r->rx.frames, garbage = r->rx.garbage_bytes;
+	int rc = src->datagram ? tp_deframe_datagram(&rx->deframer, rx->buf, (size_t)n)
+			       : tp_deframe_stream(&rx->deframer, rx->buf, (size_t)n);
+	/* Only frames are data: junk must not keep a quiet input alive. A byte stream's bytes
+	 * that may be part of a frame count too (at a low baud rate one frame takes many
+	 * reads). */
+	*alive = r->rx.frames != frames ||
+		 (!src->datagram && r->rx.garbage_bytes - garbage < (uint64_t)n);
+	report_damage(rx, false);
+	if (rc == -EINTR)
+		return -ECANCELED; /* told to stop */
+	if (rc < 0 && rc != -ECANCELED) /* (-ECANCELED: the tracker stopped; rx_done says so) */
+		return rc;
+	return n;
+}
+
+static const struct tp_pump_ops rx_pump_ops = {
+	.read = rx_read,
+	.deadline = rx_deadline,
+	.expired = rx_expired,
+	.done = rx_done,
+};
 
 int tp_rx_pump(struct tp_reader *r, struct tp_source *src)
 {
 	struct tp_rx *rx = r->rx_state;
-	uint64_t last_ns = tp_clock_ns();
-	unsigned again = 0;
 
 	rx->opened = true;
 	rx->input = src->name;
-	while (rx->result == TP_TRACK_MORE || lingering(rx)) {
-		if (tp_signals_stop_requested() || tp_handoff_writer_done(&r->handoff))
-			return TP_PUMP_STOP;
-		uint64_t until;
-		enum rx_deadline why = rx_deadline(rx, src, last_ns, &until);
-		if (why != RX_NONE && tp_clock_ns() >= until) {
-			if (why == RX_IDLE || why == RX_QUIET)
-				tp_reader_say_idle(src, why == RX_IDLE ? r->opts->idle_timeout_ns : RX_QUIET_NS,
-						   why == RX_QUIET);
-			return TP_PUMP_EOF; /* idle, or quiet after END */
-		}
-		if (again) {
-			again--; /* the last read brought data: there may be more right now */
-		} else if (src->pollable) {
-			bool holding = r->chunk && r->chunk->len;
-			if (!tp_reader_wait(r, src->fd, holding ? 0 : tp_reader_ms_until(until))) {
-				if (holding)
-					tp_reader_hand_over(r); /* verified data goes out at once */
-				continue;
-			}
-		} else {
-			tp_reader_wait(r, -1, 0);
-		}
-		ssize_t n = tp_source_read(src, rx->buf, src->datagram ? TP_DATAGRAM_ROOM : RX_READ_SIZE);
-		if (n == -EAGAIN) {
-			again = 0;
-			continue;
-		}
-		if (src->datagram && n > 0 && !again)
-			again = TP_READ_AGAIN;
-		if (n < 0)
-			return (int)n;
-		if (n == 0) {
-			tp_deframe_stream_end(&rx->deframer);
-			return TP_PUMP_EOF;
-		}
-		uint64_t frames = r->rx.frames, garbage = r->rx.garbage_bytes;
-		int rc = src->datagram ? tp_deframe_datagram(&rx->deframer, rx->buf, (size_t)n)
-				       : tp_deframe_stream(&rx->deframer, rx->buf, (size_t)n);
-		/* Only frames are data: junk must not keep a quiet input alive. A byte stream's
-		 * bytes that may be part of a frame count too (at a low baud rate one frame takes
-		 * many reads). */
-		if (r->rx.frames != frames ||
-		    (!src->datagram && r->rx.garbage_bytes - garbage < (uint64_t)n))
-			last_ns = tp_clock_ns();
-		report_damage(rx, false);
-		if (rc < 0 && rc != -ECANCELED)
-			return rc == -EINTR ? TP_PUMP_STOP : rc;
-	}
-	return TP_PUMP_STOP; /* data missing for good, or --size reached: read no further */
+	return tp_reader_pump(r, src, &rx_pump_ops, rx);
 }
 
 int tp_rx_finish(struct tp_reader *r)
@@ -354,7 +340,7 @@ int tp_rx_finish(struct tp_reader *r)
 	char why[160];
 
 	report_damage(rx, true); /* what the rate limit held back */
-	if (rx->size_reached)
+	if (size_reached(rx))
 		return 0; /* -S: stopped where asked; what is beyond was not wanted */
 	if (!rx->opened) {
 		r->rx_incomplete = true; /* nothing to account for: the open failure was said */

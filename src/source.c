@@ -5,12 +5,11 @@
 #include "parse.h"
 #include "serial.h"
 
-int tp_source_open(struct tp_source *src, const char *spec, unsigned baud, int flow)
+int tp_source_open(struct tp_source *src, const char *spec, const struct tp_source_params *p)
 {
 	memset(src, 0, sizeof(*src));
 	src->fd = -1;
-	src->params.baud = baud;
-	src->params.flow = flow;
+	src->params = *p;
 	char host[256];
 	unsigned port;
 	if (tp_parse_udp_endpoint(spec, host, sizeof(host), &port) != 0)

@@ -12,6 +12,12 @@
 
 struct tp_source;
 
+/* What opening an input may need besides its name. */
+struct tp_source_params {
+	unsigned baud;        /* --baud for a serial line (0: keep the line's) */
+	int flow;             /* --flow: enum tp_flow */
+};
+
 struct tp_source_ops {
 	const char *name;
 	int (*open)(struct tp_source *src, const char *spec);  /* 0 or -errno */
@@ -40,10 +46,7 @@ struct tp_source {
 	struct sockaddr_storage addr; /* the same as a socket address (addr_len 0: not a socket) */
 	socklen_t addr_len;
 	void *priv;           /* the transport's own state */
-	struct {
-		unsigned baud;    /* --baud for a serial line (0: keep the line's) */
-		int flow;         /* --flow: enum tp_flow */
-	} params;             /* set by the caller of tp_source_open */
+	struct tp_source_params params; /* as given to tp_source_open */
 };
 
 extern const struct tp_source_ops tp_source_fd_ops;
@@ -54,8 +57,8 @@ extern const struct tp_source_ops tp_source_serial_ops;
 #define TP_DATAGRAM_ROOM 65536u
 
 /* Picks the source for an input spec ("-", a path, udp://[ADDR]:PORT, serial:PATH or a
- * terminal device) and opens it; baud and flow apply to a serial line. */
-int tp_source_open(struct tp_source *src, const char *spec, unsigned baud, int flow);
+ * terminal device) and opens it. */
+int tp_source_open(struct tp_source *src, const char *spec, const struct tp_source_params *p);
 
 static inline ssize_t tp_source_read(struct tp_source *src, void *buf, size_t len)
 {

@@ -178,16 +178,12 @@ END_TEST
  * request or not, and --size still holds. */
 static void flush_case(uint64_t size, size_t want)
 {
-	struct tp_options o;
 	struct tp_reader r;
 	unsigned char *src = malloc(10000), got[10000];
 	size_t out = 0;
 
-	memset(&o, 0, sizeof(o));
 	memset(&r, 0, sizeof(r));
-	o.stop_at_size = size != 0;
-	o.size = size;
-	r.opts = &o;
+	r.p.limit = size ? size : UINT64_MAX; /* -S */
 	ck_assert_int_eq(tp_handoff_init(&r.handoff, 4096, 4, 0), 0);
 	ck_assert_int_eq(tp_pipes_attach(&r.handoff.ring, 4096), 0);
 	r.stage = malloc(TP_DATAGRAM_ROOM);

@@ -1,0 +1,101 @@
+#include "config.h"
+#include "inputs.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include "netaddr.h"
+#include "pump.h"
+#include "report.h"
+#include "signals.h"
+
+/* Why reading src would never end, or NULL: it is the file we write to (`tpipe f >> f`;
+ * cat refuses it too), or the udp:// address our datagrams go to. */
+static const char *input_is_output(const struct tp_sink *sink, const struct tp_source *src)
+{
+	struct stat st;
+
+	if (sink->ino && fstat(src->fd, &st) == 0 && S_ISREG(st.st_mode) &&
+	    st.st_dev == sink->dev && st.st_ino == sink->ino)
+		return "input file is output file";
+	if (src->addr_len && sink->addr_len &&
+	    tp_netaddr_loops((const struct sockaddr *)&src->addr, (const struct sockaddr *)&sink->addr))
+		return "input is the output: every datagram would come back in, for ever";
+	return NULL;
+}
+
+/* Opens one input; a FIFO waits for its writer, so signals act meanwhile. 0, TP_PUMP_STOP
+ * (a signal came first) or -errno. */
+static int open_input(struct tp_reader *r, struct tp_source *src, const char *name,
+		      const struct tp_inputs *in)
+{
+	int rc;
+
+	do {
+		tp_signals_let_in(true);
+		rc = tp_source_open(src, name, &in->source);
+		tp_signals_let_in(false);
+		tp_monitor_poll(&r->monitor);
+	} while (rc == -EINTR && !tp_signals_stop_requested());
+	if (rc == -EINTR)
+		return TP_PUMP_STOP;
+	if (rc == 0 && in->explain && src->local[0])
+		fprintf(stderr, "tpipe: input: listening on %s\n", src->local);
+	return rc;
+}
+
+int tp_inputs_read(struct tp_reader *r, const struct tp_inputs *in)
+{
+	int status = 0;
+
+	for (int i = 0; i < in->n; i++) {
+		struct tp_source src;
+		const char *why = NULL;
+		int rc = open_input(r, &src, in->names[i], in);
+		if (rc == 0) {
+			why = input_is_output(in->sink, &src);
+			if (!why)
+				rc = in->deframe ? tp_rx_pump(r, &src) : tp_pump_raw(r, &src);
+			r->kernel_drops += src.kernel_drops;
+			tp_source_close(&src);
+		}
+		if (rc < 0 || why) {
+			const char *what = src.name ? src.name : in->names[i];
+			if (why || src.why)
+				tp_report(what, why ? why : src.why);
+			else
+				tp_report_errno(what, rc);
+			status = 1;
+		}
+		if (rc == TP_PUMP_STOP)
+			break;
+	}
+	if (in->deframe) {
+		if (tp_rx_finish(r) < 0)
+			status = 1;
+	} else {
+		tp_pump_finish(r);
+	}
+	if (r->chunk && r->chunk->len)
+		tp_reader_hand_over(r);
+	return status;
+}
+
+uint64_t tp_inputs_total(char *const *names, int n, uint64_t size)
+{
+	uint64_t sum = 0;
+
+	if (size)
+		return size;
+	for (int i = 0; i < n; i++) {
+		struct stat st;
+		const char *in = names[i];
+		int fd = in[0] == '-' && in[1] == 0 ? STDIN_FILENO : -1;
+		if ((fd >= 0 ? fstat(fd, &st) : stat(in, &st)) < 0 || !S_ISREG(st.st_mode))
+			return 0;
+		sum += (uint64_t)st.st_size;
+	}
+	return sum;
+}
