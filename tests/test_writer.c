@@ -1,0 +1,235 @@
+/* The writer thread through the null engines (engine_null.h): every byte in order, chunks
+ * given back in order, pacing never ahead of its schedule, --repeat's copies interleaved,
+ * datagram sinks paced in whole datagrams, and the first error ends it. */
+#include "config.h"
+
+#include <check.h>
+#include <errno.h>
+#include <poll.h>
+#include <stdint.h>
+#include <string.h>
+#include "engine_null.h"
+#include "handoff.h"
+#include "unit.h"
+#include "writer.h"
+
+#define DEPTH 8u
+
+static unsigned char pattern_byte(uint64_t off)
+{
+	return (unsigned char)((off * 2654435761u) >> 13);
+}
+
+/* The reader's side, as reader.c does it: n chunks of len bytes each (the last `last` bytes
+ * when not 0), waiting for free ones on wake_fd; stops early when the writer has ended. */
+static uint64_t feed(struct tp_handoff *h, unsigned n, size_t len, size_t last)
+{
+	uint64_t off = 0;
+
+	for (unsigned i = 0; i < n; i++) {
+		struct tp_chunk *c;
+		while (!(c = tp_handoff_get_free(h))) {
+			if (tp_handoff_writer_done(h))
+				goto out;
+			struct pollfd p = { .fd = h->wake_fd, .events = POLLIN };
+			poll(&p, 1, 100);
+			tp_handoff_clear_wake(h);
+		}
+		c->len = i == n - 1 && last ? last : len;
+		c->offset = off;
+		for (size_t k = 0; k < c->len; k++)
+			c->data[k] = pattern_byte(off + k);
+		off += c->len;
+		c->stream_end = off;
+		tp_handoff_put(h, c);
+	}
+out:
+	tp_handoff_close(h);
+	return off;
+}
+
+struct rig {
+	struct tp_handoff handoff;
+	struct tp_sink sink;
+	struct tp_counters counters;
+	struct tp_engine engine;
+	struct tp_writer writer;
+	struct tp_null_state *state;
+};
+
+static void rig_up(struct rig *g, const struct tp_engine_ops *ops, size_t chunk, unsigned flags,
+		   size_t dgram_size)
+{
+	memset(g, 0, sizeof(*g));
+	g->sink = (struct tp_sink){ .name = "null", .fd = -1, .flags = flags };
+	g->counters.write_ns_min = UINT64_MAX;
+	ck_assert_int_eq(tp_handoff_init(&g->handoff, chunk, DEPTH, 0), 0);
+	ck_assert_int_eq(tp_engine_init_ops(&g->engine, ops, &(struct tp_engine_params){
+		.sink = &g->sink, .counters = &g->counters, .depth = DEPTH,
+		.dgram_size = dgram_size }), 0);
+	g->state = tp_engine_null_state(&g->engine);
+}
+
+static void rig_start(struct rig *g, uint64_t rate, uint64_t burst, unsigned repeat)
+{
+	ck_assert_int_eq(tp_writer_start(&g->writer, &(struct tp_writer_params){
+		.handoff = &g->handoff, .engine = &g->engine, .counters = &g->counters,
+		.rate = rate, .burst = burst, .repeat = repeat }), 0);
+}
+
+static void rig_down(struct rig *g)
+{
+	tp_engine_exit(&g->engine);
+	tp_handoff_destroy(&g->handoff);
+}
+
+/* The bytes kept are the pattern from 0 to total, and the writes' offsets follow on. */
+static void check_stream(const struct rig *g, uint64_t total)
+{
+	const struct tp_null_state *s = g->state;
+	uint64_t off = 0;
+
+	ck_assert_uint_eq(s->len, total);
+	for (size_t k = 0; k < s->len; k++)
+		if (s->bytes[k] != pattern_byte(k))
+			ck_abort_msg("byte %zu is wrong", k);
+	for (size_t i = 0; i < s->n_writes; i++) {
+		ck_assert_uint_eq(s->writes[i].offset, off);
+		off += s->writes[i].len;
+	}
+	ck_assert_uint_eq(tp_counter_get(&g->counters.bytes_out), total);
+	ck_assert_uint_eq(tp_counter_get(&g->counters.stream_out), total);
+}
+
+static const struct tp_engine_ops *const null_engines[] = {
+	&tp_engine_null_ops, &tp_engine_null_async_ops,
+};
+
+/* Unpaced: every byte once, in order, a chunk per write, the ring's chunks in turn
+ * (several in flight with the async engine). */
+START_TEST(test_unpaced_in_order)
+{
+	struct rig g;
+
+	rig_up(&g, null_engines[_i], 65536, TP_SINK_PIPE, 0);
+	rig_start(&g, 0, 0, 0);
+	uint64_t total = feed(&g.handoff, 50, 65536, 1234);
+	ck_assert_int_eq(tp_writer_join(&g.writer), 0);
+	check_stream(&g, total);
+	ck_assert_uint_eq(g.state->n_writes, 50);
+	for (size_t i = 0; i < g.state->n_writes; i++)
+		ck_assert_uint_eq(g.state->writes[i].index, i % DEPTH);
+	rig_down(&g);
+}
+END_TEST
+
+/* Paced: pieces of at most one burst, and none leaves before its time: the bytes before a
+ * piece, less one burst, at the rate (a lower bound, which a busy machine cannot break). */
+START_TEST(test_paced_never_early)
+{
+	const uint64_t rate = 4000000, burst = 16384;
+	struct rig g;
+
+	rig_up(&g, null_engines[_i], 65536, TP_SINK_PIPE, 0);
+	uint64_t t0 = tp_clock_ns();
+	rig_start(&g, rate, burst, 0);
+	uint64_t total = feed(&g.handoff, 6, 65536, 10000);
+	ck_assert_int_eq(tp_writer_join(&g.writer), 0);
+	check_stream(&g, total);
+	uint64_t before = 0;
+	for (size_t i = 0; i < g.state->n_writes; i++) {
+		const struct tp_null_write *w = &g.state->writes[i];
+		ck_assert_uint_le(w->len, burst);
+		if (before > burst)
+			ck_assert_uint_ge(w->ns - t0, (before - burst) * 1000000000u / rate);
+		before += w->len;
+	}
+	ck_assert_uint_gt(tp_counter_get(&g.counters.pace_wait_ns), 0);
+	rig_down(&g);
+}
+END_TEST
+
+/* --repeat 2: copy k of a chunk goes out after k newer chunks, never back to back, and the
+ * copies are written after what came before them (the output offset runs on). */
+START_TEST(test_repeat_interleaved)
+{
+	static const unsigned want[] = { 0, 1, 0, 2, 0, 1, 3, 1, 2, 2, 3, 3 };
+	struct rig g;
+
+	rig_up(&g, null_engines[_i], 4096, TP_SINK_PIPE, 0);
+	rig_start(&g, 0, 0, 2);
+	feed(&g.handoff, 4, 4096, 0);
+	ck_assert_int_eq(tp_writer_join(&g.writer), 0);
+	ck_assert_uint_eq(g.state->n_writes, sizeof(want) / sizeof(want[0]));
+	uint64_t off = 0;
+	for (size_t i = 0; i < g.state->n_writes; i++) {
+		const struct tp_null_write *w = &g.state->writes[i];
+		ck_assert_uint_eq(w->index, want[i]);
+		ck_assert_uint_eq(w->offset, off);
+		/* The copy's bytes are its chunk's: chunk k holds stream bytes k * 4096 on. */
+		for (size_t k = 0; k < w->len; k++)
+			ck_assert_uint_eq(g.state->bytes[off + k], pattern_byte(want[i] * 4096u + k));
+		off += w->len;
+	}
+	ck_assert_uint_eq(tp_counter_get(&g.counters.copies), 8);
+	ck_assert_uint_eq(tp_counter_get(&g.counters.stream_out), 4 * 4096);
+	rig_down(&g);
+}
+END_TEST
+
+/* A paced datagram sink: each piece is whole datagrams (at least one), at most a burst's
+ * worth, and only a chunk's last piece may end in a short datagram. */
+START_TEST(test_dgram_pieces_whole)
+{
+	const size_t dgram = 1000, chunk = 10500;
+	struct rig g;
+
+	rig_up(&g, null_engines[_i], 16384, TP_SINK_DGRAM, dgram);
+	rig_start(&g, 50000000, 2500, 0);
+	uint64_t total = feed(&g.handoff, 5, chunk, 0);
+	ck_assert_int_eq(tp_writer_join(&g.writer), 0);
+	check_stream(&g, total);
+	for (size_t i = 0; i < g.state->n_writes; i++) {
+		const struct tp_null_write *w = &g.state->writes[i];
+		bool chunk_end = (w->offset + w->len) % chunk == 0;
+		ck_assert_uint_le(w->len, 2500);
+		ck_assert(w->len % dgram == 0 || chunk_end);
+		ck_assert(w->len >= dgram || chunk_end);
+	}
+	rig_down(&g);
+}
+END_TEST
+
+/* The engine's first error ends the writer with it; the reader sees the end (writer_done)
+ * and nothing after the failed write was written. */
+START_TEST(test_error_ends_writer)
+{
+	struct rig g;
+
+	rig_up(&g, null_engines[_i], 4096, TP_SINK_PIPE, 0);
+	g.state->fail_at = 3 * 4096;
+	g.state->fail_err = -ENOSPC;
+	rig_start(&g, 0, 0, 0);
+	feed(&g.handoff, 20, 4096, 0);
+	ck_assert_int_eq(tp_writer_join(&g.writer), -ENOSPC);
+	ck_assert(tp_handoff_writer_done(&g.handoff));
+	ck_assert_uint_eq(g.state->len, 3 * 4096);
+	ck_assert_uint_eq(tp_counter_get(&g.counters.stream_out), 3 * 4096);
+	rig_down(&g);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("writer");
+	TCase *tc = tcase_create("null engines");
+	tcase_set_timeout(tc, 30);
+	tcase_add_loop_test(tc, test_unpaced_in_order, 0, 2);
+	tcase_add_loop_test(tc, test_paced_never_early, 0, 2);
+	tcase_add_loop_test(tc, test_repeat_interleaved, 0, 2);
+	tcase_add_loop_test(tc, test_dgram_pieces_whole, 0, 2);
+	tcase_add_loop_test(tc, test_error_ends_writer, 0, 2);
+	suite_add_tcase(s, tc);
+
+	return tp_unit_run(s);
+}
