@@ -9,19 +9,26 @@
 #include <stdbool.h>
 #include "ring.h"
 
+/* Threads: the reader is the main thread, the writer the writer thread. Only the functions
+ * below touch the fields; the struct is shown for its size and for tests. */
 struct tp_handoff {
-	struct tp_ring ring;      /* guarded by lock */
+	/* Fixed by tp_handoff_init, read-only until tp_handoff_destroy (both threads). */
 	pthread_mutex_t lock;
 	pthread_cond_t filled;    /* the writer waits here for a full chunk or the end */
-	int wake_fd;              /* eventfd: readable when the reader should look again */
+	int wake_fd;              /* eventfd: readable when the reader should look again; the
+	                           * writer writes it, the reader polls and reads it */
+	unsigned wake_free;       /* free chunks that make it worth waking a waiting reader */
+	/* Under lock, both threads. The chunks themselves are not: a chunk is the reader's
+	 * from get_free to put, and the writer's from take to release (ring.h). */
+	struct tp_ring ring;
 	bool closed;              /* the reader has put its last chunk */
 	bool writer_waiting;      /* the writer sleeps on `filled` */
 	bool reader_waiting;      /* the reader sleeps on wake_fd for a free chunk */
 	bool reader_holding;      /* the reader keeps filling a chunk while the writer has work:
 	                           * wake it when the writer runs out */
 	bool writer_done;         /* the writer has returned; no chunk will be freed again */
-	unsigned high_water;      /* most chunks in use at once */
-	unsigned wake_free;       /* free chunks that make it worth waking a waiting reader */
+	unsigned high_water;      /* most chunks in use at once (read without the lock only
+	                           * after tp_writer_join) */
 };
 
 int tp_handoff_init(struct tp_handoff *h, size_t chunk_size, unsigned depth, size_t room);

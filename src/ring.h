@@ -7,6 +7,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* A chunk is the reader's (main thread) from tp_handoff_get_free until tp_handoff_put, then
+ * the writer thread's until tp_handoff_release: the hand-off's lock orders the two, so the
+ * fields need no lock of their own. data, cap, index and the pipes are fixed at init. */
 struct tp_chunk {
 	unsigned char *data;  /* page-aligned payload area; `room` bytes before and after it are ours */
 	size_t cap;           /* payload capacity */

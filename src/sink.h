@@ -46,7 +46,11 @@ struct tp_sink_ops {
 	int (*close)(struct tp_sink *sink);
 };
 
+/* Threads: the main thread opens, finishes and closes the sink. Between tp_writer_start and
+ * tp_writer_join the writer thread uses fd and reads flags (the engines), and the main thread
+ * only reads the fields fixed at open. */
 struct tp_sink {
+	/* Fixed by open, read-only after (both threads). */
 	const struct tp_sink_ops *ops;
 	const char *name;     /* for messages: the path, or "standard output" */
 	int fd;
@@ -54,12 +58,13 @@ struct tp_sink {
 	dev_t dev;            /* a regular file's identity, so an input can be told apart */
 	ino_t ino;            /* (both 0 for anything else) */
 	bool own_fd;          /* we opened it, so we close it */
-	const char *why;      /* a reason that is no errno (a host name that does not resolve) */
 	unsigned baud;        /* a serial line's rate */
-	uint64_t unsent;      /* bytes written that finish discarded (a serial line's queue) */
 	struct sockaddr_storage addr; /* a socket's destination (udp://), addr_len 0 for others */
 	socklen_t addr_len;
-	void *priv;           /* the transport's own state */
+	/* Main thread: written by open and finish (after tp_writer_join). */
+	const char *why;      /* a reason that is no errno (a host name that does not resolve) */
+	uint64_t unsent;      /* bytes written that finish discarded (a serial line's queue) */
+	void *priv;           /* the transport's own state (open, finish, close) */
 };
 
 extern const struct tp_sink_ops tp_sink_fd_ops;

@@ -38,9 +38,7 @@ static int emit(struct tp_track *t, const unsigned char *p, size_t n)
 {
 	if (n == 0)
 		return 0;
-
 	ssize_t took = t->ops->emit(t->ctx, p, n);
-
 	if (took < 0)
 		return (int)took;
 	assert((size_t)took <= n);
@@ -55,7 +53,6 @@ static int emit_zeros(struct tp_track *t, uint64_t n)
 	while (n > 0) {
 		size_t k = n < sizeof(zeros) ? (size_t)n : sizeof(zeros);
 		ssize_t took = t->ops->emit(t->ctx, zeros, k);
-
 		if (took < 0)
 			return (int)took;
 		assert((size_t)took <= k);
@@ -179,15 +176,12 @@ static int hold(struct tp_track *t, const struct tp_frame *f, size_t at)
 	if (t->n_held == t->cap_held) {
 		size_t cap = t->cap_held ? 2 * t->cap_held : 16;
 		struct tp_track_slot *held = realloc(t->held, cap * sizeof(*held));
-
 		if (!held)
 			return -ENOMEM;
 		t->held = held;
 		t->cap_held = cap;
 	}
-
 	unsigned char *copy = malloc(f->len ? f->len : 1);
-
 	if (!copy)
 		return -ENOMEM;
 	if (f->len)
