@@ -8,6 +8,7 @@
 #include "config.h"
 #include "engine.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <netinet/in.h>
 #include <netinet/udp.h>
@@ -130,8 +131,7 @@ static ssize_t send_batch(struct tp_engine *eng, const unsigned char *buf, size_
 		p->msgs[i] = (struct mmsghdr){ .msg_hdr = { .msg_iov = &p->iov[i], .msg_iovlen = 1 } };
 		off += lens[i];
 	}
-	if (n == 0)
-		return -EIO; /* cannot happen: a chunk's rest is at least one datagram */
+	assert(n > 0); /* a chunk's rest is at least one datagram */
 	int rc = sendmmsg(sink->fd, p->msgs, (unsigned)n, 0);
 	if (rc <= 0)
 		return rc < 0 ? -errno : -EIO;

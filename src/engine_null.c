@@ -107,18 +107,13 @@ struct tp_null_state *tp_engine_null_state(struct tp_engine *eng)
 	return eng->priv;
 }
 
+/* The two differ in submit and reap only. */
 const struct tp_engine_ops tp_engine_null_ops = {
-	.name = "null",
-	.flags = TP_ENGINE_SYNC,
-	.init = null_init,
-	.submit = null_submit,
-	.exit = null_exit,
+	.name = "null", .flags = TP_ENGINE_SYNC,
+	.init = null_init, .submit = null_submit, .exit = null_exit,
 };
 
 const struct tp_engine_ops tp_engine_null_async_ops = {
 	.name = "null-async",
-	.init = null_async_init,
-	.submit = null_async_submit,
-	.reap = null_async_reap,
-	.exit = null_exit,
+	.init = null_async_init, .submit = null_async_submit, .reap = null_async_reap, .exit = null_exit,
 };

@@ -221,15 +221,17 @@ END_TEST
 
 int main(void)
 {
+	/* Each runs once per null engine (null_engines[_i]). */
+	const TTest *const tests[] = {
+		test_unpaced_in_order, test_paced_never_early, test_repeat_interleaved,
+		test_dgram_pieces_whole, test_error_ends_writer,
+	};
 	Suite *s = suite_create("writer");
 	TCase *tc = tcase_create("null engines");
-	tcase_set_timeout(tc, 30);
-	tcase_add_loop_test(tc, test_unpaced_in_order, 0, 2);
-	tcase_add_loop_test(tc, test_paced_never_early, 0, 2);
-	tcase_add_loop_test(tc, test_repeat_interleaved, 0, 2);
-	tcase_add_loop_test(tc, test_dgram_pieces_whole, 0, 2);
-	tcase_add_loop_test(tc, test_error_ends_writer, 0, 2);
-	suite_add_tcase(s, tc);
 
+	tcase_set_timeout(tc, 30);
+	for (size_t i = 0; i < sizeof(tests) / sizeof(tests[0]); i++)
+		tcase_add_loop_test(tc, tests[i], 0, 2);
+	suite_add_tcase(s, tc);
 	return tp_unit_run(s);
 }
