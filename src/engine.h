@@ -7,7 +7,8 @@
  * - An asynchronous one returns TP_ENGINE_QUEUED and hands the chunk back later from reap,
  *   always in submission order, so the ring gets its chunks back in order; at most
  *   max_inflight at once.
- * tp_engine_init checks the combination once (assert: a wrong one is a programming error).
+ * tp_engine_init_ops checks the combination once (assert: a wrong one is a programming
+ * error).
  * Every engine writes every byte (short writes are resumed, EAGAIN waits) or returns -errno;
  * -ECANCELED when the reader gave up on the writer (tp_signals_writer_abandoned).
  *

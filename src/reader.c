@@ -82,10 +82,11 @@ static bool get_chunk(struct tp_reader *r, bool draining)
 		int ms = draining ? tp_reader_drain_ms(r) : -1;
 		if (ms == 0)
 			return false; /* the drain's time is up: said as not written */
-		/* The ring is full: the output is the bottleneck. */
+		/* The ring is full: the output is the bottleneck (counted while reading). */
 		uint64_t t0 = tp_clock_ns();
 		tp_reader_wait(r, -1, ms);
-		tp_counter_add(&r->counters.reader_wait_ns, tp_clock_ns() - t0);
+		if (!draining)
+			tp_counter_add(&r->counters.reader_wait_ns, tp_clock_ns() - t0);
 	}
 	return true;
 }

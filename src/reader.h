@@ -157,7 +157,8 @@ struct tp_pump_ops {
 	/* Reads once from src and takes what came. *alive: it was data that keeps the input
 	 * from being idle (the raw path: any byte; -D: frames, not junk). > 0 after a read
 	 * that brought bytes, 0 at the end of the input, -EAGAIN when nothing was there,
-	 * -ECANCELED to stop reading (told to, or nothing more is wanted), or -errno. */
+	 * -ECANCELED to stop reading (told to stop while it waited for a chunk), or -errno.
+	 * That nothing more is wanted is for `done` to say. */
 	ssize_t (*read)(void *ctx, struct tp_source *src, bool *alive);
 	/* When waiting for the input ends it (CLOCK_MONOTONIC; UINT64_MAX: never), given when
 	 * the last live data came; NULL: --idle-timeout. */

@@ -168,17 +168,21 @@ static int write_in_turn(struct tp_writer *w)
 	tp_pace_init(&pacer, w->p.rate, w->p.burst, tp_clock_ns());
 	while ((err = take(w, true, &chunk)) == 0) {
 		err = send_chunk(w, &pacer, chunk, &pos);
-		if (!err)
-			note_sent(w, chunk);
-		if (!err && w->p.repeat) {
+		/* On an error the writer ends holding its chunks: none is given back again
+		 * (writer_done), and giving this one back before the held ones would break the
+		 * ring's order. */
+		if (err)
+			return err;
+		note_sent(w, chunk);
+		if (w->p.repeat) {
 			err = send_copies(w, &pacer, &h, &pos);
+			if (err)
+				return err;
 			h.chunk[h.n] = chunk;
 			h.copies[h.n++] = 0;
 		} else {
 			tp_handoff_release(w->p.handoff, chunk);
 		}
-		if (err)
-			return err;
 	}
 	/* The input is over: the last chunks' remaining copies, still interleaved. */
 	while (err == -ENODATA && h.n) {

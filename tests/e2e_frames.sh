@@ -172,4 +172,13 @@ expect_status 2 "-D with -F"
 tp -D "$want" "$want"
 expect_status 2 "-D with two inputs"
 
+# The reader of -F --repeat's output goes away while chunks wait for their copies: exit 141
+# and nothing said, unpaced and paced (the writer ends holding them, in the ring's order).
+for pace in "" "-L 200M"; do
+	"$TPGEN" gen 100000000 2>/dev/null |
+		with_timeout 20 "$TPIPE" -q -F --repeat 2 $pace 2>"$T/err" | head -c 1000 >/dev/null
+	status_is 141 "${PIPESTATUS[1]}" "-F --repeat 2 $pace, reader goes away" "$T/err"
+	check "-F --repeat 2 $pace, reader goes away: nothing said" test ! -s "$T/err"
+done
+
 finish

@@ -219,12 +219,29 @@ START_TEST(test_error_ends_writer)
 }
 END_TEST
 
+/* An error while chunks are held for their copies (--repeat) ends the writer with it too,
+ * holding them: nothing is given back out of the ring's order (handoff.c asserts it). */
+START_TEST(test_repeat_error_ends_writer)
+{
+	struct rig g;
+
+	rig_up(&g, null_engines[_i], 4096, TP_SINK_PIPE, 0);
+	g.state->fail_at = 3 * 4096; /* the fourth write, C's first: A and B are held */
+	g.state->fail_err = -ENOSPC;
+	rig_start(&g, 0, 0, 2);
+	feed(&g.handoff, 6, 4096, 0);
+	ck_assert_int_eq(tp_writer_join(&g.writer), -ENOSPC);
+	ck_assert_uint_eq(g.state->len, 3 * 4096);
+	rig_down(&g);
+}
+END_TEST
+
 int main(void)
 {
 	/* Each runs once per null engine (null_engines[_i]). */
 	const TTest *const tests[] = {
 		test_unpaced_in_order, test_paced_never_early, test_repeat_interleaved,
-		test_dgram_pieces_whole, test_error_ends_writer,
+		test_dgram_pieces_whole, test_error_ends_writer, test_repeat_error_ends_writer,
 	};
 	Suite *s = suite_create("writer");
 	TCase *tc = tcase_create("null engines");
