@@ -2,7 +2,7 @@
  * chunk, see TP_SPLICE_PIPE_FACTOR); the reader splices the input into it and the writer
  * splices it on to the output, so the bytes stay in the kernel's pages and tpipe never copies
  * them, yet the ring still buffers --buffer-size of them. Used when the output is a pipe and
- * nothing needs to touch the bytes (no -F or -D, no udp:// input); run.c decides. */
+ * nothing needs to touch the bytes (no -F or -D, no udp:// input); engine_choose.c decides. */
 #ifndef TP_PIPES_H
 #define TP_PIPES_H
 
