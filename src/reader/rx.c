@@ -6,10 +6,8 @@
 
 #include <errno.h>
 #include <inttypes.h>
-#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 #include "deframe.h"
 #include "report.h"
 #include "signals.h"
