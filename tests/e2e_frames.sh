@@ -142,6 +142,11 @@ cp "$T/out" "$T/got"
 expect_status 0 "-D -S -s 1000: stops where asked, no loss reported"
 check "-D -S -s 1000: exactly the first 1000 bytes" bash -c '[ "$(wc -c <"$1")" = 1000 ] && cmp -s -n 1000 "$1" "$2"' _ "$T/got" "$want"
 expect_stderr_empty "-D -S -s 1000"
+# -S -s 0 copies nothing (as raw): it stops before reading, whatever the input holds.
+printf 'not a frame, garbage' | run "$TPIPE" -D -S -s 0
+expect_status 0 "-D -S -s 0 on garbage: stops at once"
+check "-D -S -s 0: nothing written" test ! -s "$T/out"
+expect_stderr_empty "-D -S -s 0"
 tp -D "$T/no-such-file"
 expect_status 1 "-D on a missing file"
 expect_stderr_line 'no-such-file: No such file' "-D on a missing file: one line, no loss report"
