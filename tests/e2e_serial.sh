@@ -103,7 +103,10 @@ stop_child "$emu_pid"
 wait_exit "$emu_pid" 10
 
 # ---- the device's settings -------------------------------------------------------------
-line settings --baud 9600
+# --no-hangup: one tpipe after another opens A here, and between two of them (a slow exit
+# under ASan on a loaded machine) the emulator must not take the line as finished and
+# vanish after its 2 s idle time; it is stopped below.
+line settings --baud 9600 --no-hangup
 before=$(stty -F "$A" -g)
 # Not under `timeout`: the signals below are for tpipe itself (wait_exit kills it if it hangs).
 "$TPIPE" --baud 19200 --flow rtscts -o "$A" <"$want" 2>"$T/settings.err" &
