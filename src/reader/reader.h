@@ -78,8 +78,9 @@ void tp_reader_say_idle(const struct tp_source *src, uint64_t idle_ns, bool quie
  * -1 before any such signal. The first call after the signal starts the clock. */
 int tp_reader_drain_ms(struct tp_reader *r);
 
-/* -S: how many more stream bytes are wanted (UINT64_MAX without -S). The one place the
- * limit is applied: tp_reader_room never offers more. */
+/* -S: how many more stream bytes are wanted (UINT64_MAX without -S). The limit lives
+ * here alone: tp_reader_room never offers more, tp_reader_must_stop stops at 0, and
+ * append, the stage and -F's readv ask it too. */
 static inline uint64_t tp_reader_wanted(const struct tp_reader *r)
 {
 	return r->p.limit == UINT64_MAX ? UINT64_MAX : r->p.limit - r->offset;
