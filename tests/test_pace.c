@@ -3,6 +3,7 @@
 
 #include <check.h>
 #include "unit.h"
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include "pace.h"
@@ -30,6 +31,26 @@ static void sim_init(struct sim *sim, uint64_t rate, uint64_t burst, uint64_t se
 	sim->n_windows = seconds * 1000 + 1;
 	sim->window = calloc(sim->n_windows, sizeof(uint64_t));
 	tp_pace_init(&sim->pacer, rate, burst ? burst : tp_pace_default_burst(rate, 4096), 0);
+}
+
+/* Nothing happens for `ns`: for want of input or a blocked output when `said` (the writer
+ * tells the pacer), otherwise a late wake-up or a descheduled thread. */
+static void sim_pause(struct sim *sim, uint64_t ns, bool said)
+{
+	if (said)
+		tp_pace_forgive(&sim->pacer, sim->now, sim->now + ns);
+	sim->now += ns;
+}
+
+/* Sent in [from_ms, to_ms) against what the rate allows in that time: the relative error. */
+static double sim_error(const struct sim *sim, uint64_t from_ms, uint64_t to_ms)
+{
+	double got = 0;
+
+	for (uint64_t i = from_ms; i < to_ms && i < sim->n_windows; i++)
+		got += (double)sim->window[i];
+	double want = (double)sim->pacer.rate * (double)(to_ms - from_ms) / 1000;
+	return (got - want) / want;
 }
 
 /* Sends for `duration` ns of simulated time as fast as the pacer lets it, `piece` bytes at a
@@ -97,7 +118,7 @@ START_TEST(test_idle_is_not_a_burst)
 
 	sim_init(&sim, rate, 0, 4);
 	sim_run(&sim, 1 * S, 1 << 20, 1000);
-	sim.now += 1 * S;                    /* the producer pauses for a second */
+	sim_pause(&sim, 1 * S, true);        /* the producer pauses for a second */
 	sim_run(&sim, 1 * S, 1 << 20, 1000);
 	double per_ms = (double)rate / 1000;
 	double worst = (double)max_window(&sim, 2000, 3000) / per_ms;
@@ -118,15 +139,18 @@ START_TEST(test_stall_catches_up_gently)
 
 	sim_init(&sim, rate, 0, 3);
 	sim_run(&sim, 500 * MS, 4096, 1000);
-	/* A send that blocks for 300 us (well under a burst's lag) must be caught up no faster
-	 * than the catch-up rate; a 50 ms stall must be forgiven, not repaid. */
-	sim.now += 300000;
+	/* A 300 us late wake-up must be caught up no faster than the catch-up rate; a 50 ms
+	 * stall of the output must be forgiven, not repaid: the 500 ms after it get the rate. */
+	sim_pause(&sim, 300000, false);
 	sim_run(&sim, 500 * MS, 4096, 1000);
-	sim.now += 50 * MS;
+	sim_pause(&sim, 50 * MS, true);
+	uint64_t after = sim.now / MS + 1;
 	sim_run(&sim, 500 * MS, 4096, 1000);
 	double per_ms = (double)rate / 1000;
 	double worst = (double)max_window(&sim, 1, 1600) / per_ms;
 	ck_assert_msg(worst <= 1.5, "after stalls: fullest ms %.2fx", worst);
+	double err = sim_error(&sim, after, after + 498);
+	ck_assert_msg(err > -0.005 && err < 0.005, "after the stall: off by %.3f %%", err * 100);
 	free(sim.window);
 }
 END_TEST
@@ -178,6 +202,68 @@ START_TEST(test_every_wakeup_late)
 	double err = ((double)sim.sent - 3.0 * (double)rate) / (3.0 * (double)rate);
 	ck_assert_msg(err > -0.005 && err < 0.005, "average off by %.3f %%", err * 100);
 	double worst = (double)max_window(&sim, 1, 3000) / ((double)rate / 1000);
+	ck_assert_msg(worst <= 1.5, "fullest ms %.2fx", worst);
+	free(sim.window);
+}
+END_TEST
+
+/* A thread descheduled for 50 or 200 ms (a busy machine) owes what it did not send: repaid
+ * at the catch-up rate, so the average over the run holds, and never as a burst. */
+START_TEST(test_long_deschedule_repaid)
+{
+	static const uint64_t gaps_ms[] = { 50, 200 };
+	const uint64_t rate = 20000000;
+	struct sim sim;
+
+	sim_init(&sim, rate, 0, 4);
+	sim_run(&sim, 500 * MS, 1 << 20, 1000);
+	sim_pause(&sim, gaps_ms[_i] * MS, false);
+	sim_run(&sim, 4 * S - sim.now, 1 << 20, 1000);
+	double err = sim_error(&sim, 0, 4000);
+	ck_assert_msg(err > -0.005 && err < 0.005, "gap %llu ms: average off by %.3f %%",
+		      (unsigned long long)gaps_ms[_i], err * 100);
+	double worst = (double)max_window(&sim, 1, 4000) / ((double)rate / 1000);
+	ck_assert_msg(worst <= 1.5, "gap %llu ms: fullest ms %.2fx",
+		      (unsigned long long)gaps_ms[_i], worst);
+	free(sim.window);
+}
+END_TEST
+
+/* Idle input or a blocked output, said, is forgiven exactly; the debt from a late wake-up
+ * just before it is still repaid. */
+START_TEST(test_forgive_keeps_older_debt)
+{
+	struct tp_pacer p;
+
+	tp_pace_init(&p, 1000000, 1000, 0);           /* 1 byte per us */
+	tp_pace_sent(&p, 0, 10000);                   /* due until 10 ms */
+	tp_pace_forgive(&p, 2 * MS, 5 * MS);          /* ahead all the time: nothing to forgive */
+	ck_assert_uint_eq(p.sched_ns, 10 * MS);
+	tp_pace_forgive(&p, 8 * MS, 15 * MS);         /* late from 10 ms on: 5 ms forgiven */
+	ck_assert_uint_eq(p.sched_ns, 15 * MS);
+	tp_pace_forgive(&p, 20 * MS, 30 * MS);        /* 5 ms late before it: still owed */
+	ck_assert_uint_eq(p.sched_ns, 25 * MS);
+	tp_pace_forgive(&p, 30 * MS, 30 * MS);        /* an empty span changes nothing */
+	ck_assert_uint_eq(p.sched_ns, 25 * MS);
+}
+END_TEST
+
+/* A process stopped for 10 s owes at most TP_PACE_MAX_DEBT_NS of the rate after it. */
+START_TEST(test_stopped_process_debt_capped)
+{
+	const uint64_t rate = 20000000;
+	struct sim sim;
+
+	sim_init(&sim, rate, 0, 17);
+	sim_run(&sim, 1 * S, 1 << 20, 1000);
+	sim_pause(&sim, 10 * S, false);
+	uint64_t from = sim.now / MS;
+	sim_run(&sim, 6 * S, 1 << 20, 1000);
+	double err = sim_error(&sim, from, from + 6000);
+	double cap = (double)TP_PACE_MAX_DEBT_NS / 1e9 / 6;   /* the debt over the 6 s */
+	ck_assert_msg(err < cap + 0.005 && err > cap - 0.005, "after a stop: %.3f %% more (cap %.3f %%)",
+		      err * 100, cap * 100);
+	double worst = (double)max_window(&sim, from, from + 6000) / ((double)rate / 1000);
 	ck_assert_msg(worst <= 1.5, "fullest ms %.2fx", worst);
 	free(sim.window);
 }
@@ -249,6 +335,9 @@ int main(void)
 	tcase_add_test(tc, test_slow_sender_gets_full_rate);
 	tcase_add_test(tc, test_late_wakeups_are_repaid);
 	tcase_add_test(tc, test_every_wakeup_late);
+	tcase_add_loop_test(tc, test_long_deschedule_repaid, 0, 2);
+	tcase_add_test(tc, test_forgive_keeps_older_debt);
+	tcase_add_test(tc, test_stopped_process_debt_capped);
 	tcase_add_test(tc, test_rate_change);
 	tcase_add_test(tc, test_unlimited);
 	tcase_add_test(tc, test_default_burst);

@@ -8,6 +8,7 @@
 #include <poll.h>
 #include <stdint.h>
 #include <string.h>
+#include <time.h>
 #include "engine_null.h"
 #include "handoff.h"
 #include "unit.h"
@@ -21,11 +22,11 @@ static unsigned char pattern_byte(uint64_t off)
 }
 
 /* The reader's side, as reader.c does it: n chunks of len bytes each (the last `last` bytes
- * when not 0), waiting for free ones on wake_fd; stops early when the writer has ended. */
-static uint64_t feed(struct tp_handoff *h, unsigned n, size_t len, size_t last)
+ * when not 0) from stream offset off, waiting for free ones on wake_fd; stops early when the
+ * writer has ended. */
+static uint64_t feed_more(struct tp_handoff *h, unsigned n, size_t len, size_t last,
+			  uint64_t off)
 {
-	uint64_t off = 0;
-
 	for (unsigned i = 0; i < n; i++) {
 		struct tp_chunk *c;
 		while (!(c = tp_handoff_get_free(h))) {
@@ -44,6 +45,14 @@ static uint64_t feed(struct tp_handoff *h, unsigned n, size_t len, size_t last)
 		tp_handoff_put(h, c);
 	}
 out:
+	return off;
+}
+
+/* feed_more from 0, then the end of the input. */
+static uint64_t feed(struct tp_handoff *h, unsigned n, size_t len, size_t last)
+{
+	uint64_t off = feed_more(h, n, len, last, 0);
+
 	tp_handoff_close(h);
 	return off;
 }
@@ -149,6 +158,36 @@ START_TEST(test_paced_never_early)
 }
 END_TEST
 
+/* Paced, the time the writer waits for input is forgiven: after the input was idle for
+ * 300 ms, the writer goes on at the rate, not at the catch-up rate to make up for the idle
+ * time (which would put 1.25x the rate's bytes into the first 80 ms). An upper bound on
+ * bytes by time: a slow machine only makes it looser. */
+START_TEST(test_paced_idle_forgiven)
+{
+	const uint64_t rate = 4000000, burst = 16384;
+	struct rig g;
+
+	rig_up(&g, null_engines[_i], 65536, TP_SINK_PIPE, 0);
+	rig_start(&g, rate, burst, 0);
+	uint64_t off = feed_more(&g.handoff, 3, 65536, 0, 0);
+	struct timespec idle = { 0, 300000000 };
+	nanosleep(&idle, NULL);
+	uint64_t total = feed_more(&g.handoff, 8, 65536, 0, off);
+	tp_handoff_close(&g.handoff);
+	ck_assert_int_eq(tp_writer_join(&g.writer), 0);
+	check_stream(&g, total);
+	size_t before = 0; /* the first write after the pause */
+	while (g.state->writes[before].offset < off)
+		before++;
+	uint64_t t_resume = g.state->writes[before].ns, in_window = 0;
+	for (size_t i = before; i < g.state->n_writes; i++)
+		if (g.state->writes[i].ns < t_resume + 80000000)
+			in_window += g.state->writes[i].len;
+	ck_assert_uint_le(in_window, rate * 80 / 1000 + 2 * burst);
+	rig_down(&g);
+}
+END_TEST
+
 /* --repeat 2: copy k of a chunk goes out after k newer chunks, never back to back, and the
  * copies are written after what came before them (the output offset runs on). */
 START_TEST(test_repeat_interleaved)
@@ -242,6 +281,7 @@ int main(void)
 	const TTest *const tests[] = {
 		test_unpaced_in_order, test_paced_never_early, test_repeat_interleaved,
 		test_dgram_pieces_whole, test_error_ends_writer, test_repeat_error_ends_writer,
+		test_paced_idle_forgiven,
 	};
 	Suite *s = suite_create("writer");
 	TCase *tc = tcase_create("null engines");

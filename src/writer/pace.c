@@ -39,14 +39,14 @@ uint64_t tp_pace_piece(const struct tp_pacer *p, uint64_t len)
 	return (len + pieces - 1) / pieces;
 }
 
-/* Forget lateness beyond a few ms: whatever made us that late (no input, a stalled output) is
- * not a debt to be paid back; a late wake-up is, at no more than the catch-up rate. */
+/* Forget a debt older than TP_PACE_MAX_DEBT_NS (a stopped process); the catch-up limit
+ * starts from now. */
 static void backdate(struct tp_pacer *p, uint64_t now_ns)
 {
 	uint64_t slack = duration_ns(p->burst, p->rate, 1.0);
 
-	if (slack < TP_PACE_MAX_LAG_NS)
-		slack = TP_PACE_MAX_LAG_NS;
+	if (slack < TP_PACE_MAX_DEBT_NS)
+		slack = TP_PACE_MAX_DEBT_NS;
 	if (now_ns > slack && p->sched_ns < now_ns - slack)
 		p->sched_ns = now_ns - slack;
 	if (p->fast_ns < now_ns)
@@ -71,4 +71,13 @@ void tp_pace_sent(struct tp_pacer *p, uint64_t now_ns, uint64_t bytes)
 	backdate(p, now_ns);
 	p->sched_ns += duration_ns(bytes, p->rate, 1.0);
 	p->fast_ns += duration_ns(bytes, p->rate, TP_PACE_CATCHUP);
+}
+
+void tp_pace_forgive(struct tp_pacer *p, uint64_t from_ns, uint64_t to_ns)
+{
+	/* The schedule fell behind from max(sched, from) on: that part moves up. */
+	uint64_t late_from = p->sched_ns > from_ns ? p->sched_ns : from_ns;
+
+	if (p->rate && to_ns > late_from)
+		p->sched_ns += to_ns - late_from;
 }

@@ -4,9 +4,14 @@
  *
  * It schedules by bytes sent against an absolute clock (as spead2's sender does): sending n
  * bytes moves the schedule n / rate later. A send may start up to one burst ahead of the
- * schedule; when behind, it catches up at most TP_PACE_CATCHUP times the rate; and a schedule
- * more than one burst in the past (idle input, a stalled output) is moved up to now, so idle
- * time never turns into a burst. */
+ * schedule; when behind, it catches up at most TP_PACE_CATCHUP times the rate.
+ *
+ * Lateness has three causes, and only one is a debt. The input had nothing to send, or the
+ * output would not take more: the caller says so (tp_pace_forgive) and that lateness is
+ * forgiven, so idle time never turns into a burst and a stall is not repaid. Anything else (a
+ * timer that woke late, the thread descheduled on a busy machine) is repaid at the catch-up
+ * rate, so the average holds whatever the scheduler does; only a debt older than
+ * TP_PACE_MAX_DEBT_NS (a stopped process) is forgiven too. */
 #ifndef TP_PACE_H
 #define TP_PACE_H
 
@@ -17,9 +22,10 @@
  * window, and still catches up when every wake-up is late by tens of us (a VM's timers);
  * 1.05 could not, and the average fell 1-3 % short there. */
 #define TP_PACE_CATCHUP 1.25
-/* Lateness up to this much (or one burst, if longer) is repaid, at the catch-up rate: a
- * wake-up that comes late must not cost the average. More is forgiven: idle time. */
-#define TP_PACE_MAX_LAG_NS 5000000u
+/* Lateness nobody explained is repaid up to this much (or one burst, if longer), at the
+ * catch-up rate: a late wake-up or a descheduled thread must not cost the average. A process
+ * stopped longer (SIGSTOP, a suspended VM) is not made to send faster for minutes after. */
+#define TP_PACE_MAX_DEBT_NS 1000000000u
 /* Default burst: 700 us of the rate. Every send after a sleep costs a timer wake-up, about
  * 23-35 us of CPU on the machines we measure on, so 200 us bursts cost 12 % of a core at
  * 20 MB/s. Sends at least 700 us / 1.25 = 560 us apart never put more than two bursts in a
@@ -55,5 +61,10 @@ uint64_t tp_pace_when(struct tp_pacer *p, uint64_t now_ns);
 
 /* Records that `bytes` were sent at now_ns. */
 void tp_pace_sent(struct tp_pacer *p, uint64_t now_ns, uint64_t bytes);
+
+/* Nothing could be sent from from_ns to to_ns for want of input (the writer waited for a
+ * chunk) or because the output would not take more (a write that blocked): the lateness that
+ * grew in that time is forgiven. Lateness from before from_ns stays owed. */
+void tp_pace_forgive(struct tp_pacer *p, uint64_t from_ns, uint64_t to_ns);
 
 #endif

@@ -4,21 +4,37 @@
 #include <errno.h>
 #include <signal.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <string.h>
 #include <time.h>
 #include "dgram.h"
 #include "enums.h"
 #include "signals.h"
 
-/* Takes the next chunk, counting the time spent waiting for the reader. */
-static int take(struct tp_writer *w, bool wait, struct tp_chunk **chunk)
+/* Takes the next chunk, counting the time spent waiting for the reader. Paced, that time
+ * is the input's idleness, which the pacer forgives. */
+static int take(struct tp_writer *w, bool wait, struct tp_chunk **chunk, struct tp_pacer *pacer)
 {
 	uint64_t t0 = wait ? tp_clock_ns() : 0;
 	int err = tp_handoff_take(w->p.handoff, wait, chunk);
 
-	if (wait)
-		tp_counter_add(&w->p.counters->writer_wait_ns, tp_clock_ns() - t0);
+	if (wait) {
+		uint64_t t1 = tp_clock_ns();
+		tp_counter_add(&w->p.counters->writer_wait_ns, t1 - t0);
+		if (pacer)
+			tp_pace_forgive(pacer, t0, t1);
+	}
 	return err;
+}
+
+/* This thread's voluntary context switches so far: one more after a write means the write
+ * slept, because the output would not take more (a full pipe, a full socket queue); an
+ * involuntary one (preempted) is not that. */
+static long voluntary_switches(void)
+{
+	struct rusage ru;
+
+	return getrusage(RUSAGE_THREAD, &ru) == 0 ? ru.ru_nvcsw : 0;
 }
 
 /* The chunk is out (its first copy): progress may count its input bytes. */
@@ -40,7 +56,7 @@ static int write_unpaced(struct tp_writer *w)
 			return -ECANCELED;
 		if (eng->inflight < eng->max_inflight) {
 			/* Sleep for work only when nothing is in flight; otherwise go reap. */
-			int err = take(w, eng->inflight == 0, &chunk);
+			int err = take(w, eng->inflight == 0, &chunk, NULL);
 			if (err == 0) {
 				int rc = tp_engine_submit(eng, chunk);
 				if (rc < 0)
@@ -115,11 +131,16 @@ static int send_chunk(struct tp_writer *w, struct tp_pacer *pacer, struct tp_chu
 			.offset = *pos, .index = chunk->index,
 			.pipe_rd = chunk->pipe_rd, .pipe_wr = chunk->pipe_wr, /* the splice path */
 		};
+		long slept = voluntary_switches();
 		int err = write_piece(w->p.engine, &piece);
 		if (err)
 			return err;
 		*pos += n;
 		tp_pace_sent(pacer, now, n);
+		/* A write that slept waited for the output: lateness from that is forgiven. A
+		 * write that was only slow, or preempted, leaves its lateness owed. */
+		if (voluntary_switches() != slept)
+			tp_pace_forgive(pacer, now, tp_clock_ns());
 		off += n;
 	}
 	return 0;
@@ -166,7 +187,7 @@ static int write_in_turn(struct tp_writer *w)
 	/* Sleep to the deadline, not up to 50 us past it (the default timer slack). */
 	prctl(PR_SET_TIMERSLACK, 1UL, 0, 0, 0);
 	tp_pace_init(&pacer, w->p.rate, w->p.burst, tp_clock_ns());
-	while ((err = take(w, true, &chunk)) == 0) {
+	while ((err = take(w, true, &chunk, &pacer)) == 0) {
 		err = send_chunk(w, &pacer, chunk, &pos);
 		/* On an error the writer ends holding its chunks: none is given back again
 		 * (writer_done), and giving this one back before the held ones would break the
