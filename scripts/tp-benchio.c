@@ -15,6 +15,9 @@
  *   tp-benchio pace-read [-P] [-o FILE] [--after-ms N | --after-gap] [--span-ms S]
  *                                    read stdin to EOF, timestamp every read, print the
  *                                    rate and the fullest 1 ms window (see do_pace_read)
+ *   tp-benchio udp-timed [-p PORT] [-o FILE] [--idle-ms N]
+ *                                    the same for UDP datagrams on 127.0.0.1, each timed
+ *                                    by the kernel on arrival (SO_TIMESTAMPNS)
  *   tp-benchio rusage -o FILE -- CMD [ARGS...]
  *                                    run CMD, write "wall user sys" seconds (us precision)
  *   tp-benchio latency N [-t MS] -- CMD [ARGS...]
@@ -34,12 +37,14 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -64,6 +69,7 @@ _Noreturn static void usage(void)
 		"       tp-benchio frames [-P] WxH COUNT [-b BUFFERS]\n"
 		"       tp-benchio sink [-P] [-o FILE]\n"
 		"       tp-benchio pace-read [-P] [-o FILE] [--after-ms N | --after-gap] [--span-ms S]\n"
+		"       tp-benchio udp-timed [-p PORT] [-o FILE] [--idle-ms N]\n"
 		"       tp-benchio rusage -o FILE -- CMD [ARGS...]\n"
 		"       tp-benchio latency N [-t TIMEOUT_MS] -- CMD [ARGS...]\n"
 		"       tp-benchio codec [-t MS] [-r REPS]\n"
@@ -295,6 +301,9 @@ static int cmp_u64(const void *a, const void *b)
  * after the longest silence between two reads, gap_ms): after_ms, after_max1ms (windows
  * starting in the first S ms of the phase, --span-ms, default 1000), and the bytes
  * received in its first 100 ms, 500 ms and S ms. */
+static int pace_report(const char *outpath, struct ev *e, size_t n, int64_t after_ns,
+		       int after_gap, int64_t span_ns);
+
 static int do_pace_read(const char *outpath, int64_t after_ns, int after_gap, int64_t span_ns)
 {
 	size_t n = 0, cap = 1 << 16;
@@ -324,6 +333,14 @@ static int do_pace_read(const char *outpath, int64_t after_ns, int after_gap, in
 		e[n].t = t - t0;
 		e[n++].n = (uint64_t)r;
 	}
+	return pace_report(outpath, e, n, after_ns, after_gap, span_ns);
+}
+
+/* do_pace_read's and do_udp_timed's report on n events (times from the first), which it
+ * frees. */
+static int pace_report(const char *outpath, struct ev *e, size_t n, int64_t after_ns,
+		       int after_gap, int64_t span_ns)
+{
 	FILE *f = outpath ? fopen(outpath, "w") : stdout;
 	if (!f) {
 		perror(outpath);
@@ -398,6 +415,75 @@ static int do_pace_read(const char *outpath, int64_t after_ns, int after_gap, in
 	fprintf(f, "\n");
 	free(e);
 	return (f != stdout && fclose(f) != 0) ? 1 : 0;
+}
+
+/* Receive UDP datagrams on 127.0.0.1:port (0: any free port, said on stderr as "listening
+ * on udp://127.0.0.1:PORT") and report as pace-read does, each datagram timed by the kernel
+ * when it arrived (SO_TIMESTAMPNS), so that a late wake-up of this reader cannot merge
+ * datagrams that were sent apart: pacing as the network sees it. Ends idle_ms after the
+ * last datagram (once one came). */
+static int do_udp_timed(const char *outpath, unsigned port, int64_t idle_ms)
+{
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0), on = 1, rcvbuf = 64 << 20;
+	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port),
+				  .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	socklen_t sl = sizeof(sa);
+	if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, &on, sizeof(on)) < 0 ||
+	    bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
+	    getsockname(fd, (struct sockaddr *)&sa, &sl) < 0) {
+		perror("tp-benchio udp-timed");
+		return 1;
+	}
+	/* As much queue as the kernel grants, so the measurement is not lossy itself. */
+	setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf, sizeof(rcvbuf));
+	setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
+	fprintf(stderr, "tp-benchio: listening on udp://127.0.0.1:%u\n", ntohs(sa.sin_port));
+	size_t n = 0, cap = 1 << 16;
+	struct ev *e = malloc(cap * sizeof(*e));
+	static unsigned char data[65536];
+	int64_t t0 = 0;
+	if (!e) {
+		perror("tp-benchio");
+		return 1;
+	}
+	for (;;) {
+		struct pollfd pfd = { .fd = fd, .events = POLLIN };
+		int rc = poll(&pfd, 1, n ? (int)idle_ms : -1);
+		if (rc == 0)
+			break;
+		if (rc < 0) {
+			perror("tp-benchio udp-timed: poll");
+			return 1;
+		}
+		char ctrl[CMSG_SPACE(sizeof(struct timespec))];
+		struct iovec iov = { data, sizeof(data) };
+		struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctrl,
+				     .msg_controllen = sizeof(ctrl) };
+		ssize_t r = recvmsg(fd, &mh, MSG_DONTWAIT);
+		if (r < 0)
+			continue;
+		int64_t t = now_ns(); /* (CLOCK_REALTIME below when the kernel says) */
+		for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c))
+			if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_TIMESTAMPNS) {
+				struct timespec ts;
+				memcpy(&ts, CMSG_DATA(c), sizeof(ts));
+				t = (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+			}
+		if (n == 0)
+			t0 = t;
+		if (n == cap) {
+			cap *= 2;
+			e = realloc(e, cap * sizeof(*e));
+			if (!e) {
+				perror("tp-benchio");
+				return 1;
+			}
+		}
+		e[n].t = t - t0;
+		e[n++].n = (uint64_t)r;
+	}
+	close(fd);
+	return pace_report(outpath, e, n, -1, 0, 0);
 }
 
 /* Run cmd; write its wall time and the user and system CPU of it and every descendant
@@ -990,6 +1076,24 @@ int main(int argc, char **argv)
 		if (gap && after >= 0)
 			usage();
 		return do_pace_read(out, after >= 0 ? after * 1000000 : -1, gap, span * 1000000);
+	}
+	if (!strcmp(argv[1], "udp-timed")) {
+		const char *out = NULL;
+		uint64_t port = 0, idle = 1000;
+		for (int i = 2; i + 1 < argc; i += 2) {
+			if (!strcmp(argv[i], "-o"))
+				out = argv[i + 1];
+			else if (!strcmp(argv[i], "-p") && !parse_u64(argv[i + 1], &port) && port < 65536)
+				continue;
+			else if (!strcmp(argv[i], "--idle-ms") && !parse_u64(argv[i + 1], &idle) &&
+				 idle > 0 && idle < 86400000)
+				continue;
+			else
+				usage();
+		}
+		if (argc % 2)
+			usage();
+		return do_udp_timed(out, (unsigned)port, (int64_t)idle);
 	}
 	if (!strcmp(argv[1], "rusage")) {
 		if (argc < 6 || strcmp(argv[2], "-o") || strcmp(argv[4], "--"))
