@@ -255,6 +255,32 @@ struct ev {
 	uint64_t n;
 };
 
+/* The reads so far, times kept from the first one's. */
+struct evlog {
+	struct ev *e;
+	size_t n, cap;
+	int64_t t0;
+};
+
+/* Records `bytes` arriving at t (any one clock). 0, or 1 when out of memory (said). */
+static int ev_add(struct evlog *l, int64_t t, uint64_t bytes)
+{
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? 2 * l->cap : 1 << 16;
+		struct ev *e = realloc(l->e, cap * sizeof(*e));
+		if (!e) {
+			perror("tp-benchio");
+			return 1;
+		}
+		l->e = e;
+		l->cap = cap;
+	}
+	if (l->n == 0)
+		l->t0 = t;
+	l->e[l->n++] = (struct ev){ .t = t - l->t0, .n = bytes };
+	return 0;
+}
+
 /* The most bytes in any window [e[i].t, e[i].t + w) whose start e[i].t lies in [lo, hi);
  * *at gets that start. A window holding the most bytes can always be slid right until
  * it starts at a read, so trying the reads' times as starts covers every window. */
@@ -306,13 +332,8 @@ static int pace_report(const char *outpath, struct ev *e, size_t n, int64_t afte
 
 static int do_pace_read(const char *outpath, int64_t after_ns, int after_gap, int64_t span_ns)
 {
-	size_t n = 0, cap = 1 << 16;
-	struct ev *e = malloc(cap * sizeof(*e));
-	int64_t t0 = 0;
-	if (!e) {
-		perror("tp-benchio");
-		return 1;
-	}
+	struct evlog l = { 0 };
+
 	for (;;) {
 		ssize_t r = read_in();
 		int64_t t = now_ns();
@@ -320,20 +341,10 @@ static int do_pace_read(const char *outpath, int64_t after_ns, int after_gap, in
 			return 1;
 		if (r == 0)
 			break;
-		if (n == 0)
-			t0 = t;
-		if (n == cap) {
-			cap *= 2;
-			e = realloc(e, cap * sizeof(*e));
-			if (!e) {
-				perror("tp-benchio");
-				return 1;
-			}
-		}
-		e[n].t = t - t0;
-		e[n++].n = (uint64_t)r;
+		if (ev_add(&l, t, (uint64_t)r))
+			return 1;
 	}
-	return pace_report(outpath, e, n, after_ns, after_gap, span_ns);
+	return pace_report(outpath, l.e, l.n, after_ns, after_gap, span_ns);
 }
 
 /* do_pace_read's and do_udp_timed's report on n events (times from the first), which it
@@ -438,17 +449,12 @@ static int do_udp_timed(const char *outpath, unsigned port, int64_t idle_ms)
 	setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf, sizeof(rcvbuf));
 	setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
 	fprintf(stderr, "tp-benchio: listening on udp://127.0.0.1:%u\n", ntohs(sa.sin_port));
-	size_t n = 0, cap = 1 << 16;
-	struct ev *e = malloc(cap * sizeof(*e));
+	struct evlog l = { 0 };
 	static unsigned char data[65536];
-	int64_t t0 = 0;
-	if (!e) {
-		perror("tp-benchio");
-		return 1;
-	}
+
 	for (;;) {
 		struct pollfd pfd = { .fd = fd, .events = POLLIN };
-		int rc = poll(&pfd, 1, n ? (int)idle_ms : -1);
+		int rc = poll(&pfd, 1, l.n ? (int)idle_ms : -1);
 		if (rc == 0)
 			break;
 		if (rc < 0) {
@@ -462,28 +468,21 @@ static int do_udp_timed(const char *outpath, unsigned port, int64_t idle_ms)
 		ssize_t r = recvmsg(fd, &mh, MSG_DONTWAIT);
 		if (r < 0)
 			continue;
-		int64_t t = now_ns(); /* (CLOCK_REALTIME below when the kernel says) */
+		/* The kernel's stamp is CLOCK_REALTIME: so is the stand-in for a datagram without. */
+		struct timespec now;
+		clock_gettime(CLOCK_REALTIME, &now);
+		int64_t t = (int64_t)now.tv_sec * 1000000000 + now.tv_nsec;
 		for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c))
 			if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_TIMESTAMPNS) {
 				struct timespec ts;
 				memcpy(&ts, CMSG_DATA(c), sizeof(ts));
 				t = (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 			}
-		if (n == 0)
-			t0 = t;
-		if (n == cap) {
-			cap *= 2;
-			e = realloc(e, cap * sizeof(*e));
-			if (!e) {
-				perror("tp-benchio");
-				return 1;
-			}
-		}
-		e[n].t = t - t0;
-		e[n++].n = (uint64_t)r;
+		if (ev_add(&l, t, (uint64_t)r))
+			return 1;
 	}
 	close(fd);
-	return pace_report(outpath, e, n, -1, 0, 0);
+	return pace_report(outpath, l.e, l.n, -1, 0, 0);
 }
 
 /* Run cmd; write its wall time and the user and system CPU of it and every descendant
