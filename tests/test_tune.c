@@ -52,11 +52,13 @@ START_TEST(test_paced_chunk_is_a_few_ms)
 	struct tp_options o = defaults();
 	struct tp_tuning t;
 
-	o.rate_limit = 20000000; /* 4 ms = 80000 bytes, rounded down to pages */
+	o.rate_limit = 20000000; /* 4.8 ms = 96000 bytes, rounded down to pages */
 	tp_tune(&o, TP_SINK_PIPE, PAGE, &t);
-	ck_assert_uint_eq(t.chunk, 80000 / PAGE * PAGE);
+	ck_assert_uint_eq(t.chunk, 96000 / PAGE * PAGE);
 	ck_assert_uint_eq(t.depth, (16u << 20) / t.chunk);
-	ck_assert_uint_eq(t.burst, 14000); /* 700 us at 20 MB/s */
+	ck_assert_uint_eq(t.burst, 24000); /* 1.2 ms at 20 MB/s */
+	/* Four bursts: the chunk cuts into four pieces of 98 % of a burst. */
+	ck_assert_uint_eq((t.chunk + t.burst - 1) / t.burst, 4);
 
 	o.rate_limit = 1000; /* very slow: never below a page */
 	tp_tune(&o, TP_SINK_PIPE, PAGE, &t);
@@ -67,8 +69,8 @@ START_TEST(test_paced_chunk_is_a_few_ms)
 	tp_tune(&o, TP_SINK_PIPE, PAGE, &t);
 	ck_assert_uint_eq(t.chunk, 1u << 20);
 	ck_assert_ptr_nonnull(strstr(t.chunk_why, "capped"));
-	ck_assert_uint_eq(t.burst, 7000000); /* 700 us at 10 GB/s */
-	ck_assert_ptr_nonnull(strstr(t.burst_why, "700 us"));
+	ck_assert_uint_eq(t.burst, 12000000); /* 1.2 ms at 10 GB/s */
+	ck_assert_ptr_nonnull(strstr(t.burst_why, "1200 us"));
 }
 END_TEST
 
@@ -240,14 +242,14 @@ START_TEST(test_datagram_burst)
 	tp_tune(&o, TP_SINK_DGRAM, PAGE, &t);
 	ck_assert_uint_eq(t.burst, 9000 + TP_FRAME_OVERHEAD);
 	o.frame_size = TP_UDP_MAX_PAYLOAD - TP_FRAME_OVERHEAD;
-	o.rate_limit = 20000000; /* 14000 bytes in 700 us: less than this datagram */
+	o.rate_limit = 20000000; /* 24000 bytes in 1.2 ms: less than this datagram */
 	tp_tune(&o, TP_SINK_DGRAM, PAGE, &t);
 	ck_assert_uint_eq(t.burst, TP_UDP_MAX_PAYLOAD);
 
-	/* fast: about 700 us, more than a datagram */
+	/* fast: about 1.2 ms, more than a datagram */
 	o.frame_size = 0;
 	tp_tune(&o, TP_SINK_DGRAM, PAGE, &t);
-	ck_assert_uint_eq(t.burst, 14000);
+	ck_assert_uint_eq(t.burst, 24000);
 
 	/* --burst wins, even below a datagram (the user asked) */
 	o.burst = 100;
@@ -363,7 +365,7 @@ START_TEST(test_splice_keeps_small_and_explicit_chunks)
 	struct tp_options o = defaults();
 	struct tp_tuning t;
 
-	o.rate_limit = 20000000; /* paced: about 4 ms, far below half a pipe */
+	o.rate_limit = 20000000; /* paced: about 4.8 ms, far below half a pipe */
 	tp_tune(&o, TP_SINK_PIPE, PAGE, &t);
 	size_t paced = t.chunk;
 	tp_tune_splice(&o, 1u << 20, PAGE, &t);

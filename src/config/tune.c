@@ -3,6 +3,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include "dgram.h"
 #include "frame.h"
 #include "pace.h"
 #include "sink.h"
@@ -97,8 +98,8 @@ void tp_tune(const struct tp_options *o, unsigned sink_flags, size_t page, struc
 		if (t->chunk < least)
 			t->chunk = (size_t)((least + page - 1) / page * page);
 		if (want < cap)
-			snprintf(t->chunk_why, sizeof(t->chunk_why), "auto: about %llu ms of output at %s",
-				 (unsigned long long)(TP_TUNE_PACED_CHUNK_NS / 1000000), rate);
+			snprintf(t->chunk_why, sizeof(t->chunk_why), "auto: about %.1f ms of output at %s",
+				 (double)TP_TUNE_PACED_CHUNK_NS / 1e6, rate);
 		else
 			snprintf(t->chunk_why, sizeof(t->chunk_why),
 				 "auto: paced at %s, capped at the unpaced size", rate);
@@ -126,11 +127,21 @@ void tp_tune(const struct tp_options *o, unsigned sink_flags, size_t page, struc
 		t->burst = o->burst;
 		snprintf(t->burst_why, sizeof(t->burst_why), "set by --burst");
 	} else if (sink_flags & TP_SINK_DGRAM) {
-		/* Never less than one whole datagram. */
+		/* Never less than one whole datagram; never more than one send carries, so that
+		 * a burst leaves at one moment (two sends of one burst, 100 us apart, would let
+		 * the next burst share a 1 ms window with the second). */
 		size_t dgram = t->frame_size + (o->frame ? TP_FRAME_OVERHEAD : 0);
+		size_t one_send = TP_DGRAM_SEND_MAX / dgram * dgram;
 		t->burst = tp_pace_default_burst(o->rate_limit, dgram);
-		snprintf(t->burst_why, sizeof(t->burst_why), "about %u us at %s, at least a datagram",
-			 TP_PACE_BURST_NS / 1000, rate);
+		if (one_send && t->burst > one_send) {
+			t->burst = one_send;
+			snprintf(t->burst_why, sizeof(t->burst_why),
+				 "%zu datagrams, the most one send carries (about %u us would be more)",
+				 one_send / dgram, TP_PACE_BURST_NS / 1000);
+		} else {
+			snprintf(t->burst_why, sizeof(t->burst_why), "about %u us at %s, at least a datagram",
+				 TP_PACE_BURST_NS / 1000, rate);
+		}
 	} else {
 		t->burst = tp_pace_default_burst(o->rate_limit, page);
 		snprintf(t->burst_why, sizeof(t->burst_why), "about %u us at %s, at least a page",

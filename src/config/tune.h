@@ -6,10 +6,12 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "cli.h"
+#include "pace.h"
 
 /* A paced chunk holds about this long at the rate, so the ring keeps its depth and the
- * progress line stays fresh. */
-#define TP_TUNE_PACED_CHUNK_NS 4000000ull
+ * progress line stays fresh: four default bursts (4.8 ms), so that the chunk cuts into
+ * whole bursts and no piece is short enough to share a window with the next. */
+#define TP_TUNE_PACED_CHUNK_NS (4ull * TP_PACE_BURST_NS)
 
 struct tp_tuning {
 	size_t chunk;          /* bytes, a multiple of the page size */

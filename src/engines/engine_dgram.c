@@ -24,7 +24,6 @@
 #endif
 
 #define MAX_BATCH 64             /* datagrams per call (UDP_MAX_SEGMENTS on older kernels) */
-#define GSO_MAX_BYTES 61440      /* a GSO send must stay under 64 KiB with its headers */
 #define BACKOFF_MIN_NS 20000
 #define BACKOFF_MAX_NS 2000000
 
@@ -105,7 +104,7 @@ static ssize_t send_batch(struct tp_engine *eng, const unsigned char *buf, size_
 	while (n < MAX_BATCH && total < avail) {
 		size_t len = tp_dgram_next(buf + total, avail - total, eng->dgram_size,
 					   eng->dgram_framed);
-		if (n && p->gso && (len > seg || total + len > GSO_MAX_BYTES))
+		if (n && p->gso && (len > seg || total + len > TP_DGRAM_SEND_MAX))
 			break; /* (the first one always goes, however big) */
 		lens[n++] = len;
 		total += len;

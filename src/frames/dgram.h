@@ -7,6 +7,11 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+/* The most bytes one send of datagrams carries: a GSO send (UDP_SEGMENT) must stay under
+ * 64 KiB with its headers. A paced burst of datagrams is at most this, so that each burst
+ * leaves in one call, at one moment. */
+#define TP_DGRAM_SEND_MAX 61440
+
 /* The length of the datagram at buf, with avail bytes left in the chunk (avail > 0). */
 size_t tp_dgram_next(const unsigned char *buf, size_t avail, size_t size, bool framed);
 

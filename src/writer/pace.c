@@ -1,12 +1,15 @@
 #include "config.h"
 #include "pace.h"
 
+#include <assert.h>
+#include <stdbool.h>
+
 #define NS_PER_S 1000000000ull
 
 /* ns that `bytes` take at `rate` bytes/s (rate > 0), without overflow for any chunk size. */
-static uint64_t duration_ns(uint64_t bytes, uint64_t rate, double factor)
+static uint64_t duration_ns(uint64_t bytes, uint64_t rate)
 {
-	return (uint64_t)((double)bytes * (double)NS_PER_S / ((double)rate * factor));
+	return (uint64_t)((double)bytes * (double)NS_PER_S / (double)rate);
 }
 
 uint64_t tp_pace_default_burst(uint64_t rate, uint64_t min_burst)
@@ -20,8 +23,11 @@ void tp_pace_init(struct tp_pacer *p, uint64_t rate, uint64_t burst, uint64_t no
 {
 	p->rate = rate;
 	p->burst = burst ? burst : 1;
+	p->window_cap = (uint64_t)((double)rate * TP_PACE_PEAK * TP_PACE_WINDOW_NS / NS_PER_S);
+	p->debt_cap = (uint64_t)((double)rate * TP_PACE_DEBT_PEAK * TP_PACE_WINDOW_NS / NS_PER_S);
 	p->sched_ns = now_ns;
-	p->fast_ns = now_ns;
+	p->first = 0;
+	p->n_recent = 0;
 }
 
 uint64_t tp_pace_max_send(const struct tp_pacer *p)
@@ -39,38 +45,101 @@ uint64_t tp_pace_piece(const struct tp_pacer *p, uint64_t len)
 	return (len + pieces - 1) / pieces;
 }
 
-/* Forget a debt older than TP_PACE_MAX_DEBT_NS (a stopped process); the catch-up limit
- * starts from now. */
-static void backdate(struct tp_pacer *p, uint64_t now_ns)
+static struct tp_pace_send *recent(struct tp_pacer *p, unsigned i)
 {
-	uint64_t slack = duration_ns(p->burst, p->rate, 1.0);
+	assert(i < p->n_recent);
+	return &p->recent[(p->first + i) % TP_PACE_RECENT];
+}
+
+/* Forget a debt older than TP_PACE_MAX_DEBT_NS (a stopped process), and the sends that can
+ * no longer share a window with one starting at now_ns. */
+static void age(struct tp_pacer *p, uint64_t now_ns)
+{
+	uint64_t slack = duration_ns(p->burst, p->rate);
 
 	if (slack < TP_PACE_MAX_DEBT_NS)
 		slack = TP_PACE_MAX_DEBT_NS;
 	if (now_ns > slack && p->sched_ns < now_ns - slack)
 		p->sched_ns = now_ns - slack;
-	if (p->fast_ns < now_ns)
-		p->fast_ns = now_ns;
+	while (p->n_recent && recent(p, 0)->at_ns + TP_PACE_WINDOW_NS <= now_ns) {
+		p->first = (p->first + 1) % TP_PACE_RECENT;
+		p->n_recent--;
+	}
 }
 
-uint64_t tp_pace_when(struct tp_pacer *p, uint64_t now_ns)
+/* Whether a send of up to `bytes` fits the window now, with the sends that left in it
+ * carrying in_window: *may gets how much of it may go (a multiple of unit when cut). Alone
+ * in its window any send fits, and one larger than the cap only alone (a serial line's
+ * 10 ms burst is not cut into 1 ms slivers). Otherwise it is cut to the room left, if that
+ * room is worth a wake-up (an eighth of the window, and at least a unit). Cutting is what keeps the
+ * catch-up at TP_PACE_PEAK whatever the piece size: whole pieces of 0.9 ms could go only one
+ * per window, slower than the rate. */
+static bool fits(const struct tp_pacer *p, uint64_t cap, uint64_t in_window, uint64_t bytes,
+		 uint64_t unit, uint64_t *may)
 {
+	uint64_t room = cap > in_window ? cap - in_window : 0;
+	uint64_t least = p->window_cap / 8 > unit ? p->window_cap / 8 : unit;
+
+	if (in_window == 0 || bytes <= room) {
+		*may = bytes;
+		return true;
+	}
+	if (bytes > cap || room < least || room < unit)
+		return false;
+	*may = room / unit * unit;
+	return true;
+}
+
+uint64_t tp_pace_when(struct tp_pacer *p, uint64_t now_ns, uint64_t bytes, uint64_t unit,
+		      uint64_t *may)
+{
+	*may = bytes;
 	if (!p->rate)
 		return now_ns;
-	backdate(p, now_ns);
-	/* On schedule: up to one burst early. Behind: no faster than the catch-up rate. */
-	uint64_t early = duration_ns(p->burst, p->rate, 1.0);
-	uint64_t by_rate = p->sched_ns > early ? p->sched_ns - early : 0;
-	return by_rate > p->fast_ns ? by_rate : p->fast_ns;
+	age(p, now_ns);
+	if (unit == 0)
+		unit = 1;
+	/* Not before the bytes sent so far are due; then as soon as the window has room, which
+	 * it gains each time the oldest send in it leaves. */
+	uint64_t at = p->sched_ns > now_ns ? p->sched_ns : now_ns;
+	uint64_t cap = now_ns > p->sched_ns + TP_PACE_DEBT_NS ? p->debt_cap : p->window_cap;
+	uint64_t in_window = 0;
+	for (unsigned i = 0; i < p->n_recent; i++)
+		in_window += recent(p, i)->bytes;
+	for (unsigned i = 0;;) {
+		while (i < p->n_recent && recent(p, i)->at_ns + TP_PACE_WINDOW_NS <= at)
+			in_window -= recent(p, i++)->bytes;
+		if (fits(p, cap, in_window, bytes, unit, may))
+			return at;
+		assert(i < p->n_recent); /* an empty window fits anything */
+		at = recent(p, i)->at_ns + TP_PACE_WINDOW_NS;
+	}
 }
 
-void tp_pace_sent(struct tp_pacer *p, uint64_t now_ns, uint64_t bytes)
+void tp_pace_sent(struct tp_pacer *p, uint64_t start_ns, uint64_t end_ns, uint64_t bytes,
+		  unsigned how)
 {
 	if (!p->rate)
 		return;
-	backdate(p, now_ns);
-	p->sched_ns += duration_ns(bytes, p->rate, 1.0);
-	p->fast_ns += duration_ns(bytes, p->rate, TP_PACE_CATCHUP);
+	age(p, start_ns);
+	uint64_t late_before = start_ns > p->sched_ns ? start_ns - p->sched_ns : 0;
+	p->sched_ns += duration_ns(bytes, p->rate);
+	uint64_t late_after = end_ns > p->sched_ns ? end_ns - p->sched_ns : 0;
+	if ((how & TP_PACE_BLOCKED) && late_after > late_before)
+		p->sched_ns += late_after - late_before;
+	if (p->n_recent == TP_PACE_RECENT) {
+		/* Full: the oldest two count as one that left as late as the second, which
+		 * only ever holds the next sends back longer. */
+		struct tp_pace_send *oldest = recent(p, 0);
+		uint64_t bytes0 = oldest->bytes;
+		p->first = (p->first + 1) % TP_PACE_RECENT;
+		p->n_recent--;
+		recent(p, 0)->bytes += bytes0;
+	}
+	p->recent[(p->first + p->n_recent) % TP_PACE_RECENT] =
+		(struct tp_pace_send){ .at_ns = how & TP_PACE_PREEMPTED ? end_ns : start_ns,
+				       .bytes = bytes };
+	p->n_recent++;
 }
 
 void tp_pace_forgive(struct tp_pacer *p, uint64_t from_ns, uint64_t to_ns)

@@ -2,41 +2,65 @@
  * Pure: the caller passes the time (CLOCK_MONOTONIC nanoseconds) and does the sleeping, so
  * the schedule is tested with a fake clock.
  *
- * It schedules by bytes sent against an absolute clock (as spead2's sender does): sending n
- * bytes moves the schedule n / rate later. A send may start up to one burst ahead of the
- * schedule; when behind, it catches up at most TP_PACE_CATCHUP times the rate.
+ * Two rules, and a send waits for both:
+ *  - The schedule: sending n bytes moves it n / rate later, against an absolute clock (as
+ *    spead2's sender does). A send may start once the bytes before it are due.
+ *  - The window: the sends in any TP_PACE_WINDOW_NS (1 ms), each counted from when its
+ *    write started (or returned, if preempted), carry at most TP_PACE_PEAK times the rate's share of it, so no
+ *    millisecond of the output holds more than a link of 1.25 times the rate can take
+ *    (TP_PACE_DEBT_PEAK while owing more than TP_PACE_DEBT_NS). When behind, this is what
+ *    limits the catch-up. A send is cut to the room left in the window, or, larger than the
+ *    whole share (a big datagram, a large --burst), goes alone in its window.
  *
- * Lateness has three causes, and only one is a debt. The input had nothing to send, or the
- * output would not take more: the caller says so (tp_pace_forgive) and that lateness is
- * forgiven, so idle time never turns into a burst and a stall is not repaid. Anything else (a
- * timer that woke late, the thread descheduled on a busy machine) is repaid at the catch-up
- * rate, so the average holds whatever the scheduler does; only a debt older than
- * TP_PACE_MAX_DEBT_NS (a stopped process) is forgiven too. */
+ * Lateness has three causes, and only one is a debt. The input had nothing to send
+ * (tp_pace_forgive), or the output was slower than the rate (a write that blocked, said to
+ * tp_pace_sent): that lateness is forgiven, so idle time never turns into a burst and a
+ * stall is not repaid. Anything else (a timer that woke late, the thread descheduled on a
+ * busy machine) is repaid as fast as the window lets, so the average holds whatever the
+ * scheduler does; only a debt older than TP_PACE_MAX_DEBT_NS (a stopped process) is
+ * forgiven too. */
 #ifndef TP_PACE_H
 #define TP_PACE_H
 
 #include <stdint.h>
 
-/* Catch-up limit, measured from when a piece really left (the writer passes the time it woke,
- * not its deadline). 1.25 keeps 700 us pieces at least 560 us apart, never three in a 1 ms
- * window, and still catches up when every wake-up is late by tens of us (a VM's timers);
- * 1.05 could not, and the average fell 1-3 % short there. */
-#define TP_PACE_CATCHUP 1.25
-/* Lateness nobody explained is repaid up to this much (or one burst, if longer), at the
- * catch-up rate: a late wake-up or a descheduled thread must not cost the average. A process
- * stopped longer (SIGSTOP, a suspended VM) is not made to send faster for minutes after. */
+/* The window rule: in any 1 ms, at most 1.25 times the rate's share; 1.5 times while more
+ * than 5 ms of the rate is owed. On a busy machine every wake-up comes 50-150 us late, and
+ * more, so a window that frees each 1 ms is reused only every 1.1-1.3 ms: at 1.25 that
+ * repays at 1.0-1.1 times the rate, too slowly to keep the average (1-5 % short at 5-100
+ * MB/s beside two busy loops); at 1.5, 1.15-1.35 times. */
+#define TP_PACE_WINDOW_NS 1000000u
+#define TP_PACE_PEAK 1.25
+#define TP_PACE_DEBT_PEAK 1.5
+#define TP_PACE_DEBT_NS 5000000u
+/* Lateness nobody explained is repaid up to this much (or one burst, if longer): a late
+ * wake-up or a descheduled thread must not cost the average. A process stopped longer
+ * (SIGSTOP, a suspended VM) is not made to send faster for minutes after. */
 #define TP_PACE_MAX_DEBT_NS 1000000000u
-/* Default burst: 700 us of the rate. Every send after a sleep costs a timer wake-up, about
- * 23-35 us of CPU on the machines we measure on, so 200 us bursts cost 12 % of a core at
- * 20 MB/s. Sends at least 700 us / 1.25 = 560 us apart never put more than two bursts in a
- * 1 ms window: at most 1.4x the rate's share, with about 1500 wake-ups a second. */
-#define TP_PACE_BURST_NS 700000u
+/* Default burst: 1.2 ms of the rate, one send per window. Every send after a sleep costs a
+ * timer wake-up, 20-27 us of CPU on the virtual machines we measure on, so the burst sets
+ * what pacing costs: 700 us bursts took 4-6 % of a core at 20 MB/s, 1.2 ms 3-3.6 %. Any
+ * burst shorter than the window puts two sends in some windows (1.4x the rate at 700 us) or
+ * cuts them to fit; at 1.2 ms every window holds one send at the pace, with 0.2 ms to spare
+ * for a late wake-up. */
+#define TP_PACE_BURST_NS 1200000u
+/* Sends remembered for the window rule; more in one window merge into the oldest. */
+#define TP_PACE_RECENT 16
+
+struct tp_pace_send {
+	uint64_t at_ns;       /* when its bytes left: the write's start, or end if preempted */
+	uint64_t bytes;
+};
 
 struct tp_pacer {
 	uint64_t rate;        /* bytes per second; 0 = unlimited */
-	uint64_t burst;       /* bytes a send may run ahead of the schedule */
+	uint64_t burst;       /* the most bytes in one send */
+	uint64_t window_cap;  /* the most bytes sends may carry in one window */
+	uint64_t debt_cap;    /* the same while repaying more than TP_PACE_DEBT_NS */
 	uint64_t sched_ns;    /* when the bytes sent so far were due, at exactly `rate` */
-	uint64_t fast_ns;     /* the same at TP_PACE_CATCHUP x rate: the catch-up limit */
+	/* The last sends, oldest first from recent[first], as a ring of n_recent. */
+	struct tp_pace_send recent[TP_PACE_RECENT];
+	unsigned first, n_recent;
 };
 
 /* The default burst for a rate: about TP_PACE_BURST_NS worth, at least min_burst (a page,
@@ -55,16 +79,30 @@ uint64_t tp_pace_max_send(const struct tp_pacer *p);
  * (the last piece may be smaller by less than the number of pieces). */
 uint64_t tp_pace_piece(const struct tp_pacer *p, uint64_t len);
 
-/* When the next send (of at most tp_pace_max_send bytes) may start: a time <= now_ns means
- * at once. */
-uint64_t tp_pace_when(struct tp_pacer *p, uint64_t now_ns);
+/* When a send of `bytes` (at most tp_pace_max_send) may start (a time <= now_ns means at
+ * once), and how much of it may go then: *may is `bytes`, or less when the window has room
+ * for part of it only (a multiple of `unit`: a datagram, or 1 for a byte stream). */
+uint64_t tp_pace_when(struct tp_pacer *p, uint64_t now_ns, uint64_t bytes, uint64_t unit,
+		      uint64_t *may);
 
-/* Records that `bytes` were sent at now_ns. */
-void tp_pace_sent(struct tp_pacer *p, uint64_t now_ns, uint64_t bytes);
+/* How a send went, for tp_pace_sent. */
+enum {
+	TP_PACE_BLOCKED = 1,    /* the write slept: the output would not take more */
+	TP_PACE_PREEMPTED = 2,  /* the thread was preempted during it: its bytes left late */
+};
+
+/* Records a send of `bytes` that started at start_ns and returned at end_ns. The window
+ * counts it from start_ns (a burst of datagrams leaves in one call, at once), or from end_ns
+ * if the thread was preempted on the way. Blocked, the lateness that grew during the write
+ * is forgiven: the time it took beyond what its bytes last at the rate, an output slower
+ * than the rate. A write that blocked only because it was larger than the pipe, and still
+ * took less than its bytes' time, forgives nothing. */
+void tp_pace_sent(struct tp_pacer *p, uint64_t start_ns, uint64_t end_ns, uint64_t bytes,
+		  unsigned how);
 
 /* Nothing could be sent from from_ns to to_ns for want of input (the writer waited for a
- * chunk) or because the output would not take more (a write that blocked): the lateness that
- * grew in that time is forgiven. Lateness from before from_ns stays owed. */
+ * chunk): the lateness that grew in that time is forgiven. Lateness from before from_ns
+ * stays owed. */
 void tp_pace_forgive(struct tp_pacer *p, uint64_t from_ns, uint64_t to_ns);
 
 #endif

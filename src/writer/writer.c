@@ -27,14 +27,20 @@ static int take(struct tp_writer *w, bool wait, struct tp_chunk **chunk, struct 
 	return err;
 }
 
-/* This thread's voluntary context switches so far: one more after a write means the write
- * slept, because the output would not take more (a full pipe, a full socket queue); an
- * involuntary one (preempted) is not that. */
-static long voluntary_switches(void)
+/* This thread's context switches so far. One more voluntary switch after a write means the
+ * write slept, because the output would not take more (a full pipe, a full socket queue);
+ * an involuntary one, that it was preempted, and its bytes may have left only at its end. */
+struct switches {
+	long voluntary, involuntary;
+};
+
+static struct switches context_switches(void)
 {
 	struct rusage ru;
 
-	return getrusage(RUSAGE_THREAD, &ru) == 0 ? ru.ru_nvcsw : 0;
+	if (getrusage(RUSAGE_THREAD, &ru) != 0)
+		return (struct switches){ 0, 0 };
+	return (struct switches){ ru.ru_nvcsw, ru.ru_nivcsw };
 }
 
 /* The chunk is out (its first copy): progress may count its input bytes. */
@@ -90,57 +96,61 @@ static int write_piece(struct tp_engine *eng, struct tp_chunk *piece)
 	return rc < 0 ? rc : 0;
 }
 
-/* The next piece of a chunk: equal pieces of at most one burst on a byte stream; whole
- * datagrams (at least one) for a datagram sink. */
+/* The next piece of a chunk, of at most `max` bytes: equal pieces of at most one burst on a
+ * byte stream; whole datagrams (at least one) for a datagram sink. */
 static size_t next_piece(const struct tp_engine *eng, const struct tp_pacer *pacer,
-			 const struct tp_chunk *chunk, size_t off)
+			 const struct tp_chunk *chunk, size_t off, uint64_t max)
 {
 	if (eng->sink->flags & TP_SINK_DGRAM)
 		return tp_dgram_span(chunk->data + off, chunk->len - off, eng->dgram_size,
-				     eng->dgram_framed, tp_pace_max_send(pacer));
+				     eng->dgram_framed, max);
 	size_t piece = (size_t)tp_pace_piece(pacer, chunk->len);
+	if (piece > max)
+		piece = (size_t)max;
 	return chunk->len - off < piece ? chunk->len - off : piece;
 }
 
-/* Sends one chunk's bytes, each piece when the pacer says (unpaced: all at once). *pos is
- * where they go in the output (a file written at offsets): copies (--repeat) go after what
- * was sent before them, not over it. */
+/* Sends one chunk's bytes, each piece when the pacer says (unpaced: all at once), cut
+ * shorter when the pacer's window has room for part of it only. *pos is where they go in
+ * the output (a file written at offsets): copies (--repeat) go after what was sent before
+ * them, not over it. */
 static int send_chunk(struct tp_writer *w, struct tp_pacer *pacer, struct tp_chunk *chunk,
 		      uint64_t *pos)
 {
+	struct tp_engine *eng = w->p.engine;
+	uint64_t unit = eng->sink->flags & TP_SINK_DGRAM ? eng->dgram_size : 1;
+
 	for (size_t off = 0; off < chunk->len;) {
 		if (tp_signals_writer_abandoned())
 			return -ECANCELED;
-		uint64_t now = tp_clock_ns();
-		uint64_t when = tp_pace_when(pacer, now);
+		size_t n = next_piece(eng, pacer, chunk, off, tp_pace_max_send(pacer));
+		uint64_t now = tp_clock_ns(), may;
+		uint64_t when = tp_pace_when(pacer, now, n, unit, &may);
 		if (when > now) {
 			struct timespec ts = { (time_t)(when / 1000000000u), (long)(when % 1000000000u) };
 			while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR)
 				if (tp_signals_writer_abandoned())
 					return -ECANCELED;
-			/* The pacer hears the real time: after a late wake-up (a busy CPU), the
-			 * catch-up limit then spaces the next pieces from when this one really
-			 * left, instead of letting them out back to back. */
-			uint64_t woke = tp_clock_ns();
-			tp_counter_add(&w->p.counters->pace_wait_ns, woke - now);
-			now = woke;
+			tp_counter_add(&w->p.counters->pace_wait_ns, tp_clock_ns() - now);
 		}
-		size_t n = next_piece(w->p.engine, pacer, chunk, off);
+		if (may < n)
+			n = next_piece(eng, pacer, chunk, off, may);
 		struct tp_chunk piece = {
 			.data = chunk->data + off, .cap = n, .len = n,
 			.offset = *pos, .index = chunk->index,
 			.pipe_rd = chunk->pipe_rd, .pipe_wr = chunk->pipe_wr, /* the splice path */
 		};
-		long slept = voluntary_switches();
-		int err = write_piece(w->p.engine, &piece);
+		struct switches before = context_switches();
+		uint64_t start = tp_clock_ns();
+		int err = write_piece(eng, &piece);
 		if (err)
 			return err;
+		uint64_t end = tp_clock_ns();
+		struct switches after = context_switches();
 		*pos += n;
-		tp_pace_sent(pacer, now, n);
-		/* A write that slept waited for the output: lateness from that is forgiven. A
-		 * write that was only slow, or preempted, leaves its lateness owed. */
-		if (voluntary_switches() != slept)
-			tp_pace_forgive(pacer, now, tp_clock_ns());
+		tp_pace_sent(pacer, start, end, n,
+			     (after.voluntary != before.voluntary ? TP_PACE_BLOCKED : 0) |
+			     (after.involuntary != before.involuntary ? TP_PACE_PREEMPTED : 0));
 		off += n;
 	}
 	return 0;
