@@ -61,7 +61,7 @@ static void age(struct tp_pacer *p, uint64_t now_ns)
 		slack = TP_PACE_MAX_DEBT_NS;
 	if (now_ns > slack && p->sched_ns < now_ns - slack)
 		p->sched_ns = now_ns - slack;
-	while (p->n_recent && recent(p, 0)->at_ns + TP_PACE_WINDOW_NS <= now_ns) {
+	while (p->n_recent && recent(p, 0)->end_ns + TP_PACE_WINDOW_NS <= now_ns) {
 		p->first = (p->first + 1) % TP_PACE_RECENT;
 		p->n_recent--;
 	}
@@ -107,17 +107,17 @@ uint64_t tp_pace_when(struct tp_pacer *p, uint64_t now_ns, uint64_t bytes, uint6
 	for (unsigned i = 0; i < p->n_recent; i++)
 		in_window += recent(p, i)->bytes;
 	for (unsigned i = 0;;) {
-		while (i < p->n_recent && recent(p, i)->at_ns + TP_PACE_WINDOW_NS <= at)
+		while (i < p->n_recent && recent(p, i)->end_ns + TP_PACE_WINDOW_NS <= at)
 			in_window -= recent(p, i++)->bytes;
 		if (fits(p, cap, in_window, bytes, unit, may))
 			return at;
 		assert(i < p->n_recent); /* an empty window fits anything */
-		at = recent(p, i)->at_ns + TP_PACE_WINDOW_NS;
+		at = recent(p, i)->end_ns + TP_PACE_WINDOW_NS;
 	}
 }
 
 void tp_pace_sent(struct tp_pacer *p, uint64_t start_ns, uint64_t end_ns, uint64_t bytes,
-		  unsigned how)
+		  bool blocked)
 {
 	if (!p->rate)
 		return;
@@ -125,7 +125,7 @@ void tp_pace_sent(struct tp_pacer *p, uint64_t start_ns, uint64_t end_ns, uint64
 	uint64_t late_before = start_ns > p->sched_ns ? start_ns - p->sched_ns : 0;
 	p->sched_ns += duration_ns(bytes, p->rate);
 	uint64_t late_after = end_ns > p->sched_ns ? end_ns - p->sched_ns : 0;
-	if ((how & TP_PACE_BLOCKED) && late_after > late_before)
+	if (blocked && late_after > late_before)
 		p->sched_ns += late_after - late_before;
 	if (p->n_recent == TP_PACE_RECENT) {
 		/* Full: the oldest two count as one that left as late as the second, which
@@ -137,8 +137,7 @@ void tp_pace_sent(struct tp_pacer *p, uint64_t start_ns, uint64_t end_ns, uint64
 		recent(p, 0)->bytes += bytes0;
 	}
 	p->recent[(p->first + p->n_recent) % TP_PACE_RECENT] =
-		(struct tp_pace_send){ .at_ns = how & TP_PACE_PREEMPTED ? end_ns : start_ns,
-				       .bytes = bytes };
+		(struct tp_pace_send){ .end_ns = end_ns, .bytes = bytes };
 	p->n_recent++;
 }
 

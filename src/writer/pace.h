@@ -6,7 +6,7 @@
  *  - The schedule: sending n bytes moves it n / rate later, against an absolute clock (as
  *    spead2's sender does). A send may start once the bytes before it are due.
  *  - The window: the sends in any TP_PACE_WINDOW_NS (1 ms), each counted from when its
- *    write started (or returned, if preempted), carry at most TP_PACE_PEAK times the rate's share of it, so no
+ *    write returned, carry at most TP_PACE_PEAK times the rate's share of it, so no
  *    millisecond of the output holds more than a link of 1.25 times the rate can take
  *    (TP_PACE_DEBT_PEAK while owing more than TP_PACE_DEBT_NS). When behind, this is what
  *    limits the catch-up. A send is cut to the room left in the window, or, larger than the
@@ -22,17 +22,20 @@
 #ifndef TP_PACE_H
 #define TP_PACE_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 /* The window rule: in any 1 ms, at most 1.25 times the rate's share; 1.5 times while more
- * than 5 ms of the rate is owed. On a busy machine every wake-up comes 50-150 us late, and
- * more, so a window that frees each 1 ms is reused only every 1.1-1.3 ms: at 1.25 that
- * repays at 1.0-1.1 times the rate, too slowly to keep the average (1-5 % short at 5-100
- * MB/s beside two busy loops); at 1.5, 1.15-1.35 times. */
+ * than 2 ms of the rate is owed. Wake-ups come 50-150 us late on the virtual machines we
+ * measure on (more when busy) and a send of datagrams takes 20-150 us, so a window that
+ * frees each 1 ms is reused only every 1.1-1.3 ms: at 1.25 that repays at 1.0-1.1 times
+ * the rate, too slowly to keep the average (1-5 % short at 5-100 MB/s beside two busy
+ * loops); at 1.5, 1.15-1.35 times. (1.35 was not enough at 5 MB/s, where a window's share
+ * is four datagrams and 1.35 does not make room for a fifth.) */
 #define TP_PACE_WINDOW_NS 1000000u
 #define TP_PACE_PEAK 1.25
 #define TP_PACE_DEBT_PEAK 1.5
-#define TP_PACE_DEBT_NS 5000000u
+#define TP_PACE_DEBT_NS 2000000u
 /* Lateness nobody explained is repaid up to this much (or one burst, if longer): a late
  * wake-up or a descheduled thread must not cost the average. A process stopped longer
  * (SIGSTOP, a suspended VM) is not made to send faster for minutes after. */
@@ -48,7 +51,7 @@
 #define TP_PACE_RECENT 16
 
 struct tp_pace_send {
-	uint64_t at_ns;       /* when its bytes left: the write's start, or end if preempted */
+	uint64_t end_ns;      /* when the write returned: all its bytes had left */
 	uint64_t bytes;
 };
 
@@ -85,20 +88,14 @@ uint64_t tp_pace_piece(const struct tp_pacer *p, uint64_t len);
 uint64_t tp_pace_when(struct tp_pacer *p, uint64_t now_ns, uint64_t bytes, uint64_t unit,
 		      uint64_t *may);
 
-/* How a send went, for tp_pace_sent. */
-enum {
-	TP_PACE_BLOCKED = 1,    /* the write slept: the output would not take more */
-	TP_PACE_PREEMPTED = 2,  /* the thread was preempted during it: its bytes left late */
-};
-
-/* Records a send of `bytes` that started at start_ns and returned at end_ns. The window
- * counts it from start_ns (a burst of datagrams leaves in one call, at once), or from end_ns
- * if the thread was preempted on the way. Blocked, the lateness that grew during the write
- * is forgiven: the time it took beyond what its bytes last at the rate, an output slower
- * than the rate. A write that blocked only because it was larger than the pipe, and still
- * took less than its bytes' time, forgives nothing. */
+/* Records a send of `bytes` that started at start_ns and returned at end_ns; the window
+ * counts it from end_ns (a send slowed or preempted may leave its bytes only then).
+ * `blocked`: the write slept because the output would not take more. Then the lateness that
+ * grew during it is forgiven: the time it took beyond what its bytes last at the rate, an
+ * output slower than the rate. A write that blocked only because it was larger than the
+ * pipe, and still took less than its bytes' time, forgives nothing. */
 void tp_pace_sent(struct tp_pacer *p, uint64_t start_ns, uint64_t end_ns, uint64_t bytes,
-		  unsigned how);
+		  bool blocked);
 
 /* Nothing could be sent from from_ns to to_ns for want of input (the writer waited for a
  * chunk): the lateness that grew in that time is forgiven. Lateness from before from_ns

@@ -27,20 +27,14 @@ static int take(struct tp_writer *w, bool wait, struct tp_chunk **chunk, struct 
 	return err;
 }
 
-/* This thread's context switches so far. One more voluntary switch after a write means the
- * write slept, because the output would not take more (a full pipe, a full socket queue);
- * an involuntary one, that it was preempted, and its bytes may have left only at its end. */
-struct switches {
-	long voluntary, involuntary;
-};
-
-static struct switches context_switches(void)
+/* This thread's voluntary context switches so far: one more after a write means the write
+ * slept, because the output would not take more (a full pipe, a full socket queue); an
+ * involuntary one (preempted) is not that. */
+static long voluntary_switches(void)
 {
 	struct rusage ru;
 
-	if (getrusage(RUSAGE_THREAD, &ru) != 0)
-		return (struct switches){ 0, 0 };
-	return (struct switches){ ru.ru_nvcsw, ru.ru_nivcsw };
+	return getrusage(RUSAGE_THREAD, &ru) == 0 ? ru.ru_nvcsw : 0;
 }
 
 /* The chunk is out (its first copy): progress may count its input bytes. */
@@ -140,17 +134,16 @@ static int send_chunk(struct tp_writer *w, struct tp_pacer *pacer, struct tp_chu
 			.offset = *pos, .index = chunk->index,
 			.pipe_rd = chunk->pipe_rd, .pipe_wr = chunk->pipe_wr, /* the splice path */
 		};
-		struct switches before = context_switches();
+		long slept = voluntary_switches();
 		uint64_t start = tp_clock_ns();
 		int err = write_piece(eng, &piece);
 		if (err)
 			return err;
 		uint64_t end = tp_clock_ns();
-		struct switches after = context_switches();
 		*pos += n;
-		tp_pace_sent(pacer, start, end, n,
-			     (after.voluntary != before.voluntary ? TP_PACE_BLOCKED : 0) |
-			     (after.involuntary != before.involuntary ? TP_PACE_PREEMPTED : 0));
+		/* A write that slept waited for the output; one that was only slow, or
+		 * preempted, did not. */
+		tp_pace_sent(pacer, start, end, n, voluntary_switches() != slept);
 		off += n;
 	}
 	return 0;
