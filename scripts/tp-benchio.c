@@ -24,6 +24,12 @@
  *                                    run CMD between two pipes, send N short lines
  *                                    ~20 ms apart with its input kept open, time each
  *                                    line's round trip; print median and max in us
+ *   tp-benchio wake-cost [--uring] PERIOD_US PIECE SECS
+ *                                    write PIECE bytes to stdout every PERIOD_US for SECS,
+ *                                    each after a timer: clock_nanosleep to an absolute
+ *                                    deadline (as tpipe's writer), or with --uring an
+ *                                    io_uring timeout linked before each write, 32 queued
+ *                                    at once; print this process's CPU per write
  *   tp-benchio codec [-t MS] [-r REPS]
  *                                    time tpipe's CRC-32C, COBS, framer and deframer
  *                                    (libtpipe.a) in memory, one thread; print GB/s
@@ -40,14 +46,19 @@
 #include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+#ifdef HAVE_LIBURING
+#include <liburing.h>
+#endif
 
 #include "cobs.h"
 #include "crc.h"
@@ -71,6 +82,7 @@ _Noreturn static void usage(void)
 		"       tp-benchio pace-read [-P] [-o FILE] [--after-ms N | --after-gap] [--span-ms S]\n"
 		"       tp-benchio udp-timed [-p PORT] [-o FILE] [--idle-ms N]\n"
 		"       tp-benchio rusage -o FILE -- CMD [ARGS...]\n"
+		"       tp-benchio wake-cost [--uring] PERIOD_US PIECE SECS\n"
 		"       tp-benchio latency N [-t TIMEOUT_MS] -- CMD [ARGS...]\n"
 		"       tp-benchio codec [-t MS] [-r REPS]\n"
 		"latency prints: median_us=M max_us=X n=N, or 'timeout after K lines'\n"
@@ -874,6 +886,93 @@ static void *codec_alloc(size_t n)
 	return p;
 }
 
+static double cpu_s(void)
+{
+	struct rusage ru;
+
+	getrusage(RUSAGE_SELF, &ru);
+	return (double)ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 +
+	       (double)ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6;
+}
+
+#define WAKE_DEPTH 32
+
+/* With io_uring, a timeout (absolute, ETIME counted as success) linked before each write,
+ * WAKE_DEPTH pairs queued, reaped half a queue at a time: the kernel times the writes and
+ * the thread returns to user space once per 16 of them. */
+static int wake_uring(uint64_t t0, uint64_t period, size_t piece, uint64_t n)
+{
+#ifdef HAVE_LIBURING
+	struct io_uring ring;
+	static struct __kernel_timespec ts[WAKE_DEPTH];
+	uint64_t queued = 0, done = 0;
+
+	if (io_uring_queue_init(2 * WAKE_DEPTH, &ring, 0) < 0)
+		return -1;
+	while (done < n) {
+		while (queued < n && queued - done < WAKE_DEPTH) {
+			uint64_t at = t0 + queued * period;
+			struct __kernel_timespec *t = &ts[queued % WAKE_DEPTH];
+			t->tv_sec = (long long)(at / 1000000000u);
+			t->tv_nsec = (long long)(at % 1000000000u);
+			struct io_uring_sqe *sqe = io_uring_get_sqe(&ring);
+			io_uring_prep_timeout(sqe, t, 0, IORING_TIMEOUT_ABS | IORING_TIMEOUT_ETIME_SUCCESS);
+			sqe->flags |= IOSQE_IO_LINK | IOSQE_CQE_SKIP_SUCCESS;
+			sqe->user_data = 0;
+			sqe = io_uring_get_sqe(&ring);
+			io_uring_prep_write(sqe, STDOUT_FILENO, buf, (unsigned)piece, (uint64_t)-1);
+			sqe->user_data = 1;
+			queued++;
+		}
+		uint64_t want = queued - done < WAKE_DEPTH / 2 ? queued - done : WAKE_DEPTH / 2;
+		if (io_uring_submit_and_wait(&ring, (unsigned)want) < 0)
+			return -1;
+		struct io_uring_cqe *cqe;
+		unsigned head, seen = 0;
+		io_uring_for_each_cqe(&ring, head, cqe) {
+			if (cqe->user_data == 1 && cqe->res != (int)piece)
+				return -1;
+			done += cqe->user_data == 1;
+			seen++;
+		}
+		io_uring_cq_advance(&ring, seen);
+	}
+	io_uring_queue_exit(&ring);
+	return 0;
+#else
+	(void)t0, (void)period, (void)piece, (void)n;
+	errno = ENOSYS;
+	return -1;
+#endif
+}
+
+static int do_wake_cost(bool uring, uint64_t period_us, size_t piece, uint64_t secs)
+{
+	uint64_t period = period_us * 1000u, n = secs * 1000000u / period_us;
+	double c0 = cpu_s();
+	uint64_t t0 = (uint64_t)now_ns();
+	int rc = 0;
+
+	prctl(PR_SET_TIMERSLACK, 1UL, 0, 0, 0); /* as tpipe's writer */
+	if (uring) {
+		rc = wake_uring(t0, period, piece, n);
+	} else {
+		for (uint64_t i = 0; i < n && rc == 0; i++) {
+			sleep_until_ns((int64_t)(t0 + i * period));
+			if (write(STDOUT_FILENO, buf, piece) != (ssize_t)piece)
+				rc = -1;
+		}
+	}
+	if (rc) {
+		fprintf(stderr, "tp-benchio: wake-cost: %s\n", strerror(errno));
+		return 1;
+	}
+	double wall = (double)((uint64_t)now_ns() - t0) / 1e9, cpu = cpu_s() - c0;
+	fprintf(stderr, "writes=%" PRIu64 " wall_s=%.3f cpu_s=%.4f cpu_pct=%.2f us_per_write=%.2f\n",
+		n, wall, cpu, 100 * cpu / wall, 1e6 * cpu / (double)n);
+	return 0;
+}
+
 static int do_codec(int64_t ms, unsigned reps)
 {
 	uint64_t x = 0x9E3779B97F4A7C15u;
@@ -1112,6 +1211,17 @@ int main(int argc, char **argv)
 		if (i + 1 >= argc || strcmp(argv[i], "--"))
 			usage();
 		return do_latency((unsigned)v, (int)t, argv + i + 1);
+	}
+	if (!strcmp(argv[1], "wake-cost")) {
+		int i = 2;
+		bool uring = argc > 2 && !strcmp(argv[2], "--uring");
+		uint64_t period, piece, secs;
+		i += uring;
+		if (argc != i + 3 || parse_u64(argv[i], &period) || period == 0 || period > 1000000 ||
+		    parse_u64(argv[i + 1], &piece) || piece == 0 || piece > BUFSZ ||
+		    parse_u64(argv[i + 2], &secs) || secs == 0 || secs > 600)
+			usage();
+		return do_wake_cost(uring, period, (size_t)piece, secs);
 	}
 	if (!strcmp(argv[1], "codec")) {
 		uint64_t ms = 200, reps = 5;
