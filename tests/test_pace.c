@@ -386,7 +386,7 @@ START_TEST(test_window_never_over_peak)
 	}
 	sim_run(&sim, 200 * MS, 1 << 20, 1000);        /* time to repay the last pause */
 	assert_window(&sim, 0, TP_PACE_DEBT_PEAK, "random");
-	double err = ((double)sim.sent - (double)rate * (double)sim.now / S) / ((double)rate * (double)sim.now / S);
+	double err = sim_error(&sim, 0, sim.now / MS);
 	ck_assert_msg(err > -0.005 && err < 0.005, "burst %llu: average off by %.3f %%",
 		      (unsigned long long)pieces[_i], err * 100);
 	sim_free(&sim);

@@ -7,6 +7,7 @@
 #include "cli.h"
 #include "frame.h"
 #include "sink.h"
+#include "dgram.h"
 #include "tune.h"
 
 #define PAGE 4096u
@@ -250,6 +251,13 @@ START_TEST(test_datagram_burst)
 	o.frame_size = 0;
 	tp_tune(&o, TP_SINK_DGRAM, PAGE, &t);
 	ck_assert_uint_eq(t.burst, 24000);
+
+	/* faster: never more than one send carries, whole datagrams (41 of 1472 bytes) */
+	o.rate_limit = 100000000;
+	tp_tune(&o, TP_SINK_DGRAM, PAGE, &t);
+	ck_assert_uint_eq(t.burst, TP_DGRAM_SEND_MAX / TP_TUNE_UDP_DATAGRAM * TP_TUNE_UDP_DATAGRAM);
+	ck_assert_ptr_nonnull(strstr(t.burst_why, "the most one send carries"));
+	o.rate_limit = 20000000;
 
 	/* --burst wins, even below a datagram (the user asked) */
 	o.burst = 100;

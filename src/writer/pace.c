@@ -67,13 +67,13 @@ static void age(struct tp_pacer *p, uint64_t now_ns)
 	}
 }
 
-/* Whether a send of up to `bytes` fits the window now, with the sends that left in it
- * carrying in_window: *may gets how much of it may go (a multiple of unit when cut). Alone
- * in its window any send fits, and one larger than the cap only alone (a serial line's
- * 10 ms burst is not cut into 1 ms slivers). Otherwise it is cut to the room left, if that
- * room is worth a wake-up (an eighth of the window, and at least a unit). Cutting is what keeps the
- * catch-up at TP_PACE_PEAK whatever the piece size: whole pieces of 0.9 ms could go only one
- * per window, slower than the rate. */
+/* Whether a send of up to `bytes` fits a window of `cap` bytes now, with the sends that left
+ * in it carrying in_window: *may gets how much of it may go (a multiple of unit when cut).
+ * Alone in its window any send fits, and one larger than the cap only alone (a serial
+ * line's 10 ms burst is not cut into 1 ms slivers). Otherwise it is cut to the room left,
+ * if that room is worth a wake-up (an eighth of the window, and at least a unit). Cutting
+ * is what keeps the catch-up at the cap whatever the piece size: whole pieces of 0.9 ms
+ * could go only one per window, slower than the rate. */
 static bool fits(const struct tp_pacer *p, uint64_t cap, uint64_t in_window, uint64_t bytes,
 		 uint64_t unit, uint64_t *may)
 {
