@@ -24,7 +24,6 @@ struct sim {
 	struct sim_send *sends;
 	size_t n_sends, cap_sends;
 	uint64_t sent;
-	uint64_t unit;       /* what a cut send is a multiple of (a datagram) */
 	uint64_t wake_late;  /* each wake-up comes up to this many ns late (pseudo-random) */
 	uint64_t seed;
 };
@@ -40,7 +39,6 @@ static void sim_init(struct sim *sim, uint64_t rate, uint64_t burst, uint64_t se
 	sim->now = 0;
 	sim->sent = 0;
 	sim->wake_late = 0;
-	sim->unit = 1;
 	sim->seed = 1;
 	sim->n_windows = seconds * 1000 + 1;
 	sim->window = calloc(sim->n_windows, sizeof(uint64_t));
@@ -84,7 +82,7 @@ static void sim_run(struct sim *sim, uint64_t duration, uint64_t piece, uint64_t
 
 	while (sim->now < end) {
 		uint64_t n = tp_pace_piece(&sim->pacer, piece), may;
-		uint64_t when = tp_pace_when(&sim->pacer, sim->now, n, sim->unit, &may);
+		uint64_t when = tp_pace_when(&sim->pacer, sim->now, n, 1, &may);
 		ck_assert_uint_le(may, n);
 		ck_assert_uint_gt(may, 0);
 		if (when > sim->now) {
@@ -369,8 +367,9 @@ START_TEST(test_default_burst)
 END_TEST
 
 /* Pieces of every size, wake-ups late by up to 120 us (a VM), sends that take up to 80 us,
- * deschedules of up to 2 ms: no 1 ms window ever holds more than TP_PACE_PEAK x the rate,
- * and the average still holds. */
+ * deschedules of up to 2 ms: no 1 ms window ever holds more than TP_PACE_DEBT_PEAK x the
+ * rate (the debt from the deschedules passes TP_PACE_DEBT_NS at times), and the average
+ * still holds. */
 START_TEST(test_window_never_over_peak)
 {
 	static const uint64_t pieces[] = { 1500, 9000, 18000, 22000, 24000, 26000, 60000 };
@@ -394,7 +393,7 @@ START_TEST(test_window_never_over_peak)
 END_TEST
 
 /* Pieces of 0.9 ms could go only one a window whole, slower than the rate: cut to the room
- * left, they still repay a 100 ms deschedule, at up to TP_PACE_PEAK x the rate. */
+ * left, they still repay a 100 ms deschedule, at up to TP_PACE_DEBT_PEAK x the rate. */
 START_TEST(test_cut_pieces_repay)
 {
 	const uint64_t rate = 20000000;
