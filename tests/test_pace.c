@@ -26,6 +26,7 @@ struct sim {
 	uint64_t sent;
 	uint64_t wake_late;  /* each wake-up comes up to this many ns late (pseudo-random) */
 	uint64_t seed;
+	bool repaid_at_debt_peak;  /* the pacer took TP_PACE_DEBT_PEAK at some point */
 };
 
 static uint64_t sim_random(struct sim *sim, uint64_t below)
@@ -40,6 +41,7 @@ static void sim_init(struct sim *sim, uint64_t rate, uint64_t burst, uint64_t se
 	sim->sent = 0;
 	sim->wake_late = 0;
 	sim->seed = 1;
+	sim->repaid_at_debt_peak = false;
 	sim->n_windows = seconds * 1000 + 1;
 	sim->window = calloc(sim->n_windows, sizeof(uint64_t));
 	sim->n_sends = 0;
@@ -81,10 +83,15 @@ static void sim_run(struct sim *sim, uint64_t duration, uint64_t piece, uint64_t
 	uint64_t end = sim->now + duration;
 
 	while (sim->now < end) {
-		uint64_t n = tp_pace_piece(&sim->pacer, piece), may;
+		/* As the writer: equal pieces of the burst, or as much as the pacer allows while
+		 * it catches up. */
+		uint64_t max = tp_pace_max_send(&sim->pacer, sim->now), may;
+		uint64_t n = max > sim->pacer.burst ? (max < piece ? max : piece)
+						    : tp_pace_piece(&sim->pacer, piece);
 		uint64_t when = tp_pace_when(&sim->pacer, sim->now, n, 1, &may);
 		ck_assert_uint_le(may, n);
 		ck_assert_uint_gt(may, 0);
+		sim->repaid_at_debt_peak |= sim->pacer.repaying;
 		if (when > sim->now) {
 			/* The caller sleeps to the absolute deadline, and tells the pacer when it
 			 * really woke. */
@@ -249,6 +256,46 @@ START_TEST(test_every_wakeup_late)
 }
 END_TEST
 
+/* A quiet machine's hiccup (the writer held off 120 ms while the producer and the reader
+ * fill the ring at the start) is repaid within 1.25 times the rate: it takes longer than
+ * TP_PACE_TREND_NS, but the debt shrinks from the first. */
+START_TEST(test_quiet_hiccup_within_peak)
+{
+	const uint64_t rate = 20000000;
+	struct sim sim;
+
+	sim_init(&sim, rate, 0, 2);
+	sim.wake_late = 20000;
+	sim_run(&sim, 20 * MS, 1 << 20, 15000);
+	sim_pause(&sim, 120 * MS, false);
+	sim_run(&sim, 1 * S - sim.now, 1 << 20, 15000);
+	ck_assert(!sim.repaid_at_debt_peak);
+	double err = sim_error(&sim, 0, 1000);
+	ck_assert_msg(err > -0.003 && err < 0.003, "average off by %.3f %%", err * 100);
+	assert_window(&sim, 0, TP_PACE_PEAK, "after a hiccup");
+	sim_free(&sim);
+}
+END_TEST
+
+/* On a busy machine every wake-up comes up to 600 us late: at 1.25 times the share the
+ * window frees too seldom to repay, so the lasting debt gets TP_PACE_DEBT_PEAK, and the
+ * average holds. */
+START_TEST(test_busy_machine_repays_at_debt_peak)
+{
+	const uint64_t rate = 20000000;
+	struct sim sim;
+
+	sim_init(&sim, rate, 0, 4);
+	sim.wake_late = 600000;
+	sim_run(&sim, 4 * S, 1 << 20, 30000);
+	ck_assert(sim.repaid_at_debt_peak);
+	double err = sim_error(&sim, 0, 4000);
+	ck_assert_msg(err > -0.005 && err < 0.005, "average off by %.3f %%", err * 100);
+	assert_window(&sim, 0, TP_PACE_DEBT_PEAK, "busy");
+	sim_free(&sim);
+}
+END_TEST
+
 /* A thread descheduled for 50 or 200 ms (a busy machine) owes what it did not send: repaid
  * within the window rule, so the average over the run holds, and never as a burst. */
 START_TEST(test_long_deschedule_repaid)
@@ -333,7 +380,7 @@ START_TEST(test_unlimited)
 	ck_assert_uint_eq(may, 1u << 20);
 	tp_pace_sent(&p, 5 * S, 5 * S, 1ull << 40, false);
 	ck_assert_uint_eq(tp_pace_when(&p, 5 * S, 1u << 20, 1, &may), 5 * S);
-	ck_assert_uint_eq(tp_pace_max_send(&p), UINT64_MAX);
+	ck_assert_uint_eq(tp_pace_max_send(&p, 5 * S), UINT64_MAX);
 }
 END_TEST
 
@@ -430,35 +477,70 @@ START_TEST(test_window_units)
 	ck_assert_uint_eq(may, 115);                         /* not cut into 14-byte slivers */
 	ck_assert_uint_ge(when, 115 * S / 11520 - 1);        /* by the schedule, ~10 ms */
 
-	tp_pace_init(&p, 20000000, 100000, 0);              /* cap 25000 bytes a window */
+	/* Behind the schedule (by more than TP_PACE_BEHIND_NS), a send that does not fit is cut
+	 * to the room, if that is at least half the cap. */
+	tp_pace_init(&p, 20000000, 24000, 0);               /* cap 25000 bytes a window */
 	tp_pace_sent(&p, 0, 0, 14720, false);                 /* due until 736 us */
-	when = tp_pace_when(&p, 1500000, 20000, 1472, &may);
-	ck_assert_uint_eq(when, 1500000);                    /* the first send is out of the window */
+	when = tp_pace_when(&p, 10 * MS, 20000, 1472, &may);
+	ck_assert_uint_eq(when, 10 * MS);                    /* the first send is out of the window */
 	ck_assert_uint_eq(may, 20000);
-	tp_pace_sent(&p, 1500000, 1500000, 14720, false);    /* due until 1472 us */
-	when = tp_pace_when(&p, 1500000, 20000, 1472, &may);
-	ck_assert_uint_eq(when, 1500000);                    /* 10280 bytes of room: cut */
-	ck_assert_uint_eq(may, 6 * 1472);
-	tp_pace_sent(&p, 1500000, 1500000, may, false);
-	when = tp_pace_when(&p, 1500000, 20000, 1472, &may);
-	ck_assert_uint_eq(when, 2500000);                    /* 1448 left: not worth it, wait */
+	tp_pace_sent(&p, 10 * MS, 10 * MS, 7360, false);
+	ck_assert_uint_eq(tp_pace_max_send(&p, 10 * MS), 25000); /* catching up: up to the cap */
+	when = tp_pace_when(&p, 10 * MS, 25000, 1472, &may);
+	ck_assert_uint_eq(when, 10 * MS);                    /* 17640 bytes of room: cut */
+	ck_assert_uint_eq(may, 11 * 1472);
+	tp_pace_sent(&p, 10 * MS, 10 * MS, may, false);
+	when = tp_pace_when(&p, 10 * MS, 20000, 1472, &may);
+	ck_assert_uint_eq(when, 11 * MS);                    /* 1448 left: not worth it, wait */
 	ck_assert_uint_eq(may, 20000);
+	tp_pace_sent(&p, 11 * MS, 11 * MS, 14720, false);
+	when = tp_pace_when(&p, 11 * MS, 20000, 1472, &may);
+	ck_assert_uint_eq(when, 12 * MS);                    /* 10280 left, under half: wait */
+
+	/* On the schedule, a send waits until it fits whole: no burst split in two. */
+	tp_pace_init(&p, 20000000, 24000, 0);
+	ck_assert_uint_eq(tp_pace_max_send(&p, 0), 24000);
+	tp_pace_sent(&p, 0, 0, 14720, false);                 /* due until 736 us */
+	when = tp_pace_when(&p, 736000, 14720, 1472, &may);
+	ck_assert_uint_eq(when, 1 * MS);                     /* 10280 of room at 736 us: wait */
+	ck_assert_uint_eq(may, 14720);
+	ck_assert_uint_eq(tp_pace_max_send(&p, 1 * MS), 24000); /* 264 us late: not behind */
 
 	/* A send counts from when it returned: its last bytes may have left only then. */
 	tp_pace_init(&p, 20000000, 100000, 0);
 	tp_pace_sent(&p, 0, 300000, 23552, false);
 	ck_assert_uint_eq(tp_pace_when(&p, 1200000, 23552, 1472, &may), 1300000);
 
-	/* Owing more than TP_PACE_DEBT_NS, the window takes 1.5 times the share: 30000. */
-	tp_pace_init(&p, 20000000, 100000, 0);
+	/* A debt over TP_PACE_DEBT_NS that is not shrinking (a look TP_PACE_TREND_NS after the
+	 * first) gets 1.5 times the share: 30000. */
+	tp_pace_init(&p, 20000000, 24000, 0);
 	tp_pace_sent(&p, 0, 0, 14720, false);
-	tp_pace_sent(&p, 50 * MS, 50 * MS, 14720, false);    /* 49 ms behind */
-	when = tp_pace_when(&p, 50 * MS, 20000, 1472, &may);
+	when = tp_pace_when(&p, 50 * MS, 20000, 1472, &may);  /* 49.3 ms owed: the first look */
+	ck_assert(!p.repaying);
 	ck_assert_uint_eq(when, 50 * MS);
-	ck_assert_uint_eq(may, 10 * 1472);                   /* 15280 bytes of room */
-	tp_pace_sent(&p, 50 * MS, 50 * MS, may, false);
-	when = tp_pace_when(&p, 50 * MS, 20000, 1472, &may);
-	ck_assert_uint_eq(when, 51 * MS);                    /* 560 left: wait */
+	uint64_t later = 50 * MS + TP_PACE_TREND_NS;
+	when = tp_pace_when(&p, later, 20000, 1472, &may);     /* nothing sent: 299.3 ms owed */
+	ck_assert(p.repaying);
+	ck_assert_uint_eq(tp_pace_max_send(&p, later), 30000);
+	ck_assert_uint_eq(when, later);
+	ck_assert_uint_eq(may, 20000);
+	tp_pace_sent(&p, later, later, 20000, false);
+	when = tp_pace_when(&p, later, 20000, 1472, &may);
+	ck_assert_uint_eq(when, later + MS);                 /* 10000 left, under half: wait */
+	/* Back under TP_PACE_SETTLED_NS, 1.25 again. */
+	p.sched_ns = later + 2 * MS;
+	tp_pace_when(&p, later + 3 * MS, 20000, 1472, &may);
+	ck_assert(!p.repaying);
+	ck_assert_uint_eq(p.trend_at_ns, 0);
+
+	/* A debt that shrank since the last look (repaid at 1.25) stays at 1.25. */
+	tp_pace_init(&p, 20000000, 24000, 0);
+	tp_pace_sent(&p, 0, 0, 14720, false);
+	tp_pace_when(&p, 50 * MS, 20000, 1472, &may);          /* 49.3 ms owed */
+	tp_pace_sent(&p, 100 * MS, 100 * MS, 5100000, false);  /* 255 ms of the rate */
+	tp_pace_when(&p, later, 20000, 1472, &may);            /* 44.3 ms owed */
+	ck_assert(!p.repaying);
+	ck_assert_uint_eq(tp_pace_max_send(&p, later), 25000);
 }
 END_TEST
 
@@ -481,7 +563,7 @@ START_TEST(test_blocked_write_forgives_overrun)
 	tp_pace_sent(&p, 0, 4 * MS, 1000, true);              /* on time, 3 ms over: forgiven */
 	ck_assert_uint_eq(p.sched_ns, 4 * MS);
 	uint64_t may;
-	ck_assert_uint_eq(tp_pace_when(&p, 4 * MS, 1000, 1, &may), 4 * MS);
+	ck_assert_uint_eq(tp_pace_when(&p, 4 * MS, 250, 1, &may), 4 * MS); /* 250 of room */
 }
 END_TEST
 
@@ -494,6 +576,8 @@ int main(void)
 	tcase_add_test(tc, test_stall_catches_up_gently);
 	tcase_add_test(tc, test_slow_sender_gets_full_rate);
 	tcase_add_test(tc, test_late_wakeups_are_repaid);
+	tcase_add_test(tc, test_quiet_hiccup_within_peak);
+	tcase_add_test(tc, test_busy_machine_repays_at_debt_peak);
 	tcase_add_test(tc, test_every_wakeup_late);
 	tcase_add_loop_test(tc, test_long_deschedule_repaid, 0, 2);
 	tcase_add_test(tc, test_forgive_keeps_older_debt);

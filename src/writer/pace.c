@@ -28,16 +28,56 @@ void tp_pace_init(struct tp_pacer *p, uint64_t rate, uint64_t burst, uint64_t no
 	p->sched_ns = now_ns;
 	p->first = 0;
 	p->n_recent = 0;
+	p->repaying = false;
+	p->trend_at_ns = 0;
 }
 
-uint64_t tp_pace_max_send(const struct tp_pacer *p)
+static bool behind(const struct tp_pacer *p, uint64_t at_ns)
 {
-	return p->rate ? p->burst : UINT64_MAX;
+	return at_ns > p->sched_ns + TP_PACE_BEHIND_NS;
+}
+
+/* The window's cap for a send at at_ns. Every TP_PACE_TREND_NS of lateness the debt is
+ * looked at: near the most it was in that time (within TP_PACE_SETTLED_NS) and more than
+ * TP_PACE_DEBT_NS, 1.25 times the share is not repaying it (a busy machine), and the debt
+ * cap holds until little is owed again. The hiccups of a quiet machine, however large,
+ * shrink from their peak at once, and stay within the window cap. */
+static uint64_t cap_at(struct tp_pacer *p, uint64_t at_ns)
+{
+	uint64_t owed = at_ns > p->sched_ns ? at_ns - p->sched_ns : 0;
+
+	if (owed <= TP_PACE_SETTLED_NS) {
+		p->repaying = false;
+		p->trend_at_ns = 0;
+	} else if (!p->trend_at_ns) {
+		p->trend_at_ns = at_ns;
+		p->trend_max_ns = owed;
+	} else {
+		if (owed > p->trend_max_ns)
+			p->trend_max_ns = owed;
+		if (at_ns - p->trend_at_ns >= TP_PACE_TREND_NS) {
+			if (owed > TP_PACE_DEBT_NS && owed + TP_PACE_SETTLED_NS >= p->trend_max_ns)
+				p->repaying = true;
+			p->trend_at_ns = at_ns;
+			p->trend_max_ns = owed;
+		}
+	}
+	return p->repaying ? p->debt_cap : p->window_cap;
+}
+
+uint64_t tp_pace_max_send(const struct tp_pacer *p, uint64_t now_ns)
+{
+	if (!p->rate)
+		return UINT64_MAX;
+	if (!behind(p, now_ns))
+		return p->burst;
+	uint64_t cap = p->repaying ? p->debt_cap : p->window_cap;
+	return cap > p->burst ? cap : p->burst;
 }
 
 uint64_t tp_pace_piece(const struct tp_pacer *p, uint64_t len)
 {
-	uint64_t max = tp_pace_max_send(p);
+	uint64_t max = p->rate ? p->burst : UINT64_MAX;
 
 	if (len <= max)
 		return len;
@@ -70,21 +110,20 @@ static void age(struct tp_pacer *p, uint64_t now_ns)
 /* Whether a send of up to `bytes` fits a window of `cap` bytes now, with the sends that left
  * in it carrying in_window: *may gets how much of it may go (a multiple of unit when cut).
  * Alone in its window any send fits, and one larger than the cap only alone (a serial
- * line's 10 ms burst is not cut into 1 ms slivers). Otherwise it is cut to the room left,
- * if that room is worth a wake-up (an eighth of the window, and at least a unit). Cutting
- * is what keeps the catch-up at the cap whatever the piece size: whole pieces of 0.9 ms
- * could go only one per window, slower than the rate. */
+ * line's 10 ms burst is not cut into 1 ms slivers). Otherwise, when `cut` (catching up), it
+ * is cut to the room left if that room is worth a wake-up (half the cap, and at least a
+ * unit): with sends as large as the room, one or two a window carry the whole cap. */
 static bool fits(const struct tp_pacer *p, uint64_t cap, uint64_t in_window, uint64_t bytes,
-		 uint64_t unit, uint64_t *may)
+		 uint64_t unit, bool cut, uint64_t *may)
 {
 	uint64_t room = cap > in_window ? cap - in_window : 0;
-	uint64_t least = p->window_cap / 8 > unit ? p->window_cap / 8 : unit;
+	uint64_t least = cap / 2 > unit ? cap / 2 : unit;
 
 	if (in_window == 0 || bytes <= room) {
 		*may = bytes;
 		return true;
 	}
-	if (bytes > cap || room < least || room < unit)
+	if (!cut || bytes > cap || room < least || room < unit)
 		return false;
 	*may = room / unit * unit;
 	return true;
@@ -102,14 +141,14 @@ uint64_t tp_pace_when(struct tp_pacer *p, uint64_t now_ns, uint64_t bytes, uint6
 	/* Not before the bytes sent so far are due; then as soon as the window has room, which
 	 * it gains each time the oldest send in it leaves. */
 	uint64_t at = p->sched_ns > now_ns ? p->sched_ns : now_ns;
-	uint64_t cap = now_ns > p->sched_ns + TP_PACE_DEBT_NS ? p->debt_cap : p->window_cap;
+	uint64_t cap = cap_at(p, at);
 	uint64_t in_window = 0;
 	for (unsigned i = 0; i < p->n_recent; i++)
 		in_window += recent(p, i)->bytes;
 	for (unsigned i = 0;;) {
 		while (i < p->n_recent && recent(p, i)->end_ns + TP_PACE_WINDOW_NS <= at)
 			in_window -= recent(p, i++)->bytes;
-		if (fits(p, cap, in_window, bytes, unit, may))
+		if (fits(p, cap, in_window, bytes, unit, behind(p, at), may))
 			return at;
 		assert(i < p->n_recent); /* an empty window fits anything */
 		at = recent(p, i)->end_ns + TP_PACE_WINDOW_NS;

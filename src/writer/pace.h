@@ -8,9 +8,9 @@
  *  - The window: the sends in any TP_PACE_WINDOW_NS (1 ms), each counted from when its
  *    write returned, carry at most TP_PACE_PEAK times the rate's share of it, so no
  *    millisecond of the output holds more than a link of 1.25 times the rate can take
- *    (TP_PACE_DEBT_PEAK while owing more than TP_PACE_DEBT_NS). When behind, this is what
- *    limits the catch-up. A send is cut to the room left in the window, or, larger than the
- *    whole share (a big datagram, a large --burst), goes alone in its window.
+ *    (TP_PACE_DEBT_PEAK while a large debt is not shrinking). When behind, this is what
+ *    limits the catch-up. A send is cut to the room left in the window, or, larger than
+ *    the whole share (a big datagram, a large --burst), goes alone in its window.
  *
  * Lateness has three causes, and only one is a debt. The input had nothing to send
  * (tp_pace_forgive), or the output was slower than the rate (a write that blocked, said to
@@ -25,17 +25,30 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-/* The window rule: in any 1 ms, at most 1.25 times the rate's share; 1.5 times while more
- * than 2 ms of the rate is owed. Wake-ups come 50-150 us late on the virtual machines we
- * measure on (more when busy) and a send of datagrams takes 20-150 us, so a window that
- * frees each 1 ms is reused only every 1.1-1.3 ms: at 1.25 that repays at 1.0-1.1 times
- * the rate, too slowly to keep the average (1-5 % short at 5-100 MB/s beside two busy
- * loops); at 1.5, 1.15-1.35 times. (1.35 was not enough at 5 MB/s, where a window's share
- * is four datagrams and 1.35 does not make room for a fifth.) */
+/* The window rule: in any 1 ms, at most 1.25 times the rate's share. */
 #define TP_PACE_WINDOW_NS 1000000u
 #define TP_PACE_PEAK 1.25
+/* Behind the schedule by more than this, the pacer catches up: a send may be as large as
+ * the window's room (not just the burst), and one that does not fit is cut to the room, if
+ * that is at least half the cap. On the schedule it waits until the whole burst fits:
+ * cutting there split every burst in two (two wake-ups for one burst's bytes, for nothing). */
+#define TP_PACE_BEHIND_NS 1000000u
+/* A window that frees each 1 ms is reused every 1 ms + the wake-up's lateness + the send
+ * (10-30 us here, with tp_wake), so at 1.25 the pacer repays at about 1.15 times the rate:
+ * enough for the hiccups of a quiet machine (10-40 ms owed in the first 100 ms, while the
+ * producer and the reader fill the ring flat out), not for a busy one, where the writer
+ * wakes ms late and falls further behind at any cap below 1.3. A debt of more than
+ * TP_PACE_DEBT_NS that is not shrinking (looked at every TP_PACE_TREND_NS: still within
+ * TP_PACE_SETTLED_NS of the most it was since the last look) gets TP_PACE_DEBT_PEAK until
+ * less than TP_PACE_SETTLED_NS is owed. A debt that merely lasts is not the sign: the start
+ * of a quiet run at 100 MB/s owes up to 50 ms at 130 ms and repays it by about 500 ms, and
+ * a rule of 1.5 once a debt had lasted 500 ms let 1 run in 3 reach 1.5x there. (1.35 was
+ * not enough at 5 MB/s, where a window's share is four datagrams and 1.35 does not make
+ * room for a fifth.) */
 #define TP_PACE_DEBT_PEAK 1.5
-#define TP_PACE_DEBT_NS 2000000u
+#define TP_PACE_DEBT_NS 5000000u
+#define TP_PACE_SETTLED_NS 2000000u
+#define TP_PACE_TREND_NS 250000000u
 /* Lateness nobody explained is repaid up to this much (or one burst, if longer): a late
  * wake-up or a descheduled thread must not cost the average. A process stopped longer
  * (SIGSTOP, a suspended VM) is not made to send faster for minutes after. */
@@ -59,11 +72,15 @@ struct tp_pacer {
 	uint64_t rate;        /* bytes per second; 0 = unlimited */
 	uint64_t burst;       /* the most bytes in one send */
 	uint64_t window_cap;  /* the most bytes sends may carry in one window */
-	uint64_t debt_cap;    /* the same while repaying more than TP_PACE_DEBT_NS */
+	uint64_t debt_cap;    /* the same while `repaying` */
 	uint64_t sched_ns;    /* when the bytes sent so far were due, at exactly `rate` */
 	/* The last sends, oldest first from recent[first], as a ring of n_recent. */
 	struct tp_pace_send recent[TP_PACE_RECENT];
 	unsigned first, n_recent;
+	bool repaying;        /* a debt was not shrinking: the debt cap holds */
+	/* While more than TP_PACE_SETTLED_NS is owed: when this look at the debt began (0:
+	 * not late), and the most owed since. */
+	uint64_t trend_at_ns, trend_max_ns;
 };
 
 /* The default burst for a rate: about TP_PACE_BURST_NS worth, at least min_burst (a page,
@@ -74,8 +91,9 @@ uint64_t tp_pace_default_burst(uint64_t rate, uint64_t min_burst);
  * owed or banked. */
 void tp_pace_init(struct tp_pacer *p, uint64_t rate, uint64_t burst, uint64_t now_ns);
 
-/* The most bytes to send in one go (the burst; UINT64_MAX when unlimited). */
-uint64_t tp_pace_max_send(const struct tp_pacer *p);
+/* The most bytes to send in one go at now_ns: the burst, or the window's cap while catching
+ * up (UINT64_MAX when unlimited). */
+uint64_t tp_pace_max_send(const struct tp_pacer *p, uint64_t now_ns);
 
 /* How to cut `len` bytes into sends: equal pieces of at most the burst, so that a chunk's
  * end never leaves a small piece that brings the next burst closer. Returns the piece size

@@ -99,9 +99,30 @@ static size_t next_piece(const struct tp_engine *eng, const struct tp_pacer *pac
 		return tp_dgram_span(chunk->data + off, chunk->len - off, eng->dgram_size,
 				     eng->dgram_framed, max);
 	size_t piece = (size_t)tp_pace_piece(pacer, chunk->len);
-	if (piece > max)
-		piece = (size_t)max;
+	if (piece > max || max > pacer->burst) /* cut, or catching up: as much as may go */
+		piece = max > SIZE_MAX ? SIZE_MAX : (size_t)max;
 	return chunk->len - off < piece ? chunk->len - off : piece;
+}
+
+/* Sleeps until when_ns: asks to be woken a little earlier (by as much as wake-ups have been
+ * late) and waits out the rest on the clock, so that the pacer's window, which frees to the
+ * us, is used to the us. */
+static int sleep_until(struct tp_writer *w, uint64_t now_ns, uint64_t when_ns)
+{
+	uint64_t target = tp_wake_target(&w->wake, now_ns, when_ns);
+
+	if (target > now_ns) {
+		struct timespec ts = { (time_t)(target / 1000000000u), (long)(target % 1000000000u) };
+		while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR)
+			if (tp_signals_writer_abandoned())
+				return -ECANCELED;
+		tp_wake_woke(&w->wake, target, tp_clock_ns());
+	}
+	uint64_t t;
+	while ((t = tp_clock_ns()) < when_ns)
+		; /* at most the lead, TP_WAKE_MAX_LEAD_NS */
+	tp_counter_add(&w->p.counters->pace_wait_ns, t - now_ns);
+	return 0;
 }
 
 /* Sends one chunk's bytes, each piece when the pacer says (unpaced: all at once), cut
@@ -117,15 +138,13 @@ static int send_chunk(struct tp_writer *w, struct tp_pacer *pacer, struct tp_chu
 	for (size_t off = 0; off < chunk->len;) {
 		if (tp_signals_writer_abandoned())
 			return -ECANCELED;
-		size_t n = next_piece(eng, pacer, chunk, off, tp_pace_max_send(pacer));
 		uint64_t now = tp_clock_ns(), may;
+		size_t n = next_piece(eng, pacer, chunk, off, tp_pace_max_send(pacer, now));
 		uint64_t when = tp_pace_when(pacer, now, n, unit, &may);
 		if (when > now) {
-			struct timespec ts = { (time_t)(when / 1000000000u), (long)(when % 1000000000u) };
-			while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR)
-				if (tp_signals_writer_abandoned())
-					return -ECANCELED;
-			tp_counter_add(&w->p.counters->pace_wait_ns, tp_clock_ns() - now);
+			int err = sleep_until(w, now, when);
+			if (err)
+				return err;
 		}
 		if (may < n)
 			n = next_piece(eng, pacer, chunk, off, may);
@@ -190,6 +209,7 @@ static int write_in_turn(struct tp_writer *w)
 	/* Sleep to the deadline, not up to 50 us past it (the default timer slack). */
 	prctl(PR_SET_TIMERSLACK, 1UL, 0, 0, 0);
 	tp_pace_init(&pacer, w->p.rate, w->p.burst, tp_clock_ns());
+	tp_wake_init(&w->wake);
 	while ((err = take(w, true, &chunk, &pacer)) == 0) {
 		err = send_chunk(w, &pacer, chunk, &pos);
 		/* On an error the writer ends holding its chunks: none is given back again

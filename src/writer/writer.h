@@ -8,6 +8,7 @@
 #include "engine.h"
 #include "handoff.h"
 #include "pace.h"
+#include "wake.h"
 
 /* What the writer is started with. */
 struct tp_writer_params {
@@ -26,6 +27,8 @@ struct tp_writer {
 	/* Written by the writer thread before tp_handoff_writer_exit, read by the main thread
 	 * after tp_writer_join: 0 or -errno. */
 	int error;
+	/* The writer thread's only. */
+	struct tp_wake wake;
 };
 
 /* Starts the thread; signals are blocked in it (the caller blocks them first). 0 or -errno. */
