@@ -54,7 +54,7 @@ static const struct argp_option options[] = {
 	{ "on-gap", OPT_ON_GAP, "stop|skip|zero", 0, "when data is missing for good: stop there (default), skip it, or write zeros in its place; exit status 3 in every case", 5 },
 
 	{ "rate-limit", 'L', "RATE", 0, "pace the output to RATE, smoothly (0 = unlimited)", 3 },
-	{ "burst", OPT_BURST, "SIZE", 0, "largest burst the pacer sends at once (default: about 1.2 ms of the rate, at least a page); no 1 ms window gets more than 1.25 times the rate (1.5 while a debt over 5 ms is not shrinking)", 3 },
+	{ "burst", OPT_BURST, "SIZE", 0, "largest burst the pacer sends at once on schedule (default: about 1.2 ms of the rate, at least a page; catching up, a send may fill the window); no 1 ms window gets more than 1.25 times the rate (1.5 while a debt over 5 ms is not shrinking)", 3 },
 
 	{ NULL, 0, NULL, 0, "Progress and statistics (on standard error):", 4 },
 	{ "progress", 'p', NULL, 0, "show progress even when standard error is not a terminal", 4 },

@@ -71,7 +71,9 @@ uint64_t tp_pace_max_send(const struct tp_pacer *p, uint64_t now_ns)
 		return UINT64_MAX;
 	if (!behind(p, now_ns))
 		return p->burst;
-	uint64_t cap = p->repaying ? p->debt_cap : p->window_cap;
+	/* `repaying` as cap_at will see it: it ends once little is owed. */
+	bool debt = p->repaying && now_ns > p->sched_ns + TP_PACE_SETTLED_NS;
+	uint64_t cap = debt ? p->debt_cap : p->window_cap;
 	return cap > p->burst ? cap : p->burst;
 }
 

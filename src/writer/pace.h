@@ -9,8 +9,9 @@
  *    write returned, carry at most TP_PACE_PEAK times the rate's share of it, so no
  *    millisecond of the output holds more than a link of 1.25 times the rate can take
  *    (TP_PACE_DEBT_PEAK while a large debt is not shrinking). When behind, this is what
- *    limits the catch-up. A send is cut to the room left in the window, or, larger than
- *    the whole share (a big datagram, a large --burst), goes alone in its window.
+ *    limits the catch-up: more than TP_PACE_BEHIND_NS behind, a send may fill the room
+ *    left and is cut to it; larger than the whole share (a big datagram, a large --burst),
+ *    it goes alone in its window.
  *
  * Lateness has three causes, and only one is a debt. The input had nothing to send
  * (tp_pace_forgive), or the output was slower than the rate (a write that blocked, said to

@@ -8,9 +8,10 @@
 
 #include <stdint.h>
 
-/* The lead is kept near the fifth of the oversleeps (TP_WAKE_EARLY_SHARE): four sleeps in
- * five end after the time wanted, and the fifth waits out a few us. Steps of
- * TP_WAKE_STEP_NS up and 4 steps down reach that in a few hundred wake-ups. */
+/* The lead is kept near the fifth of the oversleeps: four sleeps in five end after the time
+ * wanted, and the fifth waits out a few us. Steps of TP_WAKE_STEP_NS up and 4 steps down
+ * reach that in a few hundred wake-ups. A wait shorter than the lead is spun out whole (at
+ * most TP_WAKE_MAX_LEAD_NS). */
 #define TP_WAKE_STEP_NS 1000u
 #define TP_WAKE_MAX_LEAD_NS 200000u
 
