@@ -9,7 +9,7 @@
 
 /* The most bytes one send of datagrams carries: a GSO send (UDP_SEGMENT) must stay under
  * 64 KiB with its headers. A paced burst of datagrams is at most this, so that each burst
- * leaves in one call, at one moment. */
+ * leaves in one call, at one moment (a catch-up piece may take two or three). */
 #define TP_DGRAM_SEND_MAX 61440
 
 /* The length of the datagram at buf, with avail bytes left in the chunk (avail > 0). */

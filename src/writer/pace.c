@@ -37,6 +37,14 @@ static bool behind(const struct tp_pacer *p, uint64_t at_ns)
 	return at_ns > p->sched_ns + TP_PACE_BEHIND_NS;
 }
 
+/* The cap a send at at_ns gets: the debt cap while repaying, until little is owed. */
+static uint64_t cap_in_force(const struct tp_pacer *p, uint64_t at_ns)
+{
+	bool debt = p->repaying && at_ns > p->sched_ns + TP_PACE_SETTLED_NS;
+
+	return debt ? p->debt_cap : p->window_cap;
+}
+
 /* The window's cap for a send at at_ns. Every TP_PACE_TREND_NS of lateness the debt is
  * looked at: near the most it was in that time (within TP_PACE_SETTLED_NS) and more than
  * TP_PACE_DEBT_NS, 1.25 times the share is not repaying it (a busy machine), and the debt
@@ -62,7 +70,7 @@ static uint64_t cap_at(struct tp_pacer *p, uint64_t at_ns)
 			p->trend_max_ns = owed;
 		}
 	}
-	return p->repaying ? p->debt_cap : p->window_cap;
+	return cap_in_force(p, at_ns);
 }
 
 uint64_t tp_pace_max_send(const struct tp_pacer *p, uint64_t now_ns)
@@ -71,9 +79,7 @@ uint64_t tp_pace_max_send(const struct tp_pacer *p, uint64_t now_ns)
 		return UINT64_MAX;
 	if (!behind(p, now_ns))
 		return p->burst;
-	/* `repaying` as cap_at will see it: it ends once little is owed. */
-	bool debt = p->repaying && now_ns > p->sched_ns + TP_PACE_SETTLED_NS;
-	uint64_t cap = debt ? p->debt_cap : p->window_cap;
+	uint64_t cap = cap_in_force(p, now_ns);
 	return cap > p->burst ? cap : p->burst;
 }
 
