@@ -18,8 +18,27 @@ enum tp_gap_policy {
 /* --flow: a serial line's flow control. */
 enum tp_flow { TP_FLOW_NONE, TP_FLOW_RTSCTS, TP_FLOW_XONXOFF };
 
-/* -p / -q: whether a progress line is drawn. */
+/* -f / -q: whether a progress line is drawn. */
 enum tp_show { TP_SHOW_AUTO, TP_SHOW_ALWAYS, TP_SHOW_NEVER };
+
+/* pv's display letters, as bits of one set; none given means tpipe's own line. */
+enum tp_display {
+	TP_DISPLAY_BAR = 1u << 0,     /* -p */
+	TP_DISPLAY_TIMER = 1u << 1,   /* -t */
+	TP_DISPLAY_ETA = 1u << 2,     /* -e */
+	TP_DISPLAY_FINETA = 1u << 3,  /* -I */
+	TP_DISPLAY_RATE = 1u << 4,    /* -r */
+	TP_DISPLAY_AVG = 1u << 5,     /* -a */
+	TP_DISPLAY_BYTES = 1u << 6,   /* -b */
+	TP_DISPLAY_BUFFER = 1u << 7,  /* -T */
+	TP_DISPLAY_LAST = 1u << 8,    /* -A N */
+};
+
+/* -A: the most bytes of the output a progress line shows. */
+#define TP_MAX_LAST_WRITTEN 256u
+
+/* -d: the most processes and file descriptors watched at once. */
+#define TP_MAX_WATCH 32
 
 /* --stats. */
 enum tp_stats_format { TP_STATS_NONE, TP_STATS_TEXT, TP_STATS_JSON };

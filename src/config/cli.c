@@ -2,7 +2,9 @@
 #include "cli.h"
 
 #include <argp.h>
+#include <assert.h>
 #include <errno.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -25,6 +27,8 @@ enum {
 	OPT_BAUD,
 	OPT_FLOW,
 	OPT_DRAIN_TIMEOUT,
+	OPT_FORMAT,
+	OPT_DELAY_START,
 };
 
 static const struct argp_option options[] = {
@@ -56,16 +60,45 @@ static const struct argp_option options[] = {
 	{ "rate-limit", 'L', "RATE", 0, "pace the output to RATE, smoothly (0 = unlimited)", 3 },
 	{ "burst", OPT_BURST, "SIZE", 0, "largest burst the pacer sends at once on schedule (default: about 1.2 ms of the rate, at least a page; catching up, a send may fill the window); no 1 ms window gets more than 1.25 times the rate (1.5 while a debt over 5 ms is not shrinking)", 3 },
 
-	{ NULL, 0, NULL, 0, "Progress and statistics (on standard error):", 4 },
-	{ "progress", 'p', NULL, 0, "show progress even when standard error is not a terminal", 4 },
+	{ NULL, 0, NULL, 0, "Progress and statistics (on standard error; the letters are pv's):", 4 },
+	{ "progress", 'p', NULL, 0, "show a progress bar", 4 },
+	{ "timer", 't', NULL, 0, "show the elapsed time", 4 },
+	{ "eta", 'e', NULL, 0, "show the time left (ETA)", 4 },
+	{ "fineta", 'I', NULL, 0, "show the local time the transfer will end (FIN)", 4 },
+	{ "rate", 'r', NULL, 0, "show the current rate", 4 },
+	{ "average-rate", 'a', NULL, 0, "show the average rate", 4 },
+	{ "bytes", 'b', NULL, 0, "show the amount written", 4 },
+	{ "buffer-percent", 'T', NULL, 0, "show how full the ring is", 4 },
+	{ "last-written", 'A', "N", 0, "show the last N bytes written (1-256)", 4 },
+	{ NULL, 0, NULL, OPTION_DOC, "None of these letters given: tpipe's own line (amount, time, rate, average, ring fill, and with a known size a bar, percentage and ETA).", 4 },
+	{ "format", OPT_FORMAT, "FORMAT", 0, "the line as pv's --format: %p %t %e %I %r %a %b %T %nA %N %L %% and %{name} (see the man page)", 4 },
+	{ "numeric", 'n', NULL, 0, "as pv: one integer percentage a line (no size known: the amount), after the seconds with -t and the amount with -b", 4 },
+	{ "bits", '8', NULL, 0, "amounts and rates in bits", 4 },
+	{ "si", 'k', NULL, 0, "units of 1000, not 1024", 4 },
+	{ "force", 'f', NULL, 0, "show progress even when standard error is not a terminal", 4 },
 	{ "quiet", 'q', NULL, 0, "no progress line", 4 },
-	{ "numeric", 'n', NULL, 0, "progress as plain numbers, one line per interval: seconds, bytes, rate[, percent]", 4 },
+	{ "cursor", 'c', NULL, 0, "each of several tpipes in a pipeline keeps a line of its own (cursor positioning)", 4 },
+	{ "width", 'w', "N", 0, "assume the terminal is N columns wide", 4 },
+	{ "height", 'H', "N", 0, "assume the terminal is N rows high", 4 },
+	{ "wait", 'W', NULL, 0, "show nothing until the first byte is written", 4 },
+	{ "delay-start", OPT_DELAY_START, "SEC", 0, "show nothing for the first SEC (pv's -D)", 4 },
 	{ "interval", 'i', "SEC", 0, "progress and statistics interval (default 1)", 4 },
 	{ "name", 'N', "NAME", 0, "prefix progress, status lines and messages with NAME", 4 },
+	{ "line-mode", 'l', NULL, 0, "count lines, not bytes: progress, -s, -S and -L are in lines", 4 },
+	{ "null", '0', NULL, 0, "lines end in NUL, not newline (implies -l)", 4 },
 	{ "stats", OPT_STATS, "text|json", OPTION_ARG_OPTIONAL, "print final statistics (default text)", 4 },
 	{ "explain", OPT_EXPLAIN, NULL, 0, "say which engine, chunk size, ring depth, rate, burst, frame size and META interval were chosen, and why", 4 },
 
+	{ NULL, 0, NULL, 0, "Other processes:", 6 },
+	{ "remote", 'R', "PID", 0, "change a running tpipe's -L, -s, -N, -i and display letters to the ones given here", 6 },
+	{ "query", 'Q', "PID", 0, "show a running tpipe's progress here", 6 },
+	{ "watchfd", 'd', "PID[:FD]", 0, "show the progress of another process through its open files (or file FD); may be given several times", 6 },
+	{ "pidfile", 'P', "FILE", 0, "write tpipe's process ID to FILE", 6 },
+
+	{ "skip-errors", 'E', NULL, 0, "on a read error, skip the bad part of the input and write zeros in its place (-EE: one message per input)", 1 },
+
 	{ NULL, 0, NULL, 0, "Informational:", -1 },
+	{ NULL, 'h', NULL, OPTION_HIDDEN, "give this help list", -1 },
 	{ 0 }
 };
 
@@ -200,6 +233,63 @@ static void name_arg(struct argp_state *state, const char *what, const char *arg
 		argp_failure(state, 2, 0, "%s: '' is not a file name", what);
 }
 
+static unsigned display_bit(int key)
+{
+	switch (key) {
+	case 'p': return TP_DISPLAY_BAR;
+	case 't': return TP_DISPLAY_TIMER;
+	case 'e': return TP_DISPLAY_ETA;
+	case 'I': return TP_DISPLAY_FINETA;
+	case 'r': return TP_DISPLAY_RATE;
+	case 'a': return TP_DISPLAY_AVG;
+	case 'b': return TP_DISPLAY_BYTES;
+	default: assert(key == 'T'); return TP_DISPLAY_BUFFER;
+	}
+}
+
+/* -d PID[:FD]. */
+static void watch_arg(struct argp_state *state, struct tp_options *o, const char *arg)
+{
+	char pid[24];
+	const char *colon = strchr(arg, ':');
+	size_t n = colon ? (size_t)(colon - arg) : strlen(arg);
+	uint64_t v = 0, fd = 0;
+
+	if (o->n_watch == TP_MAX_WATCH)
+		argp_failure(state, 2, 0, "--watchfd: at most %u at once", TP_MAX_WATCH);
+	if (n == 0 || n >= sizeof(pid) || (memcpy(pid, arg, n), pid[n] = 0,
+	    tp_parse_uint(pid, INT_MAX, &v) != 0) || v == 0 ||
+	    (colon && tp_parse_uint(colon + 1, INT_MAX, &fd) != 0))
+		argp_failure(state, 2, 0, "--watchfd: '%s' is not PID or PID:FD", arg);
+	o->watch[o->n_watch].pid = (int)v;
+	o->watch[o->n_watch].fd = colon ? (int)fd : -1;
+	o->n_watch++;
+}
+
+/* -R, -Q and -d act on another process: no transfer of their own. */
+static void check_modes(struct argp_state *state, const struct tp_options *o)
+{
+	const char *mode = o->remote_pid ? "--remote" : o->query_pid ? "--query" :
+			   o->n_watch ? "--watchfd" : NULL;
+
+	if (!mode) {
+		if (o->line_mode && (o->frame || o->deframe))
+			argp_failure(state, 2, 0, "--line-mode: counts the lines of a plain stream, "
+				     "not with -F or -D");
+		return;
+	}
+	if (!!o->remote_pid + !!o->query_pid + !!o->n_watch > 1)
+		argp_failure(state, 2, 0, "--remote, --query and --watchfd: one at a time");
+	if (o->n_inputs)
+		argp_failure(state, 2, 0, "%s: takes no INPUT (it watches another process)", mode);
+	if (strcmp(o->output, "-") != 0 || o->frame || o->deframe)
+		argp_failure(state, 2, 0, "%s: no -o, -F or -D (it moves no data)", mode);
+	if (o->remote_pid && !o->rate_set && !o->size_set && !o->name && !o->interval_set &&
+	    !o->display && !o->format)
+		argp_failure(state, 2, 0, "--remote: nothing to change (give -L, -s, -N, -i or display "
+			     "letters)");
+}
+
 static error_t parse_opt(int key, char *arg, struct argp_state *state)
 {
 	struct tp_options *o = state->input;
@@ -268,7 +358,25 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		if (o->burst == 0)
 			argp_failure(state, 2, 0, "--burst: must be more than 0");
 		break;
-	case 'p':
+	case 'p': case 't': case 'e': case 'I': case 'r': case 'a': case 'b': case 'T':
+		o->display |= display_bit(key);
+		break;
+	case 'A':
+		_Static_assert(TP_MAX_LAST_WRITTEN == 256, "the message below names the limit");
+		o->last_written = uint_arg(state, "--last-written", arg, 1, TP_MAX_LAST_WRITTEN,
+					   "a number of bytes from 1 to 256");
+		o->display |= TP_DISPLAY_LAST;
+		break;
+	case OPT_FORMAT:
+		o->format = arg;
+		break;
+	case '8':
+		o->bits = true;
+		break;
+	case 'k':
+		o->si = true;
+		break;
+	case 'f':
 		o->progress = TP_SHOW_ALWAYS;
 		break;
 	case 'q':
@@ -277,12 +385,56 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 	case 'n':
 		o->numeric = true;
 		break;
+	case 'c':
+		o->cursor = true;
+		break;
+	case 'w':
+		o->width = uint_arg(state, "--width", arg, 1, 10000, "a number of columns (1-10000)");
+		break;
+	case 'H':
+		o->height = uint_arg(state, "--height", arg, 1, 10000, "a number of rows (1-10000)");
+		break;
+	case 'W':
+		o->wait_first = true;
+		break;
+	case OPT_DELAY_START: {
+		int err = tp_parse_duration(arg, &o->delay_start_ns);
+		if (err)
+			fail_value(state, "--delay-start", arg, err, "is not a duration (e.g. 2, 500ms)");
+		break;
+	}
+	case 'l':
+		o->line_mode = true;
+		break;
+	case '0':
+		o->null_lines = o->line_mode = true;
+		break;
+	case 'E':
+		o->skip_errors++;
+		break;
+	case 'P':
+		name_arg(state, "--pidfile", arg);
+		o->pidfile = arg;
+		break;
+	case 'R':
+		o->remote_pid = (int)uint_arg(state, "--remote", arg, 1, INT_MAX, "a process ID");
+		break;
+	case 'Q':
+		o->query_pid = (int)uint_arg(state, "--query", arg, 1, INT_MAX, "a process ID");
+		break;
+	case 'd':
+		watch_arg(state, o, arg);
+		break;
+	case 'h':
+		argp_state_help(state, stdout, ARGP_HELP_STD_HELP);
+		break;
 	case 'i': {
 		int err = tp_parse_duration(arg, &o->interval_ns);
 		if (err)
 			fail_value(state, "--interval", arg, err, "is not a duration (e.g. 1, 0.5, 250ms)");
 		if (o->interval_ns < 10000000 || o->interval_ns > 86400000000000ull)
 			argp_failure(state, 2, 0, "--interval: from 10ms to a day (1440m)");
+		o->interval_set = true;
 		break;
 	}
 	case OPT_STATS:
@@ -343,6 +495,7 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 			name_arg(state, "INPUT", o->inputs[i]);
 		break;
 	case ARGP_KEY_END:
+		check_modes(state, o);
 		check_frame_options(state, o);
 		if (o->stop_at_size && !o->size_set)
 			argp_failure(state, 2, 0, "--stop-at-size: needs --size");

@@ -21,9 +21,30 @@ struct tp_options {
 	enum tp_engine_kind engine; /* --engine */
 	uint64_t rate_limit;        /* -L: bytes per second, 0 = unlimited */
 	uint64_t burst;             /* --burst: 0 = chosen from the rate */
-	enum tp_show progress;      /* -p / -q: progress line on stderr */
-	bool numeric;               /* -n: plain numeric lines instead */
+	enum tp_show progress;      /* -f / -q: progress line on stderr */
+	bool numeric;               /* -n: pv's numeric lines instead */
+	unsigned display;           /* pv's display letters (enum tp_display); 0: tpipe's line */
+	unsigned last_written;      /* -A N: the last N bytes written are shown */
+	const char *format;         /* --format, NULL: from the letters */
+	bool bits;                  /* -8: amounts in bits */
+	bool si;                    /* -k: powers of 1000, not 1024 */
+	unsigned width, height;     /* -w, -H: 0 = the terminal's */
+	bool cursor;                /* -c: keep a line of its own among several tpipes */
+	bool wait_first;            /* -W: show nothing until the first byte */
+	uint64_t delay_start_ns;    /* --delay-start: show nothing for this long */
+	bool line_mode;             /* -l: count lines, not bytes (-s, -S, -L in lines) */
+	bool null_lines;            /* -0: lines end in NUL (implies -l) */
+	unsigned skip_errors;       /* -E: how many times given (2: one message per input) */
+	const char *pidfile;        /* -P */
+	int remote_pid;             /* -R: change that tpipe's settings; 0 = none */
+	int query_pid;              /* -Q: show that tpipe's progress; 0 = none */
+	struct tp_watch_arg {       /* -d PID[:FD]: fd -1 = all of its files */
+		int pid;
+		int fd;
+	} watch[TP_MAX_WATCH];
+	int n_watch;
 	uint64_t interval_ns;       /* -i */
+	bool interval_set;          /* -i was given (for -R) */
 	enum tp_stats_format stats; /* --stats */
 	bool explain;               /* --explain */
 	bool frame;                 /* -F: encode the output as CRC-checked frames */
