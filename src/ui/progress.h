@@ -16,6 +16,13 @@ struct tp_progress_view {
 	double rate_avg;    /* bytes/s since the start */
 	unsigned ring_pct;  /* ring fill, 0..100 */
 	uint64_t total;     /* expected size; 0 = unknown (no bar, percentage or ETA) */
+	/* For --format and the display letters (format.h); tp_progress_render ignores them. */
+	const char *name;              /* -N; NULL: none */
+	const unsigned char *last;     /* %A: the last bytes written, oldest first */
+	size_t last_len;
+	const unsigned char *line;     /* %L: the last whole line written, without its end */
+	size_t line_len;
+	unsigned ticks;     /* lines drawn so far: with no size, the bar's "<=>" moves by it */
 };
 
 /* One line of at most width - 1 columns (so the cursor never wraps), no newline:
