@@ -215,6 +215,25 @@ START_TEST(test_every_width)
 }
 END_TEST
 
+START_TEST(test_last_line)
+{
+	const unsigned char *l;
+	const unsigned char *d = (const unsigned char *)"one\ntwo\nthr";
+
+	ck_assert_uint_eq(tp_format_last_line(d, 11, '\n', &l), 3);
+	ck_assert_int_eq(memcmp(l, "two", 3), 0);
+	ck_assert_uint_eq(tp_format_last_line(d, 8, '\n', &l), 3);  /* "one\ntwo\n" */
+	ck_assert_int_eq(memcmp(l, "two", 3), 0);
+	ck_assert_uint_eq(tp_format_last_line(d, 4, '\n', &l), 3);
+	ck_assert_int_eq(memcmp(l, "one", 3), 0);
+	ck_assert_uint_eq(tp_format_last_line(d, 3, '\n', &l), 0);  /* no line is whole yet */
+	ck_assert_uint_eq(tp_format_last_line(d, 0, '\n', &l), 0);
+	ck_assert_uint_eq(tp_format_last_line((const unsigned char *)"a\0b\0", 4, 0, &l), 1);
+	ck_assert_int_eq(l[0], 'b');
+	ck_assert_uint_eq(tp_format_last_line((const unsigned char *)"\n\n", 2, '\n', &l), 0);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("format");
@@ -226,6 +245,7 @@ int main(void)
 	tcase_add_test(tc, test_numeric_fields);
 	tcase_add_test(tc, test_bad_formats);
 	tcase_add_test(tc, test_every_width);
+	tcase_add_test(tc, test_last_line);
 	suite_add_tcase(s, tc);
 	return tp_unit_run(s);
 }

@@ -302,7 +302,7 @@ static void piece(const struct tp_format *f, const struct tp_format_seg *s,
 		snprintf(out, len, "%.*s", (int)s->len, f->text + s->off);
 		break;
 	case TP_SEG_PERCENT:
-		if (v->total || u->numeric)
+		if (v->total)
 			snprintf(out, len, u->numeric ? "%llu" : "%3llu%%", pct_of(v));
 		break;
 	case TP_SEG_TIMER:
@@ -424,7 +424,9 @@ size_t tp_format_render(const struct tp_format *f, const struct tp_units *u,
 		bool is_bar = s->kind == TP_SEG_BAR || s->kind == TP_SEG_BAR_ONLY;
 
 		if (is_bar && u->numeric) {
-			snprintf(pieces[i], PIECE, "%llu", pct_of(v));
+			pieces[i][0] = 0;
+			if (v->total)
+				snprintf(pieces[i], PIECE, "%llu", pct_of(v));
 		} else if (is_bar) {
 			pieces[i][0] = 0;
 			bars++;
@@ -490,4 +492,21 @@ size_t tp_format_numeric(unsigned display, const struct tp_progress_view *v, cha
 		n--;
 	buf[n] = 0;
 	return n;
+}
+
+size_t tp_format_last_line(const unsigned char *data, size_t n, unsigned char term,
+			   const unsigned char **line)
+{
+	size_t end = n;
+
+	*line = data;
+	while (end && data[end - 1] != term) /* a line still being written is not whole */
+		end--;
+	if (end == 0)
+		return 0;
+	size_t start = end - 1;
+	while (start && data[start - 1] != term)
+		start--;
+	*line = data + start;
+	return end - 1 - start;
 }
