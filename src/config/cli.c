@@ -93,7 +93,7 @@ static const struct argp_option options[] = {
 	{ "remote", 'R', "PID", 0, "change a running tpipe's -L, -s, -N, -i and display letters to the ones given here", 6 },
 	{ "query", 'Q', "PID", 0, "show a running tpipe's progress here", 6 },
 	{ "watchfd", 'd', "PID[:FD]", 0, "show the progress of another process through its open files (or file FD); may be given several times", 6 },
-	{ "pidfile", 'P', "FILE", 0, "write tpipe's process ID to FILE", 6 },
+	{ "pidfile", 'P', "FILE", 0, "write tpipe's process ID to FILE, removed at exit", 6 },
 
 	{ "skip-errors", 'E', NULL, 0, "a read error in a file or block device skips past the bad part and writes zeros in its place; each skip said (-EE: an input's first, then a total)", 1 },
 
