@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include "cli.h"
 #include "fdutil.h"
+#include "pidfile.h"
+#include "report.h"
 #include "run.h"
 
 int main(int argc, char **argv)
@@ -15,6 +17,15 @@ int main(int argc, char **argv)
 	if (tp_fd_guard_std() < 0)
 		return TP_EXIT_FAILURE;
 	tp_cli_parse(argc, argv, &opts);
+	/* -P: before any data moves, removed on every way out (the second SIGINT or SIGTERM's
+	 * too: pidfile.h). */
+	tp_report_set_name(opts.name);
+	int err = opts.pidfile ? tp_pidfile_write(opts.pidfile) : 0;
+	if (err) {
+		tp_report_errno(opts.pidfile, err);
+		return TP_EXIT_FAILURE;
+	}
 	tp_run(&opts, &result);
+	tp_pidfile_remove();
 	return result.status;
 }

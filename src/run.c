@@ -290,6 +290,7 @@ void tp_run(const struct tp_options *opts, struct tp_result *result)
 	int in_status = tp_inputs_read(&r, &(struct tp_inputs){
 		.names = opts->inputs, .n = opts->n_inputs,
 		.source = { .baud = opts->baud, .flow = opts->flow },
+		.skip_errors = opts->skip_errors,
 		.deframe = opts->deframe, .explain = opts->explain, .sink = &sink });
 	drain(&r, &writer);
 	err = tp_writer_join(&writer);
