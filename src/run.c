@@ -13,6 +13,7 @@
 #include <unistd.h>
 #include "engine_choose.h"
 #include "fdutil.h"
+#include "format.h"
 #include "inputs.h"
 #include "pipes.h"
 #include "pump.h"
@@ -86,6 +87,17 @@ static void meta_for(const struct tp_options *o, const struct tp_tuning *t,
 	m->total = total ? total : TP_FRAME_TOTAL_UNKNOWN;
 	m->frame_size = (uint32_t)t->frame_size;
 	m->repeat = (uint16_t)o->repeat;
+}
+
+/* A progress line that shows the data (%A, %L) needs it in memory: no splice then. */
+static bool wants_tail(const struct tp_options *o)
+{
+	struct tp_format f;
+	char why[160];
+
+	if (o->format && tp_format_parse(&f, o->format, why, sizeof(why)) == 0)
+		return f.last_len || f.uses_line;
+	return (o->display & TP_DISPLAY_LAST) != 0;
 }
 
 static bool udp_input(const struct tp_options *o)
@@ -221,7 +233,8 @@ void tp_run(const struct tp_options *opts, struct tp_result *result)
 		goto close_sink;
 	}
 	struct tp_engine_choice choice = {
-		.asked = opts->engine, .bytes_touched = opts->frame || opts->deframe,
+		.asked = opts->engine, .bytes_touched = opts->frame || opts->deframe ||
+						     wants_tail(opts),
 		.datagram_input = udp_input(opts), .sink_flags = sink.flags,
 	};
 	const char *no_splice = tp_engine_splice_refusal(&choice);
@@ -249,6 +262,9 @@ void tp_run(const struct tp_options *opts, struct tp_result *result)
 		tp_report_errno(opts->engine == TP_ENGINE_URING ? "io_uring" : "engine", err);
 		goto free_ring;
 	}
+	/* The last bytes written, for %A and %L: only where they pass through memory. */
+	static struct tp_tail tail_store;
+	struct tp_tail *tail = r.handoff.ring.chunks[0].pipe_rd < 0 ? &tail_store : NULL;
 	/* Progress counts the stream (-F: the payload sent, not its frames), so its total is
 	 * the input's; with -D, --size or META's total (rx.c), not the framed input's size. */
 	tp_monitor_init(&r.monitor, &(struct tp_monitor_params){
@@ -257,14 +273,15 @@ void tp_run(const struct tp_options *opts, struct tp_result *result)
 			 : opts->size_set ? opts->size : 0,
 		.rx = opts->deframe ? &r.rx : NULL,
 		.kernel_drops = choice.datagram_input ? &r.kernel_drops : NULL,
-		.udp_out = sink.flags & TP_SINK_DGRAM, .sink_name = sink.name });
+		.udp_out = sink.flags & TP_SINK_DGRAM, .sink_name = sink.name, .tail = tail });
 	if (opts->explain) {
 		tp_engine_explain(&choice, &engine, tuning.depth, no_splice, splice_err, why, sizeof(why));
 		tp_monitor_explain(&r.monitor, &tuning, engine.ops->name, why);
 	}
 	err = tp_writer_start(&writer, &(struct tp_writer_params){
 		.handoff = &r.handoff, .engine = &engine, .counters = &r.counters,
-		.rate = tuning.rate, .burst = tuning.burst, .repeat = opts->repeat });
+		.rate = tuning.rate, .burst = tuning.burst, .repeat = opts->repeat,
+		.tail = tail });
 	if (err) {
 		tp_report_errno("writer thread", err);
 		goto exit_engine;

@@ -125,7 +125,7 @@ for eng in $(engines); do
 	with_timeout "$TMO" "$TPIPE" "$e" -n -i 10ms -L 50M xs >shared 2>&1
 	check "> f 2>&1, -n lines among the data, $e: every byte and every line kept" \
 		bash -c 'xs_ok() { [ "$(tr -cd x <"$1" | wc -c)" = 3000000 ]; }; xs_ok shared &&
-			[ "$(tr -d x <shared | grep -cvE "^[0-9.]+ [0-9]+ [0-9]+ [0-9.]+$")" = 0 ] &&
+			[ "$(tr -d x <shared | grep -cvE "^[0-9]+$")" = 0 ] &&
 			[ "$(tr -d x <shared | wc -l)" -ge 1 ]'
 	{ with_timeout "$TMO" "$TPIPE" "$e" xs & echo after; wait; } >shared
 	check "{ tpipe & echo; } > f, $e: both in the file" \
@@ -144,7 +144,7 @@ head -c 200000000 /dev/zero | tr '\0' x >xl
 for eng in $(engines); do
 	with_timeout "$TMO" "$TPIPE" --engine="$eng" -n -i 10ms xl >shared 2>&1
 	check "> f 2>&1, -n lines among 200 MB unpaced, --engine=$eng: every byte kept" \
-		bash -c '[ "$(tr -cd x <shared | wc -c)" = 200000000 ] && [ "$(tr -d x <shared | grep -cvE "^[0-9.]+ [0-9]+ [0-9]+ [0-9.]+$")" = 0 ]'
+		bash -c '[ "$(tr -cd x <shared | wc -c)" = 200000000 ] && [ "$(tr -d x <shared | grep -cvE "^[0-9]+$")" = 0 ]'
 	run "$TPIPE" --engine="$eng" --explain </dev/null
 	check "--engine=$eng, stdout a file: --explain says write() and why" \
 		grep -q '^tpipe: engine: write (a file inherited as standard output' "$T/err"

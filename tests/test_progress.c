@@ -1,5 +1,5 @@
 /* The progress line rendered into memory: layout, widths, unknown size, ETA, -n lines, and the
- * terminal/numeric drawing through a memory FILE. */
+ * terminal/numeric/-c drawing through a memory FILE. */
 #include "config.h"
 
 #include <check.h>
@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "enums.h"
 #include "progress.h"
 
 #define KiB 1024.0
@@ -92,13 +93,9 @@ START_TEST(test_every_width_and_buffer)
 			size_t n = tp_progress_render(small, len, 200, "n", &views[i]);
 			ck_assert_uint_lt(n, len);
 			ck_assert_uint_eq(n, strlen(small));
-			n = tp_progress_render_numeric(small, len, &views[i]);
-			ck_assert_uint_lt(n, len);
-			ck_assert_uint_eq(n, strlen(small));
 		}
 	}
 	ck_assert_uint_eq(tp_progress_render(small, 0, 80, NULL, &typical), 0);
-	ck_assert_uint_eq(tp_progress_render_numeric(small, 0, &typical), 0);
 }
 END_TEST
 
@@ -162,27 +159,11 @@ START_TEST(test_huge)
 }
 END_TEST
 
-START_TEST(test_numeric)
-{
-	struct tp_progress_view v = { .bytes = 1572864000, .elapsed = 12.0031,
-				      .rate_now = 125829120, .rate_avg = 1, .ring_pct = 50,
-				      .total = 2516582400 };
-
-	ck_assert_uint_eq(tp_progress_render_numeric(line, sizeof(line), &v), 32);
-	ck_assert_str_eq(line, "12.003 1572864000 125829120 62.5");
-	v.total = 0;
-	tp_progress_render_numeric(line, sizeof(line), &v);
-	ck_assert_str_eq(line, "12.003 1572864000 125829120");
-	v = (struct tp_progress_view){ .bytes = 2000, .elapsed = 1, .rate_now = 10.6, .total = 1000 };
-	tp_progress_render_numeric(line, sizeof(line), &v);
-	ck_assert_str_eq(line, "1.000 2000 11 200.0"); /* the real percentage past the total */
-}
-END_TEST
-
 /* Runs the draws and returns what reached the FILE (caller frees). */
 struct step { int finish; double elapsed; uint64_t bytes; };
 
-static char *draw_steps(bool numeric, const char *name, const struct step *steps, size_t n)
+static char *draw_styled(const struct tp_progress_style *style, unsigned cursor_up,
+			 const char *name, const struct step *steps, size_t n)
 {
 	char *text = NULL;
 	size_t size = 0;
@@ -190,9 +171,10 @@ static char *draw_steps(bool numeric, const char *name, const struct step *steps
 	struct tp_progress p;
 
 	ck_assert_ptr_nonnull(f);
-	tp_progress_init(&p, f, numeric, name);
+	tp_progress_init(&p, f, style, name);
 	ck_assert(!p.drawn);
 	for (size_t i = 0; i < n; i++) {
+		p.cursor_up = cursor_up;
 		struct tp_snapshot snap = { .bytes_out = steps[i].bytes,
 					    .elapsed = steps[i].elapsed, .ring_used = 4 * (unsigned)(i + 1),
 					    .ring_depth = 16 };
@@ -205,6 +187,15 @@ static char *draw_steps(bool numeric, const char *name, const struct step *steps
 	}
 	fclose(f);
 	return text;
+}
+
+/* tpipe's own line, or with numeric pv's -n -t -b. */
+static char *draw_steps(bool numeric, const char *name, const struct step *steps, size_t n)
+{
+	struct tp_progress_style style = { .numeric = numeric,
+					   .display = TP_DISPLAY_TIMER | TP_DISPLAY_BYTES };
+
+	return draw_styled(&style, 0, name, steps, n);
 }
 
 START_TEST(test_draw_terminal)
@@ -232,16 +223,41 @@ START_TEST(test_draw_numeric)
 	const struct step same[] = { { 0, 1, 1 << 20 }, { 0, 2, 3 << 20 }, { 1, 2, 3 << 20 } };
 	char *out = draw_steps(true, "ignored", same, 3);
 
-	ck_assert_str_eq(out, "1.000 1048576 1048576\n2.000 3145728 2097152\n");
+	ck_assert_str_eq(out, "1.0000 1048576\n2.0000 3145728\n");
 	ck_assert_ptr_null(strchr(out, '\033'));
 	free(out);
 	const struct step later[] = { { 0, 1, 1 << 20 }, { 1, 1.5, 2 << 20 } };
 	out = draw_steps(true, NULL, later, 2);
-	ck_assert_str_eq(out, "1.000 1048576 1048576\n1.500 2097152 2097152\n");
+	ck_assert_str_eq(out, "1.0000 1048576\n1.5000 2097152\n");
 	free(out);
+	/* tpipe 0.1's -n line, as a --format with -n: seconds, bytes, rate. */
+	struct tp_format f;
+	char why[80];
+	ck_assert_int_eq(tp_format_parse(&f, "%t %b %r", why, sizeof(why)), 0);
+	struct tp_progress_style style = { .numeric = true, .format = &f,
+					   .units = { .numeric = true } };
 	const struct step only[] = { { 1, 0.25, 1000 } };
-	out = draw_steps(true, NULL, only, 1);
-	ck_assert_str_eq(out, "0.250 1000 4000\n");
+	out = draw_styled(&style, 0, NULL, only, 1);
+	ck_assert_str_eq(out, "0.2500 1000 4000\n");
+	free(out);
+}
+END_TEST
+
+START_TEST(test_draw_format_and_cursor)
+{
+	/* -c: saved, up to our line, drawn, restored; no newline at the end (the cursor is on
+	 * a line of its own below every tpipe's). */
+	struct tp_format f;
+	tp_format_from_letters(&f, TP_DISPLAY_BYTES | TP_DISPLAY_TIMER, 0, true);
+	struct tp_progress_style style = { .format = &f };
+	const struct step steps[] = { { 0, 1, 1 << 20 }, { 1, 2, 2 << 20 } };
+	char *out = draw_styled(&style, 2, "x", steps, 2);
+	ck_assert_str_eq(out, "\0337\033[2A\r        x: 1.00MiB 0:00:01\033[K\0338"
+			      "\0337\033[2A\r        x: 2.00MiB 0:00:02\033[K\0338");
+	free(out);
+	/* In place without -c, a newline at the end. */
+	out = draw_styled(&style, 0, NULL, steps, 2);
+	ck_assert_str_eq(out, "\r1.00MiB 0:00:01\033[K\r2.00MiB 0:00:02\033[K\n");
 	free(out);
 }
 END_TEST
@@ -256,11 +272,11 @@ int main(void)
 	tcase_add_test(tc, test_unknown_total);
 	tcase_add_test(tc, test_start_and_overrun);
 	tcase_add_test(tc, test_huge);
-	tcase_add_test(tc, test_numeric);
 	suite_add_tcase(s, tc);
 	TCase *td = tcase_create("draw");
 	tcase_add_test(td, test_draw_terminal);
 	tcase_add_test(td, test_draw_numeric);
+	tcase_add_test(td, test_draw_format_and_cursor);
 	suite_add_tcase(s, td);
 
 	return tp_unit_run(s);

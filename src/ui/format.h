@@ -7,7 +7,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-#include "progress.h"
+#include "view.h"
 
 enum tp_seg_kind {
 	TP_SEG_TEXT,       /* literal text (%% is one '%') */
@@ -73,5 +73,10 @@ size_t tp_format_render(const struct tp_format *f, const struct tp_units *u,
  * the amount stands in place of the percentage (once). Returns the length (< len). */
 size_t tp_format_numeric(unsigned display, const struct tp_progress_view *v, char *buf,
 			 size_t len);
+
+/* %L: the last whole line in the last bytes written (data, n), ending in term, without it;
+ * *line points into data. Returns its length (0: none yet). */
+size_t tp_format_last_line(const unsigned char *data, size_t n, unsigned char term,
+			   const unsigned char **line);
 
 #endif

@@ -1,6 +1,7 @@
 #include "config.h"
 #include "monitor.h"
 
+#include <errno.h>
 #include <limits.h>
 #include <stdio.h>
 #include <sys/ioctl.h>
@@ -46,6 +47,21 @@ static void end_line_hook(void *arg)
 	tp_monitor_end_line(arg);
 }
 
+/* The line's style from the letters or format in force. */
+static void set_style(struct tp_monitor *m)
+{
+	const struct tp_options *o = m->opts;
+	struct tp_progress_style style = {
+		.numeric = o->numeric, .display = m->display,
+		.format = m->format.n ? &m->format : NULL,
+		.units = { .lines = o->line_mode, .bits = o->bits, .si = o->si,
+			   .numeric = o->numeric },
+	};
+
+	tp_progress_init(&m->progress, stderr, &style, m->name[0] ? m->name : NULL);
+	m->progress.term = o->null_lines ? 0 : '\n';
+}
+
 void tp_monitor_init(struct tp_monitor *m, const struct tp_monitor_params *p)
 {
 	const struct tp_options *o = p->opts;
@@ -53,16 +69,57 @@ void tp_monitor_init(struct tp_monitor *m, const struct tp_monitor_params *p)
 	*m = (struct tp_monitor){ .opts = o, .counters = p->counters, .handoff = p->handoff,
 				  .total = p->total, .start_ns = tp_clock_ns(), .rx = p->rx,
 				  .kernel_drops = p->kernel_drops, .udp_out = p->udp_out,
-				  .sink_name = p->sink_name };
+				  .sink_name = p->sink_name, .interval_ns = o->interval_ns,
+				  .display = o->display, .tail = p->tail };
+	snprintf(m->name, sizeof(m->name), "%s", o->name ? o->name : "");
+	char why[160];
+	if (o->format)
+		tp_format_parse(&m->format, o->format, why, sizeof(why)); /* checked by cli.c */
+	else if (o->display && !o->numeric)
+		tp_format_from_letters(&m->format, o->display, o->last_written, o->name != NULL);
 	m->on_tty = isatty(STDERR_FILENO);
 	m->show = o->numeric || o->progress == TP_SHOW_ALWAYS ||
 		  (o->progress == TP_SHOW_AUTO && m->on_tty);
 	if (o->progress == TP_SHOW_NEVER && !o->numeric)
 		m->show = false;
-	tp_progress_init(&m->progress, stderr, o->numeric, o->name);
+	set_style(m);
 	if (m->show || o->stats != TP_STATS_NONE)
-		m->next_tick_ns = m->start_ns + o->interval_ns;
+		m->next_tick_ns = m->start_ns + m->interval_ns;
 	tp_report_set_hook(end_line_hook, m);
+}
+
+int tp_monitor_apply(struct tp_monitor *m, const struct tp_monitor_change *c)
+{
+	struct tp_format f = m->format;
+	char why[160];
+
+	if (c->format && tp_format_parse(&f, c->format, why, sizeof(why)) != 0)
+		return -EINVAL;
+	if (!c->format && c->display)
+		tp_format_from_letters(&f, c->display, c->last_written,
+				       (c->name ? c->name : m->name)[0] != 0);
+	if (c->display)
+		m->display = c->display;
+	m->format = f;
+	if (c->set_total)
+		m->total = c->total;
+	if (c->name)
+		snprintf(m->name, sizeof(m->name), "%s", c->name);
+	if (c->interval_ns) {
+		m->interval_ns = c->interval_ns;
+		if (m->next_tick_ns)
+			m->next_tick_ns = tp_clock_ns() + m->interval_ns;
+	}
+	/* The drawing state (rates measured, a line on the screen) carries on. */
+	struct tp_progress keep = m->progress;
+	set_style(m);
+	m->progress.drawn = keep.drawn;
+	m->progress.last_bytes = keep.last_bytes;
+	m->progress.last_elapsed = keep.last_elapsed;
+	m->progress.last_rate = keep.last_rate;
+	m->progress.shown_bytes = keep.shown_bytes;
+	m->progress.ticks = keep.ticks;
+	return 0;
 }
 
 void tp_monitor_offer_total(struct tp_monitor *m, uint64_t total)
@@ -81,18 +138,41 @@ int tp_monitor_timeout(const struct tp_monitor *m, int want)
 	return want < 0 || until < want ? until : want;
 }
 
+/* Whether the line may be drawn yet: -W waits for the first byte, --delay-start for time. */
+static bool may_start(const struct tp_monitor *m, const struct tp_snapshot *snap)
+{
+	if (m->opts->wait_first && snap->bytes_out == 0)
+		return false;
+	return elapsed_ns(m) >= m->opts->delay_start_ns;
+}
+
 static void draw(struct tp_monitor *m, bool last)
 {
 	struct tp_snapshot snap;
+	struct tp_progress *p = &m->progress;
 
 	if (!m->show || (m->on_tty && !m->opts->numeric && !in_foreground()))
 		return;
 	snapshot(m, &snap);
+	if (!p->drawn && !may_start(m, &snap))
+		return;
+	/* -c: a line of our own, reserved below the others on the first draw. */
+	if (m->opts->cursor && !m->opts->numeric && m->on_tty && !m->cursor_tried) {
+		m->cursor_tried = true;
+		if (tp_cursor_join(&m->cursor, STDERR_FILENO) == 0) {
+			fputs("\n", stderr);
+			tp_signals_set_line_open(false);
+		}
+	}
+	p->cursor_up = m->cursor.shared ? tp_cursor_up(&m->cursor) : 0;
+	p->last_len = m->tail ? tp_tail_read(m->tail, m->tail_copy) : 0;
+	p->last = m->tail_copy;
+	unsigned width = m->opts->width ? m->opts->width : term_width();
 	if (last)
-		tp_progress_finish(&m->progress, &snap, term_width());
+		tp_progress_finish(p, &snap, width);
 	else
-		tp_progress_draw(&m->progress, &snap, term_width());
-	tp_signals_set_line_open(m->progress.drawn && !m->opts->numeric);
+		tp_progress_draw(p, &snap, width);
+	tp_signals_set_line_open(p->drawn && !m->opts->numeric && !p->cursor_up);
 }
 
 /* ECONNREFUSED: said at once, then at most once a second while it goes on, and once more at
@@ -125,18 +205,18 @@ void tp_monitor_poll(struct tp_monitor *m)
 	if (now < m->next_tick_ns)
 		return;
 	uint64_t bytes = tp_counter_get(&m->counters->bytes_out);
-	uint64_t span = now - (m->next_tick_ns - m->opts->interval_ns);
+	uint64_t span = now - (m->next_tick_ns - m->interval_ns);
 	tp_rate_track_add(&m->rates, (double)(bytes - m->tick_bytes) * 1e9 / (double)span);
 	m->tick_bytes = bytes;
-	m->next_tick_ns += m->opts->interval_ns;
+	m->next_tick_ns += m->interval_ns;
 	if (m->next_tick_ns <= now) /* we were held up: start the next interval from now */
-		m->next_tick_ns = now + m->opts->interval_ns;
+		m->next_tick_ns = now + m->interval_ns;
 	draw(m, false);
 }
 
 void tp_monitor_end_line(struct tp_monitor *m)
 {
-	if (m->progress.drawn && !m->opts->numeric) {
+	if (m->progress.drawn && !m->opts->numeric && !m->progress.cursor_up) {
 		fputc('\n', stderr);
 		m->progress.drawn = false;
 		tp_signals_set_line_open(false);
@@ -149,7 +229,7 @@ void tp_monitor_status(struct tp_monitor *m)
 	char line[256];
 
 	snapshot(m, &snap);
-	tp_format_status(line, sizeof(line), m->opts->name, &snap);
+	tp_format_status(line, sizeof(line), m->name[0] ? m->name : NULL, &snap);
 	tp_monitor_end_line(m);
 	fprintf(stderr, "tpipe: %s\n", line);
 }
@@ -195,7 +275,7 @@ void tp_monitor_finish(struct tp_monitor *m, const struct tp_tuning *t, const ch
 	if (m->opts->stats == TP_STATS_NONE)
 		return;
 	struct tp_summary s = {
-		.name = m->opts->name,
+		.name = m->name[0] ? m->name : NULL,
 		.engine = engine,
 		.bytes = tp_counter_get(&c->bytes_out),
 		.seconds = (double)elapsed_ns(m) / 1e9,
@@ -229,6 +309,7 @@ void tp_monitor_finish(struct tp_monitor *m, const struct tp_tuning *t, const ch
 
 void tp_monitor_destroy(struct tp_monitor *m)
 {
+	tp_cursor_leave(&m->cursor);
 	tp_report_set_hook(NULL, NULL);
 	tp_rate_track_free(&m->rates);
 }

@@ -7,10 +7,13 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include "cli.h"
+#include "cursor.h"
+#include "format.h"
 #include "handoff.h"
 #include "progress.h"
 #include "stats.h"
 #include "summary.h"
+#include "tail.h"
 #include "tune.h"
 
 /* What the monitor watches. */
@@ -24,6 +27,18 @@ struct tp_monitor_params {
 	const uint64_t *kernel_drops;     /* a udp:// input */
 	bool udp_out;
 	const char *sink_name;            /* for the "nobody listening" line */
+	const struct tp_tail *tail;       /* the writer's last bytes, for %A and %L; NULL: none */
+};
+
+/* Settings changed while running (-R from another tpipe); 0 / NULL: unchanged. */
+struct tp_monitor_change {
+	bool set_total;
+	uint64_t total;
+	const char *name;
+	uint64_t interval_ns;
+	unsigned display;         /* new display letters (replace the line) */
+	unsigned last_written;    /* with TP_DISPLAY_LAST */
+	const char *format;       /* a new --format, already checked by the sender */
 };
 
 /* The main thread's alone. */
@@ -45,11 +60,22 @@ struct tp_monitor {
 	const char *sink_name;
 	uint64_t refused_reported;        /* ECONNREFUSED count at the last such line */
 	uint64_t refused_report_ns;
+	uint64_t interval_ns;             /* -i, or as changed since */
+	char name[256];                   /* -N, or as changed since */
+	struct tp_format format;          /* the line (pv's letters or --format), if any */
+	unsigned display;
+	const struct tp_tail *tail;
+	unsigned char tail_copy[TP_TAIL_SIZE];
+	struct tp_cursor cursor;          /* -c */
+	bool cursor_tried;
 };
 
 void tp_monitor_init(struct tp_monitor *m, const struct tp_monitor_params *p);
 /* The total learnt during the transfer (-D: META's), used when none was known. */
 void tp_monitor_offer_total(struct tp_monitor *m, uint64_t total);
+/* Takes settings changed while running: they show from the next line on. -EINVAL if the
+ * format does not parse (nothing changed then). */
+int tp_monitor_apply(struct tp_monitor *m, const struct tp_monitor_change *c);
 /* A ppoll() timeout in ms no later than the next tick; `want` is the caller's (-1: none). */
 int tp_monitor_timeout(const struct tp_monitor *m, int want);
 /* After every wait: does the tick if it is due. */

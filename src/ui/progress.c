@@ -1,9 +1,11 @@
 /* The progress line. Rendering is pure (text into a caller's buffer, tested into memory); the
- * only I/O is tp_progress_draw/finish writing the rendered line to the FILE they were given. */
+ * only I/O is tp_progress_draw/finish writing the rendered line to the FILE they were given.
+ * tpipe's own line is rendered here; pv's formats and -n lines by format.c. */
 #include "config.h"
 #include "progress.h"
 
 #include <string.h>
+#include <time.h>
 
 /* Beyond this an ETA means nothing to a human (over a century): show it as unknown, which also
  * keeps the conversion to an integer well defined. */
@@ -14,6 +16,15 @@
 #define BAR_WANT 20
 /* Shortest span over which the current rate is measured, in seconds. */
 #define TP_PROGRESS_MIN_SPAN 0.05
+
+/* For %I: the wall clock, in seconds since the epoch. */
+static double tp_wall_clock(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
 
 /* Rates and times come from doubles the caller computed: NaN, negatives and infinities become
  * 0 or a large finite value so that formatting stays bounded and casts stay defined. */
@@ -174,27 +185,51 @@ size_t tp_progress_render(char *buf, size_t len, unsigned width, const char *nam
 	return pos;
 }
 
-size_t tp_progress_render_numeric(char *buf, size_t len, const struct tp_progress_view *v)
-{
-	int r;
-
-	if (len == 0)
-		return 0;
-	r = snprintf(buf, len, "%.3f %llu %llu", sane(v->elapsed), (unsigned long long)v->bytes,
-		     (unsigned long long)(sane(v->rate_now) + 0.5));
-	if (r >= 0 && (size_t)r < len && v->total)
-		r += snprintf(buf + r, len - (size_t)r, " %.1f", 100.0 * (double)v->bytes / (double)v->total);
-	if (r < 0)
-		r = 0;
-	return (size_t)r < len ? (size_t)r : len - 1;
-}
-
-void tp_progress_init(struct tp_progress *p, FILE *out, bool numeric, const char *name)
+void tp_progress_init(struct tp_progress *p, FILE *out, const struct tp_progress_style *style,
+		      const char *name)
 {
 	memset(p, 0, sizeof(*p));
 	p->out = out;
-	p->numeric = numeric;
+	p->style = *style;
 	p->name = name;
+	p->term = '\n';
+}
+
+/* The line for v, into out: with -n a line and a newline; else the redraw in place. */
+static size_t compose(struct tp_progress *p, struct tp_progress_view *v, unsigned width,
+		      char *out, size_t len)
+{
+	const struct tp_progress_style *st = &p->style;
+	char line[4096];
+	size_t n;
+
+	v->name = p->name;
+	v->last = p->last;
+	v->last_len = p->last_len;
+	v->line_len = tp_format_last_line(p->last, p->last_len, p->term, &v->line);
+	v->ticks = p->ticks;
+	if (st->numeric && st->format)
+		n = tp_format_render(st->format, &st->units, v, tp_wall_clock(), line,
+				     sizeof(line), sizeof(line));
+	else if (st->numeric)
+		n = tp_format_numeric(st->display, v, line, sizeof(line));
+	else if (st->format)
+		n = tp_format_render(st->format, &st->units, v, tp_wall_clock(), line,
+				     sizeof(line), width);
+	else
+		n = tp_progress_render(line, sizeof(line), width, p->name, v);
+	(void)n;
+	int r;
+	if (st->numeric)
+		r = snprintf(out, len, "%s\n", line);
+	else if (p->cursor_up)
+		/* Save the cursor, go up to our line, draw it, come back: one write, so several
+		 * tpipes on one terminal never interleave within a line. */
+		r = snprintf(out, len, "\0337\033[%uA\r%s\033[K\0338", p->cursor_up, line);
+	else
+		/* Back to the start of the line, redraw, erase what a longer line left. */
+		r = snprintf(out, len, "\r%s\033[K", line);
+	return r < 0 ? 0 : (size_t)r < len ? (size_t)r : len - 1;
 }
 
 void tp_progress_draw(struct tp_progress *p, const struct tp_snapshot *snap, unsigned width)
@@ -224,31 +259,30 @@ void tp_progress_draw(struct tp_progress *p, const struct tp_snapshot *snap, uns
 		p->last_elapsed = snap->elapsed;
 	}
 
-	char line[4096];
-	if (p->numeric) {
-		tp_progress_render_numeric(line, sizeof(line), &v);
-		fprintf(p->out, "%s\n", line);
-	} else {
-		/* Back to the start of the line, redraw, and erase what a longer previous line left. */
-		tp_progress_render(line, sizeof(line), width, p->name, &v);
-		fprintf(p->out, "\r%s\033[K", line);
-	}
+	char out[4200];
+	size_t n = compose(p, &v, width, out, sizeof(out));
+	/* stderr is unbuffered: one fwrite is one write(). */
+	fwrite(out, 1, n, p->out);
 	fflush(p->out);
 	p->shown_bytes = snap->bytes_out;
 	p->drawn = true;
+	p->ticks++;
 }
 
 void tp_progress_finish(struct tp_progress *p, const struct tp_snapshot *snap, unsigned width)
 {
-	if (p->numeric) {
+	if (p->style.numeric) {
 		/* A line per interval: a last one only if it says something new. */
 		if (!p->drawn || snap->bytes_out != p->shown_bytes)
 			tp_progress_draw(p, snap, width);
 		return;
 	}
-	/* Show the final numbers, then leave the cursor on a fresh line for the shell. */
+	/* Show the final numbers, then leave the cursor on a fresh line for the shell (with -c
+	 * it is on one already, below every tpipe's line). */
 	tp_progress_draw(p, snap, width);
-	fputs("\n", p->out);
-	fflush(p->out);
+	if (!p->cursor_up) {
+		fputs("\n", p->out);
+		fflush(p->out);
+	}
 	p->drawn = false;
 }

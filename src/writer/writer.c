@@ -41,6 +41,8 @@ static long voluntary_switches(void)
 static void note_sent(struct tp_writer *w, const struct tp_chunk *chunk)
 {
 	tp_counter_set(&w->p.counters->stream_out, chunk->stream_end);
+	if (w->p.tail)
+		tp_tail_append(w->p.tail, chunk->data, chunk->len);
 }
 
 /* Writer thread: takes a pace the main thread asked for into w->rate and w->burst; true if

@@ -8,6 +8,7 @@
 #include <stdatomic.h>
 #include <stdbool.h>
 #include "engine.h"
+#include "tail.h"
 #include "handoff.h"
 #include "pace.h"
 #include "wake.h"
@@ -20,6 +21,8 @@ struct tp_writer_params {
 	uint64_t rate;                /* -L in bytes/s; 0 = unpaced */
 	uint64_t burst;               /* the pacer's burst, when paced */
 	unsigned repeat;              /* --repeat: extra copies of every chunk's frames */
+	struct tp_tail *tail;         /* the last bytes written, kept for the progress line;
+	                               * NULL on the splice path (never in memory) */
 };
 
 struct tp_writer {
