@@ -3,6 +3,7 @@
 
 #include <stdlib.h>
 #include "cli.h"
+#include "ctl_client.h"
 #include "fdutil.h"
 #include "run.h"
 
@@ -15,6 +16,8 @@ int main(int argc, char **argv)
 	if (tp_fd_guard_std() < 0)
 		return TP_EXIT_FAILURE;
 	tp_cli_parse(argc, argv, &opts);
+	if (opts.remote_pid || opts.query_pid)
+		return tp_ctl_client_run(&opts); /* another tpipe's: no transfer here */
 	tp_run(&opts, &result);
 	return result.status;
 }

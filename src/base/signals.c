@@ -13,6 +13,8 @@ static volatile sig_atomic_t writer_abandoned;
 static sigset_t wait_mask;
 /* Set by the main thread, read by the handler: a pointer store is one instruction. */
 static void (*volatile exit_hook)(void);
+/* The same: a file the second signal removes (the control socket), or NULL. */
+static const char *volatile exit_unlink;
 
 static void on_stop(int sig)
 {
@@ -24,6 +26,9 @@ static void on_stop(int sig)
 		void (*hook)(void) = exit_hook;
 		if (hook)
 			hook(); /* a serial line is left as it was found */
+		const char *path = exit_unlink;
+		if (path)
+			unlink(path); /* no socket left behind for a PID that is gone */
 		_exit(128 + sig);
 	}
 	stop_signal = sig;
@@ -81,6 +86,11 @@ int tp_signals_init(void)
 void tp_signals_set_exit_hook(void (*hook)(void))
 {
 	exit_hook = hook;
+}
+
+void tp_signals_set_exit_unlink(const char *path)
+{
+	exit_unlink = path;
 }
 
 void tp_signals_set_line_open(bool open)
