@@ -49,6 +49,23 @@ wait_exit "$tp" 30
 status_is 130 "$status" "SIGINT: the status is the signal's" "$T/xerr"
 check "SIGINT: the socket is removed" test ! -e "$(sock "$tp")"
 
+# A second SIGINT ends tpipe at once, with its output stalled: the socket goes too.
+mkfifo "$T/stall"
+exec 4<>"$T/stall" # a reader that never reads
+rm -f "$T/xerr"
+"$TPIPE" -q --drain-timeout=600 <"$T/in" >"$T/stall" 2>"$T/xerr" 4<&- &
+track $!; tp=$!
+wait_for 20 has_sock "$(sock "$tp")" && wait_for 20 catches "$tp" 2
+for i in $(seq 40); do
+	child "$tp" && alive "$tp" || break
+	stop_child "$tp" INT
+	sleep 0.25
+done
+wait_exit "$tp" 30
+status_is 130 "$status" "a second SIGINT: exits at once, status 130" "$T/xerr"
+check "a second SIGINT: the socket is removed" test ! -e "$(sock "$tp")"
+exec 4<&-
+
 # --- -R -L: faster mid-transfer -------------------------------------------------------------
 # 2 MiB at 200K would take 10 s; at 20M, moments. On the way, 400K, read back.
 start -q -L 200K

@@ -6,6 +6,9 @@
  * done within TP_CTL_CLIENT_NS, is dropped. Every connection is checked with SO_PEERCRED:
  * our own uid or root; any other is closed unanswered (and counted).
  *
+ * It is served wherever the reader waits (for input, a free chunk, the drain); while an input
+ * FIFO waits for its writer to open it, a request waits in the socket's backlog.
+ *
  * Main thread only: SET applies the monitor's settings (tp_monitor_apply) and asks the writer
  * for a new rate (tp_writer_set_rate, with the burst from tp_tune_rate). */
 #ifndef TP_CTL_SERVER_H
