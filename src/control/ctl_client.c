@@ -155,11 +155,7 @@ static int settings(const struct tp_options *o, struct tp_ctl_set *set)
 		set->fields |= TP_CTL_SET_FORMAT;
 		strcpy(set->format, o->format);
 	}
-	if (!o->interval_set)
-		set->interval_ns = 0;
-	if (!o->display)
-		set->last_written = 0;
-	return 0;
+	return 0; /* fields not named are not sent (tp_ctl_encode) */
 }
 
 static int remote(const struct tp_options *o)

@@ -11,8 +11,8 @@
  *   ACK   (tpipe -> client): the SET's result: 0 or a positive errno, and why in words.
  *   QUERY (client -> tpipe): nothing more.
  *   STATE (tpipe -> client): QUERY's reply, the transfer as it is now.
- * A new version changes the version byte; a tpipe refuses (drops) a version it does not
- * speak, and the client says so. */
+ * A new version changes the version byte; a tpipe drops a connection in a version it does
+ * not speak, as it drops garbage, and the client finds no tpipe it can talk to there. */
 #ifndef TP_CTL_PROTO_H
 #define TP_CTL_PROTO_H
 
