@@ -104,13 +104,15 @@ start -q -L 1M
 tp -R "$tp" -N newname -i 0.2
 expect_status 0 "-R -N newname: status 0"
 run "$TPCTL" query "$(sock "$tp")"
-check "-R -N newname: the query protocol reads back the name" grep -q " named 1 name newname " "$T/out"
+check "-R -N newname: the query protocol reads back the name" \
+	grep -q " named 1 name newname " "$T/out"
 if [ -x "$PTYRUN" ] && with_timeout 10 "$PTYRUN" -o "$T/cap" -- true && [ ! -s "$T/cap" ]; then
 	with_timeout 60 "$PTYRUN" -o "$T/cap" -- "$TPIPE" -Q "$tp" -i 0.2 </dev/null
 	status_is 0 "$?" "-Q on a terminal: status 0 when the transfer ends" "$T/cap"
 	check "-Q on a terminal: the line shows the new name" grep -q "newname:" "$T/cap"
 	check "-Q on a terminal: redrawn in place" grep -q $'\r' "$T/cap"
-	check "-Q on a terminal: a final newline" test "$(tail -c 1 "$T/cap" | od -An -c | tr -d ' ')" = '\n'
+	check "-Q on a terminal: a final newline" \
+		test "$(tail -c 1 "$T/cap" | od -An -c | tr -d ' ')" = '\n'
 else
 	skip "-Q on a terminal: no pseudo-terminal here (pty-run -- true failed)"
 	wait_exit "$tp" 60
@@ -208,7 +210,8 @@ fi
 # As root: PID 1 is ours to reach, and is no tpipe.
 tp -R 1 -L 1M
 expect_status 1 "-R of PID 1 as root: status 1"
-expect_stderr_line "^tpipe: --remote: process 1 is not a running tpipe$" "-R of PID 1 as root: one line"
+expect_stderr_line "^tpipe: --remote: process 1 is not a running tpipe$" \
+	"-R of PID 1 as root: one line"
 if ! command -v setpriv >/dev/null; then
 	skip_missing setpriv "another user's tpipe (setpriv, from util-linux)"
 	finish
@@ -222,7 +225,8 @@ fi
 start -q -L 1M
 nobody "$TPIPE" -R "$tp" -L 20M >/dev/null 2>"$T/err"
 status_is 1 "$?" "-R of another user's tpipe: status 1" "$T/err"
-expect_stderr_line "^tpipe: --remote: process $tp is not yours$" "-R of another user's tpipe: one line"
+expect_stderr_line "^tpipe: --remote: process $tp is not yours$" \
+	"-R of another user's tpipe: one line"
 tp -R "$tp" -L 20M
 done_clean "another user's -R refused"
 
@@ -242,7 +246,8 @@ if wait_for 20 has_sock "$nsock"; then
 	if grep -q "Operation not permitted\|Permission denied" "$T/peer"; then
 		skip "SO_PEERCRED: cannot give a third uid CAP_DAC_OVERRIDE here"
 	else
-		status_is 3 "$pst" "SO_PEERCRED: a peer of another uid is closed unanswered" "$T/peer"
+		status_is 3 "$pst" "SO_PEERCRED: a peer of another uid is closed unanswered" \
+			"$T/peer"
 	fi
 	tp -R "$tp" -N theirs -L 20M
 	expect_status 0 "root's -R of another user's tpipe: status 0"

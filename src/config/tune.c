@@ -231,7 +231,8 @@ void tp_tune_rate(const struct tp_options *o, unsigned sink_flags, size_t page, 
 		  struct tp_tuning *t)
 {
 	t->rate = rate;
-	snprintf(t->rate_why, sizeof(t->rate_why), rate ? "set by --remote" : "none: unpaced (--remote)");
+	snprintf(t->rate_why, sizeof(t->rate_why), rate ? "set by --remote"
+		 : "none: unpaced (--remote)");
 	tune_burst(o, sink_flags, page, rate, t);
 	if (sink_flags & TP_SINK_SERIAL)
 		serial_burst(o, rate, t);

@@ -21,7 +21,8 @@ static bool ours(const char *dir, bool private, const char **why)
 		return false;
 	}
 	if (!S_ISDIR(st.st_mode)) {
-		*why = S_ISLNK(st.st_mode) ? "is a symbolic link, not a directory" : "is not a directory";
+		*why = S_ISLNK(st.st_mode) ? "is a symbolic link, not a directory"
+					   : "is not a directory";
 		return false;
 	}
 	if (st.st_uid != geteuid()) {

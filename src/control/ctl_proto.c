@@ -125,7 +125,8 @@ static int encode_state(const struct tp_ctl_state *s, unsigned char *out)
 	put64(out + ST_RATE_AVG, s->rate_avg);
 	put64(out + ST_RATE_LIMIT, s->rate_limit);
 	out[ST_RING] = (unsigned char)s->ring_pct;
-	out[ST_FLAGS] = (unsigned char)((s->line_mode ? ST_LINE_MODE : 0) | (s->named ? ST_NAMED : 0));
+	out[ST_FLAGS] = (unsigned char)((s->line_mode ? ST_LINE_MODE : 0) |
+					(s->named ? ST_NAMED : 0));
 	return put_str(out + ST_NAME, s->name, TP_CTL_NAME_MAX) ? 0 : -EINVAL;
 }
 

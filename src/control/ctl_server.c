@@ -104,7 +104,7 @@ static void state_now(struct tp_ctl_server *s, struct tp_ctl_state *st)
 	uint64_t now = tp_clock_ns();
 	uint64_t bytes = tp_counter_get(s->t.opts->frame ? &c->stream_out : &c->bytes_out);
 	uint64_t elapsed = now - m->start_ns;
-	unsigned depth = m->handoff->ring.depth;
+	unsigned depth = m->handoff->ring.depth, used = tp_handoff_used(m->handoff);
 	double avg = elapsed ? (double)bytes * 1e9 / (double)elapsed : 0;
 
 	/* The current rate: since the query before (a -Q asks once an interval), unless that
@@ -121,7 +121,7 @@ static void state_now(struct tp_ctl_server *s, struct tp_ctl_state *st)
 		.bytes = bytes, .elapsed_ns = elapsed, .total = m->total,
 		.rate_now = (uint64_t)(s->q_rate + 0.5), .rate_avg = (uint64_t)(avg + 0.5),
 		.rate_limit = s->t.tuning->rate,
-		.ring_pct = depth ? (unsigned)((uint64_t)tp_handoff_used(m->handoff) * 100 / depth) : 0,
+		.ring_pct = depth ? (unsigned)((uint64_t)used * 100 / depth) : 0,
 		.line_mode = s->t.opts->line_mode, .named = m->name[0] != 0,
 	};
 	if (st->ring_pct > 100)

@@ -53,9 +53,10 @@ int tp_writer_start(struct tp_writer *w, const struct tp_writer_params *p);
 void tp_writer_abandon(struct tp_writer *w);
 /* Main thread: pace at `rate` bytes/s (0: unpaced) in bursts of `burst` (tp_tune_rate) from
  * the writer's next send on, with no burst or stall (tp_pace_set_rate). An unpaced writer
- * starts pacing once the chunks it has queued are out (the chunks after them are paced); a paced one without --repeat goes
- * back to the unpaced loop at its next chunk. A wait for the old rate's schedule is cut to
- * TP_WRITER_LOOK_NS, so a change comes within that even at a very slow rate. */
+ * starts pacing once the chunks it has queued are out (the chunks after them are paced); a
+ * paced one without --repeat goes back to the unpaced loop at its next chunk. A wait for the
+ * old rate's schedule is cut to TP_WRITER_LOOK_NS, so a change comes within that even at a
+ * very slow rate. */
 void tp_writer_set_rate(struct tp_writer *w, uint64_t rate, uint64_t burst);
 #define TP_WRITER_LOOK_NS 100000000ull
 /* Joins the thread (after tp_handoff_writer_done); returns its error. */
