@@ -3,6 +3,7 @@
 
 #include <stdlib.h>
 #include "cli.h"
+#include "ctl_client.h"
 #include "fdutil.h"
 #include "pidfile.h"
 #include "report.h"
@@ -17,6 +18,8 @@ int main(int argc, char **argv)
 	if (tp_fd_guard_std() < 0)
 		return TP_EXIT_FAILURE;
 	tp_cli_parse(argc, argv, &opts);
+	if (opts.remote_pid || opts.query_pid)
+		return tp_ctl_client_run(&opts); /* another tpipe's: no transfer here */
 	/* -P: before any data moves, removed on every way out (the second SIGINT or SIGTERM's
 	 * too: pidfile.h). */
 	tp_report_set_name(opts.name);

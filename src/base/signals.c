@@ -16,6 +16,8 @@ static sigset_t wait_mask;
  * grows, and a pointer store is one instruction. */
 static void (*volatile exit_hooks[TP_SIGNALS_EXIT_HOOKS])(void);
 static volatile sig_atomic_t n_exit_hooks;
+/* The same: a file the second signal removes (the control socket), or NULL. */
+static const char *volatile exit_unlink;
 
 static void on_stop(int sig)
 {
@@ -27,6 +29,9 @@ static void on_stop(int sig)
 		/* A serial line is left as it was found, the -P file removed. */
 		for (int i = 0; i < n_exit_hooks; i++)
 			exit_hooks[i]();
+		const char *path = exit_unlink;
+		if (path)
+			unlink(path); /* no socket left behind for a PID that is gone */
 		_exit(128 + sig);
 	}
 	stop_signal = sig;
@@ -89,6 +94,11 @@ void tp_signals_add_exit_hook(void (*hook)(void))
 	assert(n_exit_hooks < TP_SIGNALS_EXIT_HOOKS);
 	exit_hooks[n_exit_hooks] = hook;
 	n_exit_hooks++;
+}
+
+void tp_signals_set_exit_unlink(const char *path)
+{
+	exit_unlink = path;
 }
 
 void tp_signals_set_line_open(bool open)

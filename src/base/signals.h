@@ -23,6 +23,9 @@ int tp_signals_stop_requested(void);
  * added, so they may make async-signal-safe calls only. Adding one again does nothing. */
 #define TP_SIGNALS_EXIT_HOOKS 4
 void tp_signals_add_exit_hook(void (*hook)(void));
+/* A file the second SIGINT or SIGTERM removes before it exits at once (NULL: none): the
+ * control socket (ctl_server.h). The string must stay until it is set to NULL again. */
+void tp_signals_set_exit_unlink(const char *path);
 /* Whether a progress line is open on the terminal: a signal that ends us at once ends the
  * line first, so the shell's prompt starts on a clean line. */
 void tp_signals_set_line_open(bool open);

@@ -91,8 +91,8 @@ static const struct argp_option options[] = {
 	{ "explain", OPT_EXPLAIN, NULL, 0, "say which engine, chunk size, ring depth, rate, burst, frame size and META interval were chosen, and why", 4 },
 
 	{ NULL, 0, NULL, 0, "Other processes:", 6 },
-	{ "remote", 'R', "PID", 0, "change a running tpipe's -L, -s, -N, -i and display letters to the ones given here", 6 },
-	{ "query", 'Q', "PID", 0, "show a running tpipe's progress here", 6 },
+	{ "remote", 'R', "PID", 0, "change a running tpipe's -L (0: unlimited), -s, -N, -i, display letters or --format to the ones given here (your own tpipe, or any as root)", 6 },
+	{ "query", 'Q', "PID", 0, "show a running tpipe's progress here, every -i, with the letters, --format or -n given here, until it ends", 6 },
 	{ "watchfd", 'd', "PID[:FD]", 0, "show the progress of another process through its open files (or file FD); may be given several times", 6 },
 	{ "pidfile", 'P', "FILE", 0, "write tpipe's process ID to FILE, removed at exit", 6 },
 
