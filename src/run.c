@@ -14,6 +14,7 @@
 #include "engine_choose.h"
 #include "fdutil.h"
 #include "inputs.h"
+#include "lines.h"
 #include "pipes.h"
 #include "pump.h"
 #include "reader.h"
@@ -194,6 +195,7 @@ void tp_run(const struct tp_options *opts, struct tp_result *result)
 
 	result->status = TP_EXIT_FAILURE;
 	r.counters.write_ns_min = UINT64_MAX;
+	unsigned char line_end = tp_lines_terminator(opts->null_lines);
 	tp_report_set_name(opts->name);
 
 	err = tp_signals_init();
@@ -220,8 +222,12 @@ void tp_run(const struct tp_options *opts, struct tp_result *result)
 		tp_report_errno("buffer", r.stage ? err : -ENOMEM);
 		goto close_sink;
 	}
+	/* Line mode counts lines in the bytes as they are written (and cuts at the N-th with
+	 * -S, paces by them with -L), so the bytes must pass through memory: the splice path
+	 * moves them from pipe to pipe without tpipe ever seeing them. */
 	struct tp_engine_choice choice = {
 		.asked = opts->engine, .bytes_touched = opts->frame || opts->deframe,
+		.lines_counted = opts->line_mode,
 		.datagram_input = udp_input(opts), .sink_flags = sink.flags,
 	};
 	const char *no_splice = tp_engine_splice_refusal(&choice);
@@ -241,7 +247,8 @@ void tp_run(const struct tp_options *opts, struct tp_result *result)
 	err = tp_engine_init(&engine, &(struct tp_engine_params){
 		.kind = tp_engine_kind_for(&choice, no_splice, splice_err), .sink = &sink,
 		.counters = &r.counters, .depth = tuning.depth,
-		.dgram_size = tuning.frame_size, .dgram_framed = opts->frame });
+		.dgram_size = tuning.frame_size, .dgram_framed = opts->frame,
+		.count_lines = opts->line_mode, .line_end = line_end });
 	if (err == -ENOTSUP && opts->engine == TP_ENGINE_URING) {
 		tp_report("io_uring", "not built in (configured --without-liburing)");
 		goto free_ring;
@@ -250,10 +257,12 @@ void tp_run(const struct tp_options *opts, struct tp_result *result)
 		goto free_ring;
 	}
 	/* Progress counts the stream (-F: the payload sent, not its frames), so its total is
-	 * the input's; with -D, --size or META's total (rx.c), not the framed input's size. */
+	 * the input's; with -D, --size or META's total (rx.c), not the framed input's size;
+	 * with -l, lines: --size alone (the files' sizes are bytes). */
 	tp_monitor_init(&r.monitor, &(struct tp_monitor_params){
 		.opts = opts, .counters = &r.counters, .handoff = &r.handoff,
-		.total = !opts->deframe ? tp_inputs_total(opts->inputs, opts->n_inputs, opts->size)
+		.total = !opts->deframe && !opts->line_mode
+			 ? tp_inputs_total(opts->inputs, opts->n_inputs, opts->size)
 			 : opts->size_set ? opts->size : 0,
 		.rx = opts->deframe ? &r.rx : NULL,
 		.kernel_drops = choice.datagram_input ? &r.kernel_drops : NULL,

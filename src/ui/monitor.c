@@ -13,11 +13,14 @@ static uint64_t elapsed_ns(const struct tp_monitor *m)
 	return tp_clock_ns() - m->start_ns;
 }
 
+/* The amount is the stream's: with -F its payload, with -l its lines (and so the total). */
 static void snapshot(struct tp_monitor *m, struct tp_snapshot *snap)
 {
+	const struct tp_counters *c = m->counters;
+
 	*snap = (struct tp_snapshot){
-		.bytes_out = tp_counter_get(m->opts->frame ? &m->counters->stream_out
-						      : &m->counters->bytes_out),
+		.bytes_out = tp_counter_get(m->opts->line_mode ? &c->lines_out
+					    : m->opts->frame ? &c->stream_out : &c->bytes_out),
 		.elapsed = (double)elapsed_ns(m) / 1e9,
 		.ring_used = tp_handoff_used(m->handoff),
 		.ring_depth = m->handoff->ring.depth,
