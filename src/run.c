@@ -275,7 +275,8 @@ void tp_run(const struct tp_options *opts, struct tp_result *result)
 	}
 	err = tp_writer_start(&writer, &(struct tp_writer_params){
 		.handoff = &r.handoff, .engine = &engine, .counters = &r.counters,
-		.rate = tuning.rate, .burst = tuning.burst, .repeat = opts->repeat });
+		.rate = tuning.rate, .burst = tuning.burst, .repeat = opts->repeat,
+		.pace_lines = tuning.rate_lines, .line_end = line_end });
 	if (err) {
 		tp_report_errno("writer thread", err);
 		goto exit_engine;

@@ -166,12 +166,15 @@ void tp_monitor_explain(struct tp_monitor *m, const struct tp_tuning *t, const c
 	fprintf(stderr, "tpipe: engine: %s (%s)\n", engine, engine_why);
 	fprintf(stderr, "tpipe: chunk size: %s (%s)\n", chunk, t->chunk_why);
 	fprintf(stderr, "tpipe: ring depth: %u chunks (%s)\n", t->depth, t->depth_why);
+	const char *unit = t->rate_lines ? "lines" : "bytes";
 	if (t->rate)
-		fprintf(stderr, "tpipe: rate: %llu bytes/s (%s)\n", (unsigned long long)t->rate, t->rate_why);
+		fprintf(stderr, "tpipe: rate: %llu %s/s (%s)\n", (unsigned long long)t->rate, unit,
+			t->rate_why);
 	else
 		fprintf(stderr, "tpipe: rate: %s\n", t->rate_why);
 	if (t->burst)
-		fprintf(stderr, "tpipe: burst: %llu bytes (%s)\n", (unsigned long long)t->burst, t->burst_why);
+		fprintf(stderr, "tpipe: burst: %llu %s (%s)\n", (unsigned long long)t->burst, unit,
+			t->burst_why);
 	else
 		fprintf(stderr, "tpipe: burst: %s\n", t->burst_why);
 	if (t->frame_size)
