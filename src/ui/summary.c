@@ -273,12 +273,6 @@ void tp_summary_print_json(FILE *out, const struct tp_summary *s)
 	fprintf(out, ",\"bytes\":%llu", (unsigned long long)s->bytes);
 	json_key_number(out, "seconds", secs);
 	json_key_number(out, "rate_avg", secs > 0 ? (double)s->bytes / secs : 0);
-	if (s->line_mode) {
-		fprintf(out, ",\"lines\":%llu,\"line_end\":\"%s\"", (unsigned long long)s->lines,
-			s->null_lines ? "nul" : "newline");
-		json_key_number(out, "line_rate_avg", secs > 0 ? (double)s->lines / secs : 0);
-		fprintf(out, ",\"rate_limit_unit\":\"%s\"", s->rate_lines ? "lines" : "bytes");
-	}
 	fprintf(out, ",\"rate_limit\":%llu,\"intervals\":%llu",
 		(unsigned long long)s->rate_limit, (unsigned long long)s->intervals);
 	json_key_number(out, "rate_min", s->rate_min);
@@ -294,6 +288,12 @@ void tp_summary_print_json(FILE *out, const struct tp_summary *s)
 	fprintf(out, ",\"ring_high_water\":%u,\"ring_depth\":%u,\"chunk_size\":%zu,\"bottleneck\":",
 		s->ring_high_water, s->ring_depth, s->chunk_size);
 	json_string(out, sentence);
+	if (s->line_mode) { /* after the keys every summary has, as the links' are */
+		fprintf(out, ",\"lines\":%llu,\"line_end\":\"%s\"", (unsigned long long)s->lines,
+			s->null_lines ? "nul" : "newline");
+		json_key_number(out, "line_rate_avg", secs > 0 ? (double)s->lines / secs : 0);
+		fprintf(out, ",\"rate_limit_unit\":\"%s\"", s->rate_lines ? "lines" : "bytes");
+	}
 	tp_summary_print_link_json(out, s);
 	fputs("}\n", out);
 }
