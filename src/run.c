@@ -182,8 +182,10 @@ void tp_run(const struct tp_options *opts, struct tp_result *result)
 {
 	struct tp_sink sink;
 	struct tp_reader r = { .p = {
-		.limit = opts->stop_at_size && !opts->line_mode ? opts->size : UINT64_MAX,
-		.line_limit = opts->stop_at_size && opts->line_mode ? opts->size : UINT64_MAX,
+		/* -S: bytes, or with -l lines (0 lines: 0 bytes, as line_limit 0 is none). */
+		.limit = opts->stop_at_size && (!opts->line_mode || !opts->size) ? opts->size
+			 : UINT64_MAX,
+		.line_limit = opts->stop_at_size && opts->line_mode ? opts->size : 0,
 		.line_end = tp_lines_terminator(opts->null_lines),
 		.idle_timeout_ns = opts->idle_timeout_ns,
 		.drain_timeout_ns = opts->drain_timeout_ns,

@@ -142,7 +142,7 @@ static size_t take_lines(struct tp_reader *r, size_t n)
 size_t tp_reader_added(struct tp_reader *r, size_t n)
 {
 	assert(n <= tp_reader_wanted(r));
-	if (r->p.line_limit != UINT64_MAX)
+	if (r->p.line_limit)
 		n = take_lines(r, n);
 	if (r->framer)
 		tp_framer_add(r->framer, r->chunk, n);

@@ -26,7 +26,8 @@
 struct tp_reader_params {
 	uint64_t limit;            /* -S: stop after this many stream bytes; UINT64_MAX: none */
 	uint64_t line_limit;       /* -S with -l: stop just after this many line_end bytes;
-	                            * UINT64_MAX: none (raw path only: not with -F or -D) */
+	                            * 0: none (-l -s 0 -S is a limit of 0 bytes), so that a
+	                            * reader set up without it has none (raw path only) */
 	unsigned char line_end;    /* '\n', or '\0' with -0 */
 	uint64_t idle_timeout_ns;  /* --idle-timeout: 0 = none */
 	uint64_t drain_timeout_ns; /* --drain-timeout */
@@ -88,7 +89,7 @@ int tp_reader_drain_ms(struct tp_reader *r);
  * until the last line is in (tp_reader_added cuts there), then none. */
 static inline uint64_t tp_reader_wanted(const struct tp_reader *r)
 {
-	if (r->p.line_limit != UINT64_MAX && r->lines >= r->p.line_limit)
+	if (r->p.line_limit && r->lines >= r->p.line_limit)
 		return 0;
 	return r->p.limit == UINT64_MAX ? UINT64_MAX : r->p.limit - r->offset;
 }
