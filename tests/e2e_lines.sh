@@ -4,6 +4,7 @@
 # million short lines, binary), with every engine that applies; -s N -S ends just after the
 # N-th line, as `head -n N` (and `head -z -n N`); -L paces lines and loses none; and the
 # bytes out are the bytes in every time. Times of the paced runs are printed, never asserted.
+seconds() { grep -o '"seconds":[0-9.]*' "$T/err" | cut -d: -f2; } # of the last --stats=json
 [ -n "$BASH_VERSION" ] || exec bash "$0" "$@"
 . "${SRCDIR:-$(dirname "$0")/..}/tests/lib.sh"
 
@@ -144,7 +145,8 @@ stops "-l -s 1000 -S, binary input" "$T/want" -l -s 1000 -S "$T/binary"
 t0=$(date +%s.%N)
 got=$(seq 1 300 | with_timeout "$TMO" "$TPIPE" -l -L 100 2>"$T/err" | wc -l)
 t1=$(date +%s.%N)
-echo "# seq 1 300 | tpipe -l -L 100: $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", b - a }') s (about 3 s)"
+secs=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", b - a }')
+echo "# seq 1 300 | tpipe -l -L 100: $secs s (about 3 s)"
 if [ "$got" = 300 ] && [ ! -s "$T/err" ]; then
 	pass "-l -L 100: 300 lines out of 300"
 else
@@ -156,16 +158,16 @@ seq 1 2000 | tr '\n' '\0' >"$T/in"
 for eng in $(engines); do
 	through "$eng" -0 -L 8000 <"$T/in"
 	counted "-0 -L 8000 --engine=$eng" 2000 "$T/in"
-	echo "# -0 -L 8000, 2000 lines: $(grep -o '"seconds":[0-9.]*' "$T/err" | cut -d: -f2) s (about 0.25 s)"
+	echo "# -0 -L 8000, 2000 lines: $(seconds) s (about 0.25 s)"
 done
 # A line far longer than a chunk (-C 64K) still goes out, and the lines around it are paced.
 { seq 1 20; cat "$T/huge"; seq 1 20; } >"$T/in"
 through auto -l -L 200 -C 64K <"$T/in"
 counted "-l -L 200, a 5 MB line among 40 short ones" 41 "$T/in"
-echo "# -l -L 200, 41 lines: $(grep -o '"seconds":[0-9.]*' "$T/err" | cut -d: -f2) s (about 0.2 s)"
+echo "# -l -L 200, 41 lines: $(seconds) s (about 0.2 s)"
 head -n 300000 "$T/short" >"$T/in"
 through auto -l -L 1000000 <"$T/in"
 counted "-l -L 1000000, 300000 short lines" 300000 "$T/in"
-echo "# -l -L 1000000, 300000 lines: $(grep -o '"seconds":[0-9.]*' "$T/err" | cut -d: -f2) s (about 0.3 s)"
+echo "# -l -L 1000000, 300000 lines: $(seconds) s (about 0.3 s)"
 
 finish

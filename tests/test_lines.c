@@ -85,7 +85,8 @@ START_TEST(test_count_matches_reference)
 				ck_assert_uint_eq(tp_lines_count(b + start, n, terms[t]),
 						  count_ref(b + start, n, terms[t]));
 		for (size_t n = 16 * 255 - 20; n < 16 * 255 + 40; n++)
-			ck_assert_uint_eq(tp_lines_count(b + 3, n, terms[t]), count_ref(b + 3, n, terms[t]));
+			ck_assert_uint_eq(tp_lines_count(b + 3, n, terms[t]),
+					  count_ref(b + 3, n, terms[t]));
 		ck_assert_uint_eq(tp_lines_count(b, len, terms[t]), count_ref(b, len, terms[t]));
 		free(b);
 	}

@@ -690,7 +690,8 @@ START_TEST(test_lines_json)
 	eq_int(o, "lines", 246);
 	eq_double(o, "line_rate_avg", 123.0);
 	ck_assert_str_eq(json_object_get_string(get(o, "line_end", json_type_string)), "newline");
-	ck_assert_str_eq(json_object_get_string(get(o, "rate_limit_unit", json_type_string)), "lines");
+	ck_assert_str_eq(json_object_get_string(get(o, "rate_limit_unit", json_type_string)),
+			 "lines");
 	eq_int(o, "rate_limit", 100);
 	json_object_put(o);
 
@@ -698,7 +699,8 @@ START_TEST(test_lines_json)
 	s.rate_lines = false;
 	o = parse(&s);
 	ck_assert_str_eq(json_object_get_string(get(o, "line_end", json_type_string)), "nul");
-	ck_assert_str_eq(json_object_get_string(get(o, "rate_limit_unit", json_type_string)), "bytes");
+	ck_assert_str_eq(json_object_get_string(get(o, "rate_limit_unit", json_type_string)),
+			 "bytes");
 	json_object_put(o);
 
 	s.line_mode = false;

@@ -447,7 +447,8 @@ int main(void)
 	const TTest *const tests[] = {
 		test_unpaced_in_order, test_paced_never_early, test_repeat_interleaved,
 		test_dgram_pieces_whole, test_error_ends_writer, test_repeat_error_ends_writer,
-		test_paced_idle_forgiven, test_lines_counted, test_paced_lines, test_paced_long_line,
+		test_paced_idle_forgiven, test_lines_counted, test_paced_lines,
+		test_paced_long_line,
 	};
 	Suite *s = suite_create("writer");
 	TCase *tc = tcase_create("null engines");

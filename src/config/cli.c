@@ -277,8 +277,8 @@ static void check_modes(struct argp_state *state, const struct tp_options *o)
 			argp_failure(state, 2, 0, "--line-mode: counts the lines of a plain stream, "
 				     "not with -F or -D");
 		if (o->line_mode && o->engine == TP_ENGINE_SPLICE)
-			argp_failure(state, 2, 0, "--engine=splice: -l counts the lines in the bytes, "
-				     "which splice never brings into memory");
+			argp_failure(state, 2, 0, "--engine=splice: -l counts the lines in the "
+				     "bytes, which splice never brings into memory");
 		return;
 	}
 	if (!!o->remote_pid + !!o->query_pid + !!o->n_watch > 1)

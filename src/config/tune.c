@@ -111,13 +111,13 @@ void tp_tune(const struct tp_options *o, unsigned sink_flags, size_t page, struc
 	} else {
 		t->chunk = round_down(cap, page);
 		if (t->rate_lines) /* how long a chunk lasts depends on its lines: unknown */
-			snprintf(t->chunk_why, sizeof(t->chunk_why), "auto: paced in lines, so sized as "
-				 "unpaced (the pacer cuts the pieces at lines)");
+			snprintf(t->chunk_why, sizeof(t->chunk_why), "auto: paced in lines, so "
+				 "sized as unpaced (the pacer cuts the pieces at lines)");
 		else
 			snprintf(t->chunk_why, sizeof(t->chunk_why), cap < TP_AUTO_CHUNK_SIZE
 				 ? "auto: a quarter of --buffer-size, so the ring has four chunks"
-				 : "auto: unpaced %s, big chunks for throughput (1M measured on the "
-				 "plateau)", output_kind(sink_flags));
+				 : "auto: unpaced %s, big chunks for throughput (1M measured on "
+				 "the plateau)", output_kind(sink_flags));
 	}
 
 	set_depth(o, t);
@@ -134,12 +134,12 @@ void tp_tune(const struct tp_options *o, unsigned sink_flags, size_t page, struc
 		snprintf(t->burst_why, sizeof(t->burst_why), "none: not paced");
 	} else if (o->burst) {
 		t->burst = o->burst;
-		snprintf(t->burst_why, sizeof(t->burst_why), t->rate_lines ? "set by --burst, in lines"
-			 : "set by --burst");
+		snprintf(t->burst_why, sizeof(t->burst_why), "%s",
+			 t->rate_lines ? "set by --burst, in lines" : "set by --burst");
 	} else if (t->rate_lines) {
 		t->burst = tp_pace_line_burst(o->rate_limit);
-		snprintf(t->burst_why, sizeof(t->burst_why), "about %u us at %s, rounded up to a line",
-			 TP_PACE_BURST_NS / 1000, rate);
+		snprintf(t->burst_why, sizeof(t->burst_why),
+			 "about %u us at %s, rounded up to a line", TP_PACE_BURST_NS / 1000, rate);
 	} else if (sink_flags & TP_SINK_DGRAM) {
 		/* Never less than one whole datagram; never more than one send carries, so that
 		 * a burst leaves at one moment (two sends of one burst, 100 us apart, would let
