@@ -16,6 +16,7 @@
 #include "fdutil.h"
 #include "format.h"
 #include "inputs.h"
+#include "lines.h"
 #include "pipes.h"
 #include "pump.h"
 #include "reader.h"
@@ -194,7 +195,11 @@ void tp_run(const struct tp_options *opts, struct tp_result *result)
 {
 	struct tp_sink sink;
 	struct tp_reader r = { .p = {
-		.limit = opts->stop_at_size ? opts->size : UINT64_MAX,
+		/* -S: bytes, or with -l lines (0 lines: 0 bytes, as line_limit 0 is none). */
+		.limit = opts->stop_at_size && (!opts->line_mode || !opts->size) ? opts->size
+			 : UINT64_MAX,
+		.line_limit = opts->stop_at_size && opts->line_mode ? opts->size : 0,
+		.line_end = tp_lines_terminator(opts->null_lines),
 		.idle_timeout_ns = opts->idle_timeout_ns,
 		.drain_timeout_ns = opts->drain_timeout_ns,
 	} };
@@ -207,6 +212,7 @@ void tp_run(const struct tp_options *opts, struct tp_result *result)
 
 	result->status = TP_EXIT_FAILURE;
 	r.counters.write_ns_min = UINT64_MAX;
+	unsigned char line_end = tp_lines_terminator(opts->null_lines);
 	tp_report_set_name(opts->name);
 
 	err = tp_signals_init();
@@ -233,9 +239,13 @@ void tp_run(const struct tp_options *opts, struct tp_result *result)
 		tp_report_errno("buffer", r.stage ? err : -ENOMEM);
 		goto close_sink;
 	}
+	/* Line mode counts lines in the bytes as they are written (and cuts at the N-th with
+	 * -S, paces by them with -L), so the bytes must pass through memory: the splice path
+	 * moves them from pipe to pipe without tpipe ever seeing them. */
 	struct tp_engine_choice choice = {
 		.asked = opts->engine, .bytes_touched = opts->frame || opts->deframe ||
 						     wants_tail(opts),
+		.lines_counted = opts->line_mode,
 		.datagram_input = udp_input(opts), .sink_flags = sink.flags,
 	};
 	const char *no_splice = tp_engine_splice_refusal(&choice);
@@ -255,7 +265,8 @@ void tp_run(const struct tp_options *opts, struct tp_result *result)
 	err = tp_engine_init(&engine, &(struct tp_engine_params){
 		.kind = tp_engine_kind_for(&choice, no_splice, splice_err), .sink = &sink,
 		.counters = &r.counters, .depth = tuning.depth,
-		.dgram_size = tuning.frame_size, .dgram_framed = opts->frame });
+		.dgram_size = tuning.frame_size, .dgram_framed = opts->frame,
+		.count_lines = opts->line_mode, .line_end = line_end });
 	if (err == -ENOTSUP && opts->engine == TP_ENGINE_URING) {
 		tp_report("io_uring", "not built in (configured --without-liburing)");
 		goto free_ring;
@@ -267,10 +278,12 @@ void tp_run(const struct tp_options *opts, struct tp_result *result)
 	static struct tp_tail tail_store;
 	struct tp_tail *tail = r.handoff.ring.chunks[0].pipe_rd < 0 ? &tail_store : NULL;
 	/* Progress counts the stream (-F: the payload sent, not its frames), so its total is
-	 * the input's; with -D, --size or META's total (rx.c), not the framed input's size. */
+	 * the input's; with -D, --size or META's total (rx.c), not the framed input's size;
+	 * with -l, lines: --size alone (the files' sizes are bytes). */
 	tp_monitor_init(&r.monitor, &(struct tp_monitor_params){
 		.opts = opts, .counters = &r.counters, .handoff = &r.handoff,
-		.total = !opts->deframe ? tp_inputs_total(opts->inputs, opts->n_inputs, opts->size)
+		.total = !opts->deframe && !opts->line_mode
+			 ? tp_inputs_total(opts->inputs, opts->n_inputs, opts->size)
 			 : opts->size_set ? opts->size : 0,
 		.rx = opts->deframe ? &r.rx : NULL,
 		.kernel_drops = choice.datagram_input ? &r.kernel_drops : NULL,
@@ -282,7 +295,9 @@ void tp_run(const struct tp_options *opts, struct tp_result *result)
 	err = tp_writer_start(&writer, &(struct tp_writer_params){
 		.handoff = &r.handoff, .engine = &engine, .counters = &r.counters,
 		.rate = tuning.rate, .burst = tuning.burst, .repeat = opts->repeat,
-		.tail = tail });
+		.tail = tail, .line_end = line_end,
+		/* -l: in lines from the start, or from a -R -L later (not a serial line's baud). */
+		.pace_lines = opts->line_mode && (opts->rate_set || !(sink.flags & TP_SINK_SERIAL)) });
 	if (err) {
 		tp_report_errno("writer thread", err);
 		goto exit_engine;

@@ -413,6 +413,38 @@ START_TEST(test_default_burst)
 }
 END_TEST
 
+START_TEST(test_line_burst)
+{
+	ck_assert_uint_eq(tp_pace_line_burst(10), 1);        /* 0.012 lines: one */
+	ck_assert_uint_eq(tp_pace_line_burst(1000), 2);      /* 1.2: rounded up */
+	ck_assert_uint_eq(tp_pace_line_burst(1500), 2);      /* 1.8 */
+	ck_assert_uint_eq(tp_pace_line_burst(5000), 6);      /* exactly 6 */
+	ck_assert_uint_eq(tp_pace_line_burst(1000000), 1200);
+}
+END_TEST
+
+/* -l -L: the pacer's units are lines and the burst tp_pace_line_burst. From 10 lines/s to a
+ * million, every rate is held on average (to a burst), and the window rule holds: at low
+ * rates, where the window's share is less than a line, each send goes alone in its window. */
+START_TEST(test_line_rates)
+{
+	static const uint64_t rates[] = { 10, 100, 1500, 4000, 25000, 1000000 };
+	uint64_t rate = rates[_i], secs = rate < 1000 ? 5 : 2;
+	struct sim sim;
+
+	sim_init(&sim, rate, tp_pace_line_burst(rate), secs);
+	sim_run(&sim, secs * S, 1 << 20, 2000);
+	double want = (double)(rate * secs), slack = 0.005 * want;
+	if (slack < (double)sim.pacer.burst)
+		slack = (double)sim.pacer.burst;
+	ck_assert_msg((double)sim.sent > want - slack && (double)sim.sent < want + slack,
+		      "%llu lines/s: %llu lines in %llu s", (unsigned long long)rate,
+		      (unsigned long long)sim.sent, (unsigned long long)secs);
+	assert_window(&sim, 0, TP_PACE_PEAK, "lines");
+	sim_free(&sim);
+}
+END_TEST
+
 /* Pieces of every size, wake-ups late by up to 120 us (a VM), sends that take up to 80 us,
  * deschedules of up to 2 ms: no 1 ms window ever holds more than TP_PACE_DEBT_PEAK x the
  * rate (the debt from the deschedules passes TP_PACE_DEBT_NS at times), and the average
@@ -677,6 +709,8 @@ int main(void)
 	tcase_add_test(tc, test_set_rate_down_window);
 	tcase_add_test(tc, test_unlimited);
 	tcase_add_test(tc, test_default_burst);
+	tcase_add_test(tc, test_line_burst);
+	tcase_add_loop_test(tc, test_line_rates, 0, 6);
 	tcase_add_test(tc, test_equal_pieces);
 	tcase_add_loop_test(tc, test_window_never_over_peak, 0, 7);
 	tcase_add_test(tc, test_cut_pieces_repay);

@@ -639,6 +639,79 @@ START_TEST(test_link_text)
 }
 END_TEST
 
+/* -l: a line with the lines (and their terminator) after the amount; a limit in lines said
+ * as such, in the first line and in the bottleneck. */
+START_TEST(test_lines_text)
+{
+	struct tp_summary s = sample();
+	char *t;
+
+	s.line_mode = true;
+	s.lines = 246;
+	s.seconds = 2.0;
+	s.pace_wait = 1.9;
+	s.writer_wait = 0.05;
+	s.rate_limit = 100;
+	s.rate_lines = true;
+	t = render(tp_summary_print_text, &s);
+	ck_assert_int_eq(check_lines(t, "tpipe: "), 7);
+	ck_assert_ptr_nonnull(strstr(t, " average, limit 100 lines/s\ntpipe: lines: 246 "
+				       "(newline-terminated), 123.0 lines/s average\n"));
+	ck_assert_ptr_nonnull(strstr(t, "bottleneck: rate-limited: held to 100 lines/s 95 % of "
+				       "the time\n"));
+	free(t);
+
+	s.null_lines = true;
+	s.rate_lines = false; /* -0 with a pace in bytes (a serial line's own) */
+	s.rate_limit = 11520;
+	t = render(tp_summary_print_text, &s);
+	ck_assert_ptr_nonnull(strstr(t, "limit 11.5 kB/s\ntpipe: lines: 246 (NUL-terminated)"));
+	free(t);
+
+	s.line_mode = false; /* without -l: no line, as before */
+	t = render(tp_summary_print_text, &s);
+	ck_assert_ptr_null(strstr(t, "lines"));
+	free(t);
+}
+END_TEST
+
+START_TEST(test_lines_json)
+{
+	struct tp_summary s = sample();
+	json_object *o;
+
+	s.line_mode = true;
+	s.lines = 246;
+	s.seconds = 2.0;
+	s.rate_limit = 100;
+	s.rate_lines = true;
+	o = parse(&s);
+	ck_assert_int_eq(json_object_object_length(o), 25);
+	eq_int(o, "lines", 246);
+	eq_double(o, "line_rate_avg", 123.0);
+	ck_assert_str_eq(json_object_get_string(get(o, "line_end", json_type_string)), "newline");
+	ck_assert_str_eq(json_object_get_string(get(o, "rate_limit_unit", json_type_string)),
+			 "lines");
+	eq_int(o, "rate_limit", 100);
+	json_object_put(o);
+
+	s.null_lines = true;
+	s.rate_lines = false;
+	o = parse(&s);
+	ck_assert_str_eq(json_object_get_string(get(o, "line_end", json_type_string)), "nul");
+	ck_assert_str_eq(json_object_get_string(get(o, "rate_limit_unit", json_type_string)),
+			 "bytes");
+	json_object_put(o);
+
+	s.line_mode = false;
+	o = parse(&s);
+	ck_assert_int_eq(json_object_object_length(o), 21);
+	absent(o, "lines");
+	absent(o, "rate_limit_unit");
+	json_object_put(o);
+}
+END_TEST
+
 static Suite *summary_suite(void)
 {
 	Suite *su = suite_create("summary");
@@ -657,6 +730,8 @@ static Suite *summary_suite(void)
 	tcase_add_test(tc, test_link_json_udp_repeat);
 	tcase_add_test(tc, test_link_json_rx);
 	tcase_add_test(tc, test_link_text);
+	tcase_add_test(tc, test_lines_text);
+	tcase_add_test(tc, test_lines_json);
 	suite_add_tcase(su, tc);
 	return su;
 }

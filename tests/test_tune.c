@@ -75,6 +75,54 @@ START_TEST(test_paced_chunk_is_a_few_ms)
 }
 END_TEST
 
+/* -l -L: the rate and burst are lines (at least one, rounded up), the chunk the unpaced
+ * size (its lines, and so how long it lasts, are unknown); a serial line's own pace, with no
+ * -L, stays in bytes. */
+START_TEST(test_paced_in_lines)
+{
+	struct tp_options o = defaults();
+	struct tp_tuning t;
+
+	o.line_mode = true;
+	o.rate_limit = 100;
+	o.rate_set = true;
+	tp_tune(&o, TP_SINK_PIPE, PAGE, &t);
+	ck_assert(t.rate_lines);
+	ck_assert_uint_eq(t.rate, 100);
+	ck_assert_uint_eq(t.burst, 1);
+	ck_assert_uint_eq(t.chunk, 1u << 20);
+	ck_assert_ptr_nonnull(strstr(t.chunk_why, "in lines"));
+	ck_assert_ptr_nonnull(strstr(t.burst_why, "100 lines/s"));
+	ck_assert_ptr_nonnull(strstr(t.rate_why, "in lines"));
+
+	o.rate_limit = 1000000;
+	tp_tune(&o, TP_SINK_DGRAM, PAGE, &t); /* no datagram rule: a burst of lines */
+	ck_assert_uint_eq(t.burst, 1200);
+	o.burst = 7;
+	tp_tune(&o, TP_SINK_PIPE, PAGE, &t);
+	ck_assert_uint_eq(t.burst, 7);
+	ck_assert_ptr_nonnull(strstr(t.burst_why, "in lines"));
+
+	o.burst = 0;
+	tp_tune_serial(&o, TP_SINK_TTY, 115200, PAGE, &t); /* -L on a serial line: lines */
+	ck_assert(t.rate_lines);
+	ck_assert_uint_eq(t.burst, 1200);
+	o.rate_set = false;
+	o.rate_limit = 0;
+	tp_tune_serial(&o, TP_SINK_TTY, 115200, PAGE, &t); /* the line's pace: bytes */
+	ck_assert(!t.rate_lines);
+	ck_assert_uint_eq(t.rate, 11520);
+	ck_assert_uint_eq(t.burst, 115);
+
+	o.line_mode = false; /* -L without -l: bytes, as ever */
+	o.rate_limit = 100;
+	o.rate_set = true;
+	tp_tune(&o, TP_SINK_PIPE, PAGE, &t);
+	ck_assert(!t.rate_lines);
+	ck_assert_uint_eq(t.burst, PAGE);
+}
+END_TEST
+
 START_TEST(test_explicit_settings_win)
 {
 	struct tp_options o = defaults();
@@ -441,6 +489,7 @@ int main(void)
 	tcase_add_test(tc, test_rate_changed_later);
 	tcase_add_test(tc, test_small_buffer_keeps_four_chunks);
 	tcase_add_test(tc, test_paced_chunk_is_a_few_ms);
+	tcase_add_test(tc, test_paced_in_lines);
 	tcase_add_test(tc, test_explicit_settings_win);
 	tcase_add_test(tc, test_tiny_buffer_two_chunks);
 	tcase_add_test(tc, test_paced_depth_stays_bounded);

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <poll.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include "engine_null.h"
@@ -84,6 +85,81 @@ static void rig_start(struct rig *g, uint64_t rate, uint64_t burst, unsigned rep
 	ck_assert_int_eq(tp_writer_start(&g->writer, &(struct tp_writer_params){
 		.handoff = &g->handoff, .engine = &g->engine, .counters = &g->counters,
 		.rate = rate, .burst = burst, .repeat = repeat }), 0);
+}
+
+/* -l: the engine counts lines ending in `term`; with a rate, the pacer counts them too. */
+static void rig_lines(struct rig *g, unsigned char term)
+{
+	g->engine.count_lines = true;
+	g->engine.line_end = term;
+}
+
+static void rig_start_lines(struct rig *g, uint64_t rate, uint64_t burst, unsigned char term)
+{
+	rig_lines(g, term);
+	ck_assert_int_eq(tp_writer_start(&g->writer, &(struct tp_writer_params){
+		.handoff = &g->handoff, .engine = &g->engine, .counters = &g->counters,
+		.rate = rate, .burst = burst, .pace_lines = true, .line_end = term }), 0);
+}
+
+/* Text of `len` bytes whose lines (ending in term) are 1 to 97 bytes long, terminator and
+ * all; with `open_end` the last line has no terminator. */
+static unsigned char *line_text(size_t len, unsigned char term, bool open_end, uint64_t *lines)
+{
+	unsigned char *b = malloc(len);
+	size_t line = 0, want = 1;
+
+	*lines = 0;
+	for (size_t i = 0; i < len; i++) {
+		if (++line == want) {
+			b[i] = term;
+			++*lines;
+			line = 0;
+			want = want % 97 + 1 + (want * 31) % 13;
+			if (want > 97)
+				want = 1;
+		} else {
+			b[i] = (unsigned char)('a' + i % 26);
+		}
+	}
+	if (open_end && b[len - 1] == term) {
+		b[len - 1] = 'z';
+		--*lines;
+	}
+	return b;
+}
+
+/* The reader's side for given bytes: chunks of chunk_len (the last shorter), then the end. */
+static void feed_bytes(struct tp_handoff *h, const unsigned char *data, size_t len,
+		       size_t chunk_len)
+{
+	for (size_t off = 0; off < len;) {
+		struct tp_chunk *c;
+		while (!(c = tp_handoff_get_free(h))) {
+			if (tp_handoff_writer_done(h))
+				goto out;
+			struct pollfd p = { .fd = h->wake_fd, .events = POLLIN };
+			poll(&p, 1, 100);
+			tp_handoff_clear_wake(h);
+		}
+		c->len = len - off < chunk_len ? len - off : chunk_len;
+		c->offset = off;
+		memcpy(c->data, data + off, c->len);
+		off += c->len;
+		c->stream_end = off;
+		tp_handoff_put(h, c);
+	}
+out:
+	tp_handoff_close(h);
+}
+
+static uint64_t count_in(const unsigned char *b, size_t len, unsigned char term)
+{
+	uint64_t n = 0;
+
+	for (size_t i = 0; i < len; i++)
+		n += b[i] == term;
+	return n;
 }
 
 static void rig_down(struct rig *g)
@@ -325,13 +401,103 @@ START_TEST(test_rate_set_while_running)
 }
 END_TEST
 
+/* -l, unpaced: every engine counts the lines the sink took (newline, or NUL for -0), and a
+ * last line without its terminator is not one. */
+START_TEST(test_lines_counted)
+{
+	static const unsigned char terms[] = { '\n', '\0' };
+	for (unsigned t = 0; t < 2; t++) {
+		struct rig g;
+		uint64_t lines;
+		unsigned char *text = line_text(100000, terms[t], true, &lines);
+
+		rig_up(&g, null_engines[_i], 8192, TP_SINK_PIPE, 0);
+		rig_lines(&g, terms[t]);
+		rig_start(&g, 0, 0, 0);
+		feed_bytes(&g.handoff, text, 100000, 8192);
+		ck_assert_int_eq(tp_writer_join(&g.writer), 0);
+		ck_assert_uint_eq(g.state->len, 100000);
+		ck_assert_mem_eq(g.state->bytes, text, 100000);
+		ck_assert_uint_eq(tp_counter_get(&g.counters.lines_out), lines);
+		ck_assert_uint_eq(lines, count_in(text, 99999, terms[t]));
+		rig_down(&g);
+		free(text);
+	}
+}
+END_TEST
+
+/* -l -L: each piece ends just after a line's terminator (or at its chunk's end, where a line
+ * runs on into the next chunk), carries at most a burst of lines, and leaves no sooner than
+ * the lines before it, less one burst, are due. Every byte goes, and every line is counted. */
+START_TEST(test_paced_lines)
+{
+	const uint64_t rate = 2000, burst = 3;
+	const size_t len = 12000, chunk = 4096;
+	struct rig g;
+	uint64_t lines;
+	unsigned char *text = line_text(len, '\n', false, &lines);
+
+	rig_up(&g, null_engines[_i], chunk, TP_SINK_PIPE, 0);
+	uint64_t t0 = tp_clock_ns();
+	rig_start_lines(&g, rate, burst, '\n');
+	feed_bytes(&g.handoff, text, len, chunk);
+	ck_assert_int_eq(tp_writer_join(&g.writer), 0);
+	ck_assert_uint_eq(g.state->len, len);
+	ck_assert_mem_eq(g.state->bytes, text, len);
+	ck_assert_uint_eq(tp_counter_get(&g.counters.lines_out), lines);
+	uint64_t before = 0; /* lines sent before this write */
+	for (size_t i = 0; i < g.state->n_writes; i++) {
+		const struct tp_null_write *w = &g.state->writes[i];
+		size_t end = w->offset + w->len;
+		uint64_t in = count_in(text + w->offset, w->len, '\n');
+		ck_assert_msg(text[end - 1] == '\n' || end % chunk == 0 || end == len,
+			      "write %zu ends inside a line", i);
+		ck_assert_uint_le(in, burst);
+		if (before > burst)
+			ck_assert_uint_ge(w->ns - t0, (before - burst) * 1000000000u / rate);
+		before += in;
+	}
+	ck_assert_uint_gt(tp_counter_get(&g.counters.pace_wait_ns), 0);
+	rig_down(&g);
+	free(text);
+}
+END_TEST
+
+/* -l -L: a line longer than several chunks still goes out, chunk by chunk, charged nothing
+ * until its terminator; the lines after it are paced as before. */
+START_TEST(test_paced_long_line)
+{
+	const size_t chunk = 4096, len = 3 * chunk + 100;
+	struct rig g;
+	unsigned char *text = malloc(len);
+
+	memset(text, 'x', len);
+	text[3 * chunk + 10] = '\n'; /* the long line ends in the fourth chunk */
+	for (size_t i = 3 * chunk + 20; i < len; i += 10)
+		text[i] = '\n';
+	rig_up(&g, null_engines[_i], chunk, TP_SINK_PIPE, 0);
+	rig_start_lines(&g, 1000, 1, '\n');
+	feed_bytes(&g.handoff, text, len, chunk);
+	ck_assert_int_eq(tp_writer_join(&g.writer), 0);
+	ck_assert_uint_eq(g.state->len, len);
+	ck_assert_mem_eq(g.state->bytes, text, len);
+	ck_assert_uint_eq(tp_counter_get(&g.counters.lines_out), count_in(text, len, '\n'));
+	for (size_t i = 0; i < 3; i++) /* the first three chunks whole: no line ends there */
+		ck_assert_uint_eq(g.state->writes[i].len, chunk);
+	ck_assert_uint_eq(g.state->writes[3].len, 11); /* then one line a write */
+	rig_down(&g);
+	free(text);
+}
+END_TEST
+
 int main(void)
 {
 	/* Each runs once per null engine (null_engines[_i]). */
 	const TTest *const tests[] = {
 		test_unpaced_in_order, test_paced_never_early, test_repeat_interleaved,
 		test_dgram_pieces_whole, test_error_ends_writer, test_repeat_error_ends_writer,
-		test_paced_idle_forgiven, test_rate_set_while_running,
+		test_paced_idle_forgiven, test_rate_set_while_running, test_lines_counted,
+		test_paced_lines, test_paced_long_line,
 	};
 	Suite *s = suite_create("writer");
 	TCase *tc = tcase_create("null engines");

@@ -10,6 +10,7 @@
 struct tp_counters {
 	uint64_t reader_wait_ns; /* reader: time spent waiting for a free chunk */
 	uint64_t bytes_out;    /* writer: bytes the sink accepted */
+	uint64_t lines_out;    /* writer: line terminators in those bytes (-l, -0; else 0) */
 	uint64_t write_calls;  /* writer: write() calls or io_uring writes submitted */
 	uint64_t write_ns_sum; /* writer: latency of those calls, summed, */
 	uint64_t write_ns_min; /*   smallest (UINT64_MAX before the first) */

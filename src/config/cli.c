@@ -36,8 +36,8 @@ static const struct argp_option options[] = {
 	{ NULL, 0, NULL, 0, "Input and output:", 1 },
 	{ "output", 'o', "DEST", 0, "write to DEST: - (standard output, the default), a file, udp://HOST:PORT, or a serial line (a terminal device, or serial:PATH)", 1 },
 	{ "append", OPT_APPEND, NULL, 0, "append to the output file instead of truncating it", 1 },
-	{ "size", 's', "SIZE", 0, "expected total size (for percentages; default: sizes of input files)", 1 },
-	{ "stop-at-size", 'S', NULL, 0, "stop after --size bytes", 1 },
+	{ "size", 's', "SIZE", 0, "expected total size (for percentages; default: sizes of input files; with -l, lines)", 1 },
+	{ "stop-at-size", 'S', NULL, 0, "stop after --size bytes (with -l: just after the --size'th line)", 1 },
 
 	{ NULL, 0, NULL, 0, "Buffering:", 2 },
 	{ "buffer-size", 'B', "SIZE", 0, "total memory of the ring (default 16M)", 2 },
@@ -58,8 +58,8 @@ static const struct argp_option options[] = {
 	{ "repeat", OPT_REPEAT, "N", 0, "send every frame N more times, interleaved (default 0, at most 15)", 5 },
 	{ "on-gap", OPT_ON_GAP, "stop|skip|zero", 0, "when data is missing for good: stop there (default), skip it, or write zeros in its place; exit status 3 in every case", 5 },
 
-	{ "rate-limit", 'L', "RATE", 0, "pace the output to RATE, smoothly (0 = unlimited)", 3 },
-	{ "burst", OPT_BURST, "SIZE", 0, "largest burst the pacer sends at once on schedule (default: about 1.2 ms of the rate, at least a page; catching up, a send may fill the window); no 1 ms window gets more than 1.25 times the rate (1.5 while a debt over 5 ms is not shrinking)", 3 },
+	{ "rate-limit", 'L', "RATE", 0, "pace the output to RATE, smoothly (with -l, lines per second; 0 = unlimited)", 3 },
+	{ "burst", OPT_BURST, "SIZE", 0, "largest burst the pacer sends at once on schedule (default: about 1.2 ms of the rate, at least a page, or a line with -l; catching up, a send may fill the window); no 1 ms window gets more than 1.25 times the rate (1.5 while a debt over 5 ms is not shrinking)", 3 },
 
 	{ NULL, 0, NULL, 0, "Progress and statistics (on standard error; the letters are pv's):", 4 },
 	{ "progress", 'p', NULL, 0, "show a progress bar", 4 },
@@ -85,7 +85,7 @@ static const struct argp_option options[] = {
 	{ "delay-start", OPT_DELAY_START, "SEC", 0, "show nothing for the first SEC (pv's -D)", 4 },
 	{ "interval", 'i', "SEC", 0, "progress and statistics interval (default 1)", 4 },
 	{ "name", 'N', "NAME", 0, "prefix progress, status lines and messages with NAME", 4 },
-	{ "line-mode", 'l', NULL, 0, "count lines, not bytes: progress, -s, -S and -L are in lines", 4 },
+	{ "line-mode", 'l', NULL, 0, "count lines (as wc -l), not bytes: progress, -s, -S, -L and --burst are in lines", 4 },
 	{ "null", '0', NULL, 0, "lines end in NUL, not newline (implies -l)", 4 },
 	{ "stats", OPT_STATS, "text|json", OPTION_ARG_OPTIONAL, "print final statistics (default text)", 4 },
 	{ "explain", OPT_EXPLAIN, NULL, 0, "say which engine, chunk size, ring depth, rate, burst, frame size and META interval were chosen, and why", 4 },
@@ -277,6 +277,9 @@ static void check_modes(struct argp_state *state, const struct tp_options *o)
 		if (o->line_mode && (o->frame || o->deframe))
 			argp_failure(state, 2, 0, "--line-mode: counts the lines of a plain stream, "
 				     "not with -F or -D");
+		if (o->line_mode && o->engine == TP_ENGINE_SPLICE)
+			argp_failure(state, 2, 0, "--engine=splice: -l counts the lines in the "
+				     "bytes, which splice never brings into memory");
 		return;
 	}
 	if (!!o->remote_pid + !!o->query_pid + !!o->n_watch > 1)

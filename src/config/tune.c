@@ -75,13 +75,21 @@ static void tune_burst(const struct tp_options *o, unsigned sink_flags, size_t p
 {
 	char rate[32];
 
-	strcat(tp_format_decimal(rate, sizeof(rate) - 2, (double)rate_limit), "/s");
+	if (t->rate_lines)
+		snprintf(rate, sizeof(rate), "%llu lines/s", (unsigned long long)rate_limit);
+	else
+		strcat(tp_format_decimal(rate, sizeof(rate) - 2, (double)rate_limit), "/s");
 	if (!rate_limit) {
 		t->burst = 0;
 		snprintf(t->burst_why, sizeof(t->burst_why), "none: not paced");
 	} else if (o->burst) {
 		t->burst = o->burst;
-		snprintf(t->burst_why, sizeof(t->burst_why), "set by --burst");
+		snprintf(t->burst_why, sizeof(t->burst_why), "%s",
+			 t->rate_lines ? "set by --burst, in lines" : "set by --burst");
+	} else if (t->rate_lines) {
+		t->burst = tp_pace_line_burst(rate_limit);
+		snprintf(t->burst_why, sizeof(t->burst_why),
+			 "about %u us at %s, rounded up to a line", TP_PACE_BURST_NS / 1000, rate);
 	} else if (sink_flags & TP_SINK_DGRAM) {
 		/* Never less than one whole datagram; never more than one send carries, so that
 		 * a burst leaves at one moment (two sends of one burst, 100 us apart, would let
@@ -115,19 +123,24 @@ void tp_tune(const struct tp_options *o, unsigned sink_flags, size_t page, struc
 
 	tune_frames(o, sink_flags, t);
 	t->rate = o->rate_limit;
-	snprintf(t->rate_why, sizeof(t->rate_why), o->rate_limit ? "set by -L" : "none: unpaced");
+	t->rate_lines = o->line_mode && o->rate_limit;
+	snprintf(t->rate_why, sizeof(t->rate_why), t->rate_lines ? "set by -L, in lines (-l)"
+		 : o->rate_limit ? "set by -L" : "none: unpaced");
 	/* --repeat holds a chunk until its last copy is out: the ring needs room for those and
 	 * two more, or the reader would wait for ever. */
 	if (o->repeat && cap > o->buffer_size / (o->repeat + 2))
 		cap = o->buffer_size / (o->repeat + 2);
-	strcat(tp_format_decimal(rate, sizeof(rate) - 2, (double)o->rate_limit), "/s");
+	if (t->rate_lines)
+		snprintf(rate, sizeof(rate), "%llu lines/s", (unsigned long long)o->rate_limit);
+	else
+		strcat(tp_format_decimal(rate, sizeof(rate) - 2, (double)o->rate_limit), "/s");
 	if (o->chunk_size) {
 		t->chunk = (o->chunk_size + page - 1) / page * page;
 		snprintf(t->chunk_why, sizeof(t->chunk_why), "set by --chunk-size");
 	} else if (cap < page) {
 		t->chunk = page;
 		snprintf(t->chunk_why, sizeof(t->chunk_why), "auto: one page, the smallest chunk");
-	} else if (o->rate_limit) {
+	} else if (o->rate_limit && !t->rate_lines) {
 		/* In double: rate x 4 ms overflows 64 bits past 4.6 TB/s. */
 		double want_d = (double)o->rate_limit * TP_TUNE_PACED_CHUNK_NS / 1e9;
 		uint64_t want = want_d < (double)cap ? (uint64_t)want_d : cap;
@@ -142,10 +155,14 @@ void tp_tune(const struct tp_options *o, unsigned sink_flags, size_t page, struc
 				 "auto: paced at %s, capped at the unpaced size", rate);
 	} else {
 		t->chunk = round_down(cap, page);
-		snprintf(t->chunk_why, sizeof(t->chunk_why), cap < TP_AUTO_CHUNK_SIZE
-			 ? "auto: a quarter of --buffer-size, so the ring has four chunks"
-			 : "auto: unpaced %s, big chunks for throughput (1M measured on the plateau)",
-			 output_kind(sink_flags));
+		if (t->rate_lines) /* how long a chunk lasts depends on its lines: unknown */
+			snprintf(t->chunk_why, sizeof(t->chunk_why), "auto: paced in lines, so "
+				 "sized as unpaced (the pacer cuts the pieces at lines)");
+		else
+			snprintf(t->chunk_why, sizeof(t->chunk_why), cap < TP_AUTO_CHUNK_SIZE
+				 ? "auto: a quarter of --buffer-size, so the ring has four chunks"
+				 : "auto: unpaced %s, big chunks for throughput (1M measured on "
+				 "the plateau)", output_kind(sink_flags));
 	}
 
 	set_depth(o, t);
@@ -163,7 +180,7 @@ void tp_tune(const struct tp_options *o, unsigned sink_flags, size_t page, struc
 /* A serial line's burst for rate_limit, unless --burst was given or it is unpaced. */
 static void serial_burst(const struct tp_options *o, uint64_t rate_limit, struct tp_tuning *t)
 {
-	if (rate_limit && !o->burst) {
+	if (rate_limit && !o->burst && !t->rate_lines) {
 		/* A page would be a third of a second at 115200 baud: bursts of 10 ms of line time
 		 * keep a pseudo-terminal or a deep USB buffer close to the wire, at 100 wake-ups a
 		 * second. */
@@ -185,8 +202,10 @@ void tp_tune_serial(const struct tp_options *o, unsigned sink_flags, unsigned ba
 		tp_tune(o, sink_flags, page, t);
 		return;
 	}
-	if (!o->rate_set)
+	if (!o->rate_set) {
 		line.rate_limit = byte_rate;
+		line.line_mode = false; /* the line's own pace is in bytes, -l or not */
+	}
 	tp_tune(&line, sink_flags, page, t);
 	tp_format_decimal(rate, sizeof(rate), (double)line.rate_limit);
 	if (!o->rate_set)
@@ -231,8 +250,10 @@ void tp_tune_rate(const struct tp_options *o, unsigned sink_flags, size_t page, 
 		  struct tp_tuning *t)
 {
 	t->rate = rate;
-	snprintf(t->rate_why, sizeof(t->rate_why), rate ? "set by --remote"
-		 : "none: unpaced (--remote)");
+	/* As at the start: -l paces in lines, except a serial line's own baud rate (no -L). */
+	t->rate_lines = o->line_mode && rate && (o->rate_set || !(sink_flags & TP_SINK_SERIAL));
+	snprintf(t->rate_why, sizeof(t->rate_why), !rate ? "none: unpaced (--remote)"
+		 : t->rate_lines ? "set by --remote, in lines (-l)" : "set by --remote");
 	tune_burst(o, sink_flags, page, rate, t);
 	if (sink_flags & TP_SINK_SERIAL)
 		serial_burst(o, rate, t);

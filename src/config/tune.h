@@ -3,6 +3,7 @@
 #ifndef TP_TUNE_H
 #define TP_TUNE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include "cli.h"
@@ -16,11 +17,12 @@
 struct tp_tuning {
 	size_t chunk;          /* bytes, a multiple of the page size */
 	unsigned depth;        /* chunks in the ring */
-	uint64_t burst;        /* pacer burst in bytes; 0 when unpaced */
+	uint64_t burst;        /* pacer burst in bytes (lines when rate_lines); 0 when unpaced */
 	char chunk_why[96];
 	char depth_why[96];
 	char burst_why[96];
 	uint64_t rate;         /* the pace in bytes/s (-L, or a serial line's); 0: unpaced */
+	bool rate_lines;       /* -l with -L: rate and burst are in lines, not bytes */
 	char rate_why[96];
 	size_t frame_size;     /* -F: payload per frame; udp:// raw: bytes per datagram; else 0 */
 	uint32_t meta_every;   /* -F: DATA frames between two METAs */

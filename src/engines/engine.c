@@ -13,6 +13,8 @@ int tp_engine_init_ops(struct tp_engine *eng, const struct tp_engine_ops *ops,
 	assert(ops->name && ops->submit);
 	assert(!(ops->flags & TP_ENGINE_SYNC) == !!ops->reap);
 	assert(!(ops->flags & TP_ENGINE_DGRAM) || (p->sink->flags & TP_SINK_DGRAM));
+	/* Lines are counted in memory; the splice engine never has the bytes there (run.c). */
+	assert(!(ops->flags & TP_ENGINE_PIPES) || !p->count_lines);
 	memset(eng, 0, sizeof(*eng));
 	eng->ops = ops;
 	eng->sink = p->sink;
@@ -20,6 +22,8 @@ int tp_engine_init_ops(struct tp_engine *eng, const struct tp_engine_ops *ops,
 	eng->max_inflight = 1;
 	eng->dgram_size = p->dgram_size;
 	eng->dgram_framed = p->dgram_framed;
+	eng->count_lines = p->count_lines;
+	eng->line_end = p->line_end;
 	int err = ops->init ? ops->init(eng, p->depth) : 0;
 	/* A synchronous engine never has more than the chunk it is writing. */
 	assert(err || !(ops->flags & TP_ENGINE_SYNC) || eng->max_inflight == 1);

@@ -22,6 +22,7 @@
 #include <stddef.h>
 #include <sys/types.h>
 #include "enums.h"
+#include "lines.h"
 #include "ring.h"
 #include "sink.h"
 #include "stats.h"
@@ -59,6 +60,9 @@ struct tp_engine_params {
 	/* A datagram sink: how a chunk splits into datagrams (dgram.h). */
 	size_t dgram_size;            /* raw datagram size */
 	bool dgram_framed;            /* one frame per datagram (-F) */
+	bool count_lines;             /* -l, -0: count line_end bytes into lines_out (never
+	                               * for TP_ENGINE_PIPES: its bytes are not in memory) */
+	unsigned char line_end;       /* '\n', or '\0' with -0 */
 };
 
 struct tp_engine {
@@ -69,6 +73,8 @@ struct tp_engine {
 	unsigned max_inflight;        /* 1 for streams: order must hold across short writes */
 	size_t dgram_size;            /* as in tp_engine_params */
 	bool dgram_framed;
+	bool count_lines;             /* as in tp_engine_params */
+	unsigned char line_end;
 	int fallback_err;             /* why "auto" fell back to write(), or 0 */
 	/* The writer thread's. */
 	unsigned inflight;            /* chunks queued and not yet reaped */
@@ -102,6 +108,16 @@ static inline bool tp_engine_is_sync(const struct tp_engine *eng)
 static inline int tp_engine_submit(struct tp_engine *eng, struct tp_chunk *chunk)
 {
 	return eng->ops->submit(eng, chunk);
+}
+
+/* The sink accepted n bytes at data: bytes_out, and with -l the lines in them (lines_out).
+ * Every engine counts what it wrote through this. */
+static inline void tp_engine_count_out(const struct tp_engine *eng, const unsigned char *data,
+				       size_t n)
+{
+	tp_counter_add(&eng->counters->bytes_out, n);
+	if (eng->count_lines)
+		tp_counter_add(&eng->counters->lines_out, tp_lines_count(data, n, eng->line_end));
 }
 
 /* Only for an asynchronous engine with a chunk in flight. */

@@ -11,6 +11,8 @@ const char *tp_engine_splice_refusal(const struct tp_engine_choice *c)
 		return "set by --engine";
 	if (c->bytes_touched)
 		return "-F and -D work on the bytes in memory";
+	if (c->lines_counted)
+		return "-l counts the lines in the bytes, which splice never brings into memory";
 	if (c->datagram_input)
 		return "a udp:// input comes in datagrams";
 	if (!(c->sink_flags & TP_SINK_PIPE))

@@ -12,6 +12,7 @@
 struct tp_engine_choice {
 	enum tp_engine_kind asked;  /* --engine */
 	bool bytes_touched;         /* -F or -D: the bytes are worked on in memory */
+	bool lines_counted;         /* -l, -0: the bytes are read in memory, for their lines */
 	bool datagram_input;        /* a udp:// input */
 	unsigned sink_flags;        /* enum tp_sink_flags */
 };

@@ -173,8 +173,8 @@ static int dgram_submit(struct tp_engine *eng, struct tp_chunk *chunk)
 		if (n < 0)
 			return (int)n;
 		backoff = BACKOFF_MIN_NS;
+		tp_engine_count_out(eng, chunk->data + off, (size_t)n);
 		off += (size_t)n;
-		tp_counter_add(&c->bytes_out, (uint64_t)n);
 		tp_counter_add(&c->datagrams, count);
 	}
 	return TP_ENGINE_DONE;

@@ -12,9 +12,11 @@ int tp_wait_writable(int fd)
 	return poll(&pfd, 1, -1) < 0 ? -errno : 0;
 }
 
-int tp_move_all(int fd, const struct tp_chunk *chunk, tp_move_fn *move,
-		struct tp_counters *counters)
+int tp_move_all(const struct tp_engine *eng, const struct tp_chunk *chunk, tp_move_fn *move)
 {
+	struct tp_counters *counters = eng->counters;
+	int fd = eng->sink->fd;
+
 	for (size_t off = 0; off < chunk->len;) {
 		uint64_t t0 = tp_clock_ns();
 		ssize_t n = move(fd, chunk, off, chunk->len - off);
@@ -34,7 +36,7 @@ int tp_move_all(int fd, const struct tp_chunk *chunk, tp_move_fn *move,
 			return (int)n;
 		if (n == 0)
 			return -EIO; /* no progress: never spin on it */
-		tp_counter_add(&counters->bytes_out, (uint64_t)n);
+		tp_engine_count_out(eng, chunk->data + off, (size_t)n);
 		off += (size_t)n;
 	}
 	return 0;

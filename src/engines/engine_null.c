@@ -55,7 +55,7 @@ static int keep(struct tp_engine *eng, const struct tp_chunk *chunk)
 	s->writes[s->n_writes++] = (struct tp_null_write){
 		.offset = chunk->offset, .len = chunk->len, .index = chunk->index, .ns = tp_clock_ns(),
 	};
-	tp_counter_add(&eng->counters->bytes_out, chunk->len);
+	tp_engine_count_out(eng, chunk->data, chunk->len);
 	return 0;
 }
 

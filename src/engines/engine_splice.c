@@ -19,7 +19,7 @@ static ssize_t splice_step(int fd, const struct tp_chunk *chunk, size_t off, siz
 
 static int splice_submit(struct tp_engine *eng, struct tp_chunk *chunk)
 {
-	int err = tp_move_all(eng->sink->fd, chunk, splice_step, eng->counters);
+	int err = tp_move_all(eng, chunk, splice_step);
 	return err ? err : TP_ENGINE_DONE;
 }
 

@@ -119,8 +119,8 @@ static int complete_one(struct tp_engine *eng, struct uring_req *req, int res)
 		return res;
 	if (res == 0)
 		return -EIO; /* no progress: never spin on it */
+	tp_engine_count_out(eng, req->chunk->data + req->done, (size_t)res);
 	req->done += (size_t)res;
-	tp_counter_add(&eng->counters->bytes_out, (uint64_t)res);
 	if (req->done < req->chunk->len)
 		queue_write(eng, req);
 	else

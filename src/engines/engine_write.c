@@ -14,7 +14,7 @@ static ssize_t write_step(int fd, const struct tp_chunk *chunk, size_t off, size
 
 static int write_submit(struct tp_engine *eng, struct tp_chunk *chunk)
 {
-	int err = tp_move_all(eng->sink->fd, chunk, write_step, eng->counters);
+	int err = tp_move_all(eng, chunk, write_step);
 	return err ? err : TP_ENGINE_DONE;
 }
 

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
+#include "lines.h"
 #include "report.h"
 #include "signals.h"
 
@@ -131,9 +132,24 @@ size_t tp_reader_room(struct tp_reader *r, unsigned char **at)
 	return wanted < room ? (size_t)wanted : room;
 }
 
-void tp_reader_added(struct tp_reader *r, size_t n)
+/* -S in lines: of the n bytes just put at the chunk's end, those up to and with the last
+ * wanted line's terminator; counts the lines among them. */
+static size_t take_lines(struct tp_reader *r, size_t n)
+{
+	/* Only the raw path in memory: -l refuses -F and -D, and the splice path (run.c). */
+	assert(!r->framer && r->chunk->pipe_wr < 0);
+	uint64_t want = r->p.line_limit - r->lines, found;
+	size_t cut = tp_lines_cut(r->chunk->data + r->chunk->len, n, r->p.line_end, want, &found);
+
+	r->lines += found;
+	return cut;
+}
+
+size_t tp_reader_added(struct tp_reader *r, size_t n)
 {
 	assert(n <= tp_reader_wanted(r));
+	if (r->p.line_limit)
+		n = take_lines(r, n);
 	if (r->framer)
 		tp_framer_add(r->framer, r->chunk, n);
 	else
@@ -141,6 +157,7 @@ void tp_reader_added(struct tp_reader *r, size_t n)
 	r->offset += n;
 	if (!r->framer && r->chunk->len == r->chunk->cap)
 		tp_reader_hand_over(r);
+	return n;
 }
 
 /* Copies into chunks as tp_reader_append does, counting in *took what went in; `draining`
@@ -161,8 +178,7 @@ static int append(struct tp_reader *r, const unsigned char *data, size_t len, bo
 		if (n > len - *took)
 			n = len - *took;
 		memcpy(at, data + *took, n);
-		tp_reader_added(r, n);
-		*took += n;
+		*took += tp_reader_added(r, n);
 	}
 	return 0;
 }

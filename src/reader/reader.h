@@ -26,6 +26,10 @@
 /* How a transfer reads; fixed before the first read. */
 struct tp_reader_params {
 	uint64_t limit;            /* -S: stop after this many stream bytes; UINT64_MAX: none */
+	uint64_t line_limit;       /* -S with -l: stop just after this many line_end bytes;
+	                            * 0: none (-l -s 0 -S is a limit of 0 bytes), so that a
+	                            * reader set up without it has none (raw path only) */
+	unsigned char line_end;    /* '\n', or '\0' with -0 */
 	uint64_t idle_timeout_ns;  /* --idle-timeout: 0 = none */
 	uint64_t drain_timeout_ns; /* --drain-timeout */
 };
@@ -44,6 +48,7 @@ struct tp_reader {
 	struct tp_chunk *chunk;    /* being filled; NULL when none */
 	uint64_t offset;           /* stream bytes put into chunks so far (before framing) */
 	uint64_t out_offset;       /* bytes handed to the writer so far (after framing) */
+	uint64_t lines;            /* with a line_limit: lines put into chunks so far */
 	size_t stage_len, stage_off; /* bytes read but not yet in a chunk, in stage: a datagram
 	                            * that did not fit, or the splice path's reads */
 	uint64_t drain_deadline;   /* after SIGINT/SIGTERM: when the buffered data must be out
@@ -84,9 +89,12 @@ int tp_reader_drain_ms(struct tp_reader *r);
 
 /* -S: how many more stream bytes are wanted (UINT64_MAX without -S). The limit lives
  * here alone: tp_reader_room never offers more, tp_reader_must_stop stops at 0, and
- * append, the stage and -F's readv ask it too. */
+ * append, the stage and -F's readv ask it too. -S in lines (-l) wants bytes without limit
+ * until the last line is in (tp_reader_added cuts there), then none. */
 static inline uint64_t tp_reader_wanted(const struct tp_reader *r)
 {
+	if (r->p.line_limit && r->lines >= r->p.line_limit)
+		return 0;
 	return r->p.limit == UINT64_MAX ? UINT64_MAX : r->p.limit - r->offset;
 }
 
@@ -108,8 +116,9 @@ bool tp_reader_next_chunk(struct tp_reader *r);
 size_t tp_reader_room(struct tp_reader *r, unsigned char **at);
 
 /* n bytes were put where tp_reader_room said: counts them, and hands a raw chunk over when
- * it is full. */
-void tp_reader_added(struct tp_reader *r, size_t n);
+ * it is full. Returns how many it took: n, or with -S in lines fewer, up to and with the
+ * last line's terminator (the bytes after it are not wanted). */
+size_t tp_reader_added(struct tp_reader *r, size_t n);
 
 /* Copies len bytes into chunks, as many as it takes (waiting for free ones). Returns how
  * many were taken, fewer than len when -S is reached, or -EINTR when told to stop (what

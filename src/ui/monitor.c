@@ -14,11 +14,14 @@ static uint64_t elapsed_ns(const struct tp_monitor *m)
 	return tp_clock_ns() - m->start_ns;
 }
 
+/* The amount is the stream's: with -F its payload, with -l its lines (and so the total). */
 static void snapshot(struct tp_monitor *m, struct tp_snapshot *snap)
 {
+	const struct tp_counters *c = m->counters;
+
 	*snap = (struct tp_snapshot){
-		.bytes_out = tp_counter_get(m->opts->frame ? &m->counters->stream_out
-						      : &m->counters->bytes_out),
+		.bytes_out = tp_counter_get(m->opts->line_mode ? &c->lines_out
+					    : m->opts->frame ? &c->stream_out : &c->bytes_out),
 		.elapsed = (double)elapsed_ns(m) / 1e9,
 		.ring_used = tp_handoff_used(m->handoff),
 		.ring_depth = m->handoff->ring.depth,
@@ -256,12 +259,15 @@ void tp_monitor_explain(struct tp_monitor *m, const struct tp_tuning *t, const c
 	fprintf(stderr, "tpipe: engine: %s (%s)\n", engine, engine_why);
 	fprintf(stderr, "tpipe: chunk size: %s (%s)\n", chunk, t->chunk_why);
 	fprintf(stderr, "tpipe: ring depth: %u chunks (%s)\n", t->depth, t->depth_why);
+	const char *unit = t->rate_lines ? "lines" : "bytes";
 	if (t->rate)
-		fprintf(stderr, "tpipe: rate: %llu bytes/s (%s)\n", (unsigned long long)t->rate, t->rate_why);
+		fprintf(stderr, "tpipe: rate: %llu %s/s (%s)\n", (unsigned long long)t->rate, unit,
+			t->rate_why);
 	else
 		fprintf(stderr, "tpipe: rate: %s\n", t->rate_why);
 	if (t->burst)
-		fprintf(stderr, "tpipe: burst: %llu bytes (%s)\n", (unsigned long long)t->burst, t->burst_why);
+		fprintf(stderr, "tpipe: burst: %llu %s (%s)\n", (unsigned long long)t->burst, unit,
+			t->burst_why);
 	else
 		fprintf(stderr, "tpipe: burst: %s\n", t->burst_why);
 	if (t->frame_size)
@@ -291,8 +297,12 @@ void tp_monitor_finish(struct tp_monitor *m, const struct tp_tuning *t, const ch
 		.name = m->name[0] ? m->name : NULL,
 		.engine = engine,
 		.bytes = tp_counter_get(&c->bytes_out),
+		.line_mode = m->opts->line_mode,
+		.null_lines = m->opts->null_lines,
+		.lines = tp_counter_get(&c->lines_out),
 		.seconds = (double)elapsed_ns(m) / 1e9,
 		.rate_limit = t->rate,
+		.rate_lines = t->rate_lines,
 		.reader_wait = (double)tp_counter_get(&c->reader_wait_ns) / 1e9,
 		.writer_wait = (double)tp_counter_get(&c->writer_wait_ns) / 1e9,
 		.pace_wait = (double)tp_counter_get(&c->pace_wait_ns) / 1e9,

@@ -57,6 +57,16 @@ void tp_summary_set_rates(struct tp_summary *s, const struct tp_rate_track *t)
 	s->rate_mean_dev = dev / (double)t->n;
 }
 
+/* A rate limit as it was given: "20.0 MB/s", or with -l -L "100 lines/s". */
+static char *format_limit(char *buf, size_t len, const struct tp_summary *s)
+{
+	if (s->rate_lines)
+		snprintf(buf, len, "%llu lines/s", (unsigned long long)s->rate_limit);
+	else
+		strcat(tp_format_decimal(buf, len - 2, (double)s->rate_limit), "/s");
+	return buf;
+}
+
 /* A duration with three significant digits in us, ms or s: "12.0 us", "310 us", "4.20 ms". */
 static char *format_secs(char *buf, size_t len, double s)
 {
@@ -111,9 +121,8 @@ size_t tp_summary_bottleneck(char *buf, size_t len, const struct tp_summary *s)
 		n = snprintf(buf, len, "input-bound: waited for the producer %d %% of the time",
 			     (int)(in * 100 + 0.5));
 	else
-		n = snprintf(buf, len, "rate-limited: held to %s/s %d %% of the time",
-			     tp_format_decimal(rate, sizeof(rate), (double)s->rate_limit),
-			     (int)(pace * 100 + 0.5));
+		n = snprintf(buf, len, "rate-limited: held to %s %d %% of the time",
+			     format_limit(rate, sizeof(rate), s), (int)(pace * 100 + 0.5));
 	return n < 0 ? 0 : (size_t)n;
 }
 
@@ -127,8 +136,14 @@ void tp_summary_print_text(FILE *out, const struct tp_summary *s)
 		(unsigned long long)s->bytes, format_secs(b, sizeof(b), secs),
 		tp_format_bytes(c, sizeof(c), secs > 0 ? (double)s->bytes / secs : 0));
 	if (s->rate_limit)
-		fprintf(out, ", limit %s/s", tp_format_decimal(a, sizeof(a), (double)s->rate_limit));
+		fprintf(out, ", limit %s", format_limit(a, sizeof(a), s));
 	fputc('\n', out);
+	if (s->line_mode) {
+		tp_summary_prefix(out, s);
+		fprintf(out, "lines: %llu (%s-terminated), %.1f lines/s average\n",
+			(unsigned long long)s->lines, s->null_lines ? "NUL" : "newline",
+			secs > 0 ? (double)s->lines / secs : 0);
+	}
 	if (s->intervals) {
 		tp_summary_prefix(out, s);
 		fprintf(out, "per-interval rate: min %s/s, ", tp_format_bytes(a, sizeof(a), finite_or_zero(s->rate_min)));
@@ -273,6 +288,12 @@ void tp_summary_print_json(FILE *out, const struct tp_summary *s)
 	fprintf(out, ",\"ring_high_water\":%u,\"ring_depth\":%u,\"chunk_size\":%zu,\"bottleneck\":",
 		s->ring_high_water, s->ring_depth, s->chunk_size);
 	json_string(out, sentence);
+	if (s->line_mode) { /* after the keys every summary has, as the links' are */
+		fprintf(out, ",\"lines\":%llu,\"line_end\":\"%s\"", (unsigned long long)s->lines,
+			s->null_lines ? "nul" : "newline");
+		json_key_number(out, "line_rate_avg", secs > 0 ? (double)s->lines / secs : 0);
+		fprintf(out, ",\"rate_limit_unit\":\"%s\"", s->rate_lines ? "lines" : "bytes");
+	}
 	tp_summary_print_link_json(out, s);
 	fputs("}\n", out);
 }

@@ -3,6 +3,7 @@
 #ifndef TP_SUMMARY_H
 #define TP_SUMMARY_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -21,8 +22,12 @@ struct tp_summary {
 	const char *name;           /* -N, or NULL */
 	const char *engine;         /* "io_uring" or "write" */
 	uint64_t bytes;             /* written out */
+	bool line_mode;             /* -l: the lines written out are counted, */
+	bool null_lines;            /*   ending in NUL (-0) or newline */
+	uint64_t lines;
 	double seconds;             /* wall time of the transfer */
-	uint64_t rate_limit;        /* -L in bytes/s, 0 = none */
+	uint64_t rate_limit;        /* -L in bytes/s (lines/s when rate_lines), 0 = none */
+	bool rate_lines;            /* -l -L: the pace is in lines */
 	/* Spread of the per-interval rate (bytes/s); all 0 when there was no full interval. */
 	uint64_t intervals;
 	double rate_min, rate_max, rate_mean_dev; /* mean absolute deviation from the mean */

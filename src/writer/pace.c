@@ -19,6 +19,15 @@ uint64_t tp_pace_default_burst(uint64_t rate, uint64_t min_burst)
 	return burst < min_burst ? min_burst : burst;
 }
 
+uint64_t tp_pace_line_burst(uint64_t rate)
+{
+	double lines = (double)rate * TP_PACE_BURST_NS / NS_PER_S;
+	uint64_t burst = (uint64_t)lines;
+
+	burst += (double)burst < lines;
+	return burst ? burst : 1;
+}
+
 void tp_pace_init(struct tp_pacer *p, uint64_t rate, uint64_t burst, uint64_t now_ns)
 {
 	p->rate = rate;

@@ -1,6 +1,7 @@
 #include "config.h"
 #include "writer.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <signal.h>
 #include <sys/prctl.h>
@@ -9,6 +10,7 @@
 #include <time.h>
 #include "dgram.h"
 #include "enums.h"
+#include "lines.h"
 #include "signals.h"
 
 /* Takes the next chunk, counting the time spent waiting for the reader. Paced, that time
@@ -136,6 +138,35 @@ static size_t next_piece(const struct tp_engine *eng, const struct tp_pacer *pac
 	return chunk->len - off < piece ? chunk->len - off : piece;
 }
 
+/* -L in lines: how many lines the next piece carries, of the `left` the chunk still holds
+ * (of chunk_lines in all), at most max: as next_piece does for bytes, equal pieces of at
+ * most one burst, or max whole when it is more. */
+static uint64_t next_lines(const struct tp_pacer *pacer, uint64_t chunk_lines, uint64_t left,
+			   uint64_t max)
+{
+	uint64_t lines = tp_pace_piece(pacer, chunk_lines);
+
+	if (lines > max || max > pacer->burst)
+		lines = max;
+	return left < lines ? left : lines;
+}
+
+/* The bytes from off that carry `lines` of the `left` lines the chunk still holds: up to and
+ * with the last one's terminator, or when they are the chunk's last lines all of the rest. A
+ * line begun there ends in a later chunk, and is charged there: a line with no terminator
+ * in a whole chunk still goes out, charged nothing. */
+static size_t line_piece(const struct tp_writer *w, const struct tp_chunk *chunk, size_t off,
+			 uint64_t lines, uint64_t left)
+{
+	uint64_t found;
+
+	if (lines == left)
+		return chunk->len - off;
+	size_t n = tp_lines_cut(chunk->data + off, chunk->len - off, w->p.line_end, lines, &found);
+	assert(found == lines);
+	return n;
+}
+
 /* Sleeps until when_ns: asks to be woken a little earlier (by as much as wake-ups have been
  * late) and waits out the rest on the clock, so that the pacer's window, which frees to the
  * us, is used to the us. */
@@ -163,12 +194,16 @@ static int sleep_until(struct tp_writer *w, uint64_t now_ns, uint64_t when_ns)
 /* Sends one chunk's bytes, each piece when the pacer says (unpaced: all at once), cut
  * shorter when the pacer's window has room for part of it only. *pos is where they go in
  * the output (a file written at offsets): copies (--repeat) go after what was sent before
- * them, not over it. */
+ * them, not over it. With pace_lines the pacer counts lines: each piece ends at a line's
+ * end and is charged its lines. */
 static int send_chunk(struct tp_writer *w, struct tp_pacer *pacer, struct tp_chunk *chunk,
 		      uint64_t *pos)
 {
 	struct tp_engine *eng = w->p.engine;
-	uint64_t unit = eng->sink->flags & TP_SINK_DGRAM ? eng->dgram_size : 1;
+	bool lines = w->p.pace_lines;
+	uint64_t unit = eng->sink->flags & TP_SINK_DGRAM && !lines ? eng->dgram_size : 1;
+	uint64_t chunk_lines = lines ? tp_lines_count(chunk->data, chunk->len, w->p.line_end) : 0;
+	uint64_t left = chunk_lines; /* lines not yet sent */
 
 	for (size_t off = 0; off < chunk->len;) {
 		if (tp_signals_writer_abandoned())
@@ -176,8 +211,13 @@ static int send_chunk(struct tp_writer *w, struct tp_pacer *pacer, struct tp_chu
 		uint64_t now = tp_clock_ns(), may;
 		if (take_rate(w))
 			tp_pace_set_rate(pacer, w->rate, w->burst, now);
-		size_t n = next_piece(eng, pacer, chunk, off, tp_pace_max_send(pacer, now));
-		uint64_t when = tp_pace_when(pacer, now, n, unit, &may);
+		uint64_t max = tp_pace_max_send(pacer, now);
+		uint64_t charge = lines ? next_lines(pacer, chunk_lines, left, max) : 0;
+		size_t n = lines ? line_piece(w, chunk, off, charge, left)
+			   : next_piece(eng, pacer, chunk, off, max);
+		if (!lines)
+			charge = n;
+		uint64_t when = tp_pace_when(pacer, now, charge, unit, &may);
 		if (when > now + TP_WRITER_LOOK_NS) {
 			/* A long wait at a slow rate: look for a new one now and then. */
 			int err = sleep_until(w, now, now + TP_WRITER_LOOK_NS);
@@ -190,8 +230,13 @@ static int send_chunk(struct tp_writer *w, struct tp_pacer *pacer, struct tp_chu
 			if (err)
 				return err;
 		}
-		if (may < n)
+		if (may < charge && lines) {
+			charge = may;
+			n = line_piece(w, chunk, off, charge, left);
+		} else if (may < charge) {
 			n = next_piece(eng, pacer, chunk, off, may);
+			charge = n;
+		}
 		struct tp_chunk piece = {
 			.data = chunk->data + off, .cap = n, .len = n,
 			.offset = *pos, .index = chunk->index,
@@ -206,7 +251,9 @@ static int send_chunk(struct tp_writer *w, struct tp_pacer *pacer, struct tp_chu
 		*pos += n;
 		/* A write that slept waited for the output; one that was only slow, or
 		 * preempted, did not. */
-		tp_pace_sent(pacer, start, end, n, voluntary_switches() != slept);
+		tp_pace_sent(pacer, start, end, charge, voluntary_switches() != slept);
+		if (lines)
+			left -= charge;
 		off += n;
 	}
 	return 0;

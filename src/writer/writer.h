@@ -18,8 +18,11 @@ struct tp_writer_params {
 	struct tp_handoff *handoff;
 	struct tp_engine *engine;     /* set up (tp_engine_init); the writer's from the start */
 	struct tp_counters *counters; /* the writer's fields of it (stats.h) */
-	uint64_t rate;                /* -L in bytes/s; 0 = unpaced */
-	uint64_t burst;               /* the pacer's burst, when paced */
+	uint64_t rate;                /* -L in bytes/s (lines/s with pace_lines); 0 = unpaced */
+	uint64_t burst;               /* the pacer's burst, when paced (lines with pace_lines) */
+	bool pace_lines;              /* -l with -L: the pacer counts lines ending in line_end;
+	                               * a piece is charged the terminators it carries */
+	unsigned char line_end;       /* '\n', or '\0' with -0 */
 	unsigned repeat;              /* --repeat: extra copies of every chunk's frames */
 	struct tp_tail *tail;         /* the last bytes written, kept for the progress line;
 	                               * NULL on the splice path (never in memory) */
