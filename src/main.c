@@ -5,6 +5,7 @@
 #include "cli.h"
 #include "fdutil.h"
 #include "run.h"
+#include "watch.h"
 
 int main(int argc, char **argv)
 {
@@ -15,6 +16,8 @@ int main(int argc, char **argv)
 	if (tp_fd_guard_std() < 0)
 		return TP_EXIT_FAILURE;
 	tp_cli_parse(argc, argv, &opts);
+	if (opts.n_watch > 0)
+		return tp_watch_run(&opts);
 	tp_run(&opts, &result);
 	return result.status;
 }
