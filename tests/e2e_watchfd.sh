@@ -5,9 +5,10 @@
 # (so that a scan sees the final position) and closes it. Checked: -d PID:FD with -n (integer
 # percentages rising to 100), -n -b (amounts rising to the file's size), -f off a terminal
 # (plain lines), under a pseudo-terminal (redrawn in place, a newline at the end), pv's
-# letters; -d PID picking up two files opened one after the other; two -d at once (a line each,
-# named PID:FD:PATH, redrawn together with the cursor moved up); -q; SIGINT; and the errors (a
-# dead PID, a missing FD, a pipe, another user's process), one line and status 1 each.
+# letters, --format; -d PID picking up two files opened one after the other; two -d at once
+# (a line each, named PID:FD:PATH, redrawn together with the cursor moved up); -q; SIGINT; and
+# the errors (a dead PID, a missing FD, a pipe, another user's process), one line and status 1
+# each.
 # Nothing is timed: each watch ends when the reader is done, under a generous timeout.
 [ -n "$BASH_VERSION" ] || exec bash "$0" "$@"
 . "${SRCDIR:-$(dirname "$0")/..}/tests/lib.sh"
@@ -51,7 +52,8 @@ reader() {
 	local name=$1 pause=$2
 	shift 2
 	rm -f "$T/$name.ready" "$T/$name.go"
-	"$PY" "$T/reader.py" "$T/$name.ready" "$T/$name.go" "$pause" "$@" </dev/null >/dev/null 2>&1 &
+	"$PY" "$T/reader.py" "$T/$name.ready" "$T/$name.go" "$pause" "$@" \
+		</dev/null >/dev/null 2>&1 &
 	track $!; rpid=$!
 	wait_for 20 test -e "$T/$name.ready" || fail "reader $name did not start"
 }
@@ -65,7 +67,8 @@ watch_bg() {
 }
 # rising FILE: the numbers of the lines never go down, and take at least two values.
 rising() {
-	awk '{ if (NR > 1 && $NF < prev) bad = 1; if (!($NF in seen)) n++; seen[$NF] = 1; prev = $NF }
+	awk '{ if (NR > 1 && $NF < prev) bad = 1; if (!($NF in seen)) n++
+	       seen[$NF] = 1; prev = $NF }
 	     END { exit bad || n < 2 }' "$1"
 }
 show() {
@@ -138,6 +141,17 @@ check_shown "-d PID:FD -p -b -N: pv's line, named: '$last'" "$T/werr" \
 	eval '[[ $last == *"copy: 2.00MiB ["*"] 100%" ]]'
 wait_exit "$rpid" "$TMO"
 
+# --format, with -d PID: the name is the file's.
+reader one 0.05 "$T/watch-a"
+go_wait one "$T/watch-a"
+watch_bg -d "$rpid" -f --format '<%N|%b|%{progress-amount-only}>' -w 300 -i 0.2
+wait_exit "$wpid" "$TMO"
+status_is 0 "$status" "-d PID --format" "$T/werr"
+last=$(tail -n 1 "$T/werr")
+check_shown "-d PID --format: the format, the file's name in %N: '$last'" "$T/werr" \
+	eval '[[ $last == "<"*"/watch-a:|2.00MiB|100%>" ]]'
+wait_exit "$rpid" "$TMO"
+
 # -q: nothing drawn; it still ends with the file.
 reader one 0.01 "$T/watch-b"
 go_wait one "$T/watch-b"
@@ -169,7 +183,7 @@ check_shown "-d PID: the first file's lines all come before the second's" "$T/we
 	test "${last_a:-0}" -lt "${first_b:-0}"
 wait_exit "$rpid" "$TMO"
 
-# --- two -d at once -----------------------------------------------------------------------------
+# --- two -d at once ---------------------------------------------------------------------------
 reader r1 0.05 "$T/watch-a"
 p1=$rpid
 reader r2 0.05 "$T/watch-b"
@@ -192,7 +206,8 @@ wait_exit "$p2" "$TMO"
 reader one 0.05 "$T/watch-a"
 tp -d "$rpid:57"
 expect_status 1 "-d PID:FD of a FD not open"
-expect_stderr_line "^tpipe: --watchfd: $rpid:57: no such file descriptor$" "-d PID:FD of a FD not open"
+expect_stderr_line "^tpipe: --watchfd: $rpid:57: no such file descriptor$" \
+	"-d PID:FD of a FD not open"
 tp -d "$rpid:0"
 expect_status 1 "-d PID:0, /dev/null"
 expect_stderr_line "^tpipe: --watchfd: $rpid:0: /dev/null: not a regular file or block device$" \
@@ -212,8 +227,8 @@ cat_pid=$!
 if wait_for 10 eval '[[ $(readlink "/proc/$cat_pid/fd/0" 2>/dev/null) == pipe:* ]]'; then
 	tp -d "$cat_pid:0"
 	expect_status 1 "-d PID:FD of a pipe"
-	expect_stderr_line "^tpipe: --watchfd: $cat_pid:0: pipe:\[[0-9]+\]: not a regular file or block device$" \
-		"-d PID:FD of a pipe"
+	re="^tpipe: --watchfd: $cat_pid:0: pipe:\[[0-9]+\]: not a regular file or block device$"
+	expect_stderr_line "$re" "-d PID:FD of a pipe"
 else
 	fail "-d PID:FD of a pipe: cat (PID $cat_pid) has no pipe on fd 0"
 fi
@@ -225,12 +240,13 @@ wait_for 10 eval '! alive "$cat_pid"'
 other= as_watcher=()
 if [ "$(id -u)" = 0 ]; then
 	if ! command -v setpriv >/dev/null; then
-		skip_missing setpriv "another user's process (running as root: the two run as others)"
+		skip_missing setpriv "another user's process (as root: the two run as others)"
 	elif ! setpriv --reuid=65533 --regid=65533 --clear-groups "$TPIPE" --version >/dev/null 2>&1
 	then
-		skip "another user's process: running as root, and tpipe cannot run as another user here"
+		skip "another user's process: running as root, and tpipe cannot run as another user"
 	else
-		setpriv --reuid=65534 --regid=65534 --clear-groups sleep 30 </dev/null >/dev/null 2>&1 &
+		setpriv --reuid=65534 --regid=65534 --clear-groups sleep 30 \
+			</dev/null >/dev/null 2>&1 &
 		track $!; other=$!
 		as_watcher=(setpriv --reuid=65533 --regid=65533 --clear-groups)
 		wait_for 10 eval '[ "$(stat -c %u "/proc/$other" 2>/dev/null)" = 65534 ]'
@@ -256,7 +272,7 @@ if [ -n "$other" ]; then
 	fi
 fi
 
-# --- SIGINT ends it -------------------------------------------------------------------------------
+# --- SIGINT ends it ---------------------------------------------------------------------------
 reader one 0.05 "$T/watch-a"
 go_wait one "$T/watch-a"
 watch_bg -d "$rpid" -f -i 0.2
@@ -265,12 +281,13 @@ kill -INT "$wpid"
 wait_exit "$wpid" "$TMO"
 status_is 130 "$status" "-d PID, SIGINT: ends at once, as a transfer does" "$T/werr"
 check_shown "-d PID, SIGINT: a last line, ended with a newline" "$T/werr" \
-	eval '[ "$(tail -c 1 "$T/werr" | od -An -c | tr -d " ")" = "\\n" ] && grep -q watch-a "$T/werr"'
+	eval '[ "$(tail -c 1 "$T/werr" | od -An -c | tr -d " ")" = "\\n" ] &&
+	      grep -q watch-a "$T/werr"'
 stop_child "$rpid" KILL
 wait "$rpid" 2>/dev/null
 _untrack "$rpid"
 
-# --- under a pseudo-terminal ------------------------------------------------------------------------
+# --- under a pseudo-terminal ------------------------------------------------------------------
 if [ ! -x "$PTYRUN" ]; then
 	skip_missing "$PTYRUN" "--watchfd under a terminal"
 	finish

@@ -93,7 +93,7 @@ static const struct argp_option options[] = {
 	{ NULL, 0, NULL, 0, "Other processes:", 6 },
 	{ "remote", 'R', "PID", 0, "change a running tpipe's -L, -s, -N, -i and display letters to the ones given here", 6 },
 	{ "query", 'Q', "PID", 0, "show a running tpipe's progress here", 6 },
-	{ "watchfd", 'd', "PID[:FD]", 0, "show the progress of another process through its open files (or file FD); may be given several times", 6 },
+	{ "watchfd", 'd', "PID[:FD]", 0, "show the progress of process PID through its open files (or its file FD), until it closes them; may be given several times", 6 },
 	{ "pidfile", 'P', "FILE", 0, "write tpipe's process ID to FILE", 6 },
 
 	{ "skip-errors", 'E', NULL, 0, "on a read error, skip the bad part of the input and write zeros in its place (-EE: one message per input)", 1 },

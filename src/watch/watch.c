@@ -249,7 +249,8 @@ static void render(struct watch *w, struct tp_watch_file *f, unsigned width, cha
 		else
 			snprintf(buf, TP_WATCH_LINE, "%s: %s", f->label, num);
 	} else if (w->use_format) {
-		tp_format_render(&w->format, &w->units, &v, wall_clock(), buf, TP_WATCH_LINE, width);
+		tp_format_render(&w->format, &w->units, &v, wall_clock(), buf, TP_WATCH_LINE,
+				 width);
 	} else {
 		tp_progress_render(buf, TP_WATCH_LINE, width, name, &v);
 	}
