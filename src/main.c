@@ -3,7 +3,10 @@
 
 #include <stdlib.h>
 #include "cli.h"
+#include "ctl_client.h"
 #include "fdutil.h"
+#include "pidfile.h"
+#include "report.h"
 #include "run.h"
 #include "watch.h"
 
@@ -16,8 +19,20 @@ int main(int argc, char **argv)
 	if (tp_fd_guard_std() < 0)
 		return TP_EXIT_FAILURE;
 	tp_cli_parse(argc, argv, &opts);
+	if (opts.remote_pid || opts.query_pid)
+		return tp_ctl_client_run(&opts); /* another tpipe's: no transfer here */
+	/* -P: before any data moves, removed on every way out (the second SIGINT or SIGTERM's
+	 * too: pidfile.h). */
+	tp_report_set_name(opts.name);
+	int err = opts.pidfile ? tp_pidfile_write(opts.pidfile) : 0;
+	if (err) {
+		tp_report_errno(opts.pidfile, err);
+		return TP_EXIT_FAILURE;
+	}
 	if (opts.n_watch > 0)
-		return tp_watch_run(&opts);
-	tp_run(&opts, &result);
+		result.status = tp_watch_run(&opts); /* another process's files: no transfer */
+	else
+		tp_run(&opts, &result);
+	tp_pidfile_remove();
 	return result.status;
 }

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/random.h>
 #include <unistd.h>
+#include "ctl_server.h"
 #include "engine_choose.h"
 #include "fdutil.h"
 #include "format.h"
@@ -287,11 +288,21 @@ void tp_run(const struct tp_options *opts, struct tp_result *result)
 		goto exit_engine;
 	}
 
+	/* -R and -Q from other tpipes, answered in the reader's waits until the drain is over. */
+	struct tp_ctl_server ctl;
+	tp_ctl_server_open(&ctl, &(struct tp_ctl_target){
+		.opts = opts, .monitor = &r.monitor, .writer = &writer, .tuning = &tuning,
+		.sink_flags = sink.flags, .page = (size_t)sysconf(_SC_PAGESIZE) });
+	r.ctl = &ctl;
+
 	int in_status = tp_inputs_read(&r, &(struct tp_inputs){
 		.names = opts->inputs, .n = opts->n_inputs,
 		.source = { .baud = opts->baud, .flow = opts->flow },
+		.skip_errors = opts->skip_errors,
 		.deframe = opts->deframe, .explain = opts->explain, .sink = &sink });
 	drain(&r, &writer);
+	r.ctl = NULL;
+	tp_ctl_server_close(&ctl);
 	err = tp_writer_join(&writer);
 	/* Before the last progress line and the statistics: a serial line drains, a udp://
 	 * destination may turn out to have refused the end. */

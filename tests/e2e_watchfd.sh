@@ -6,9 +6,9 @@
 # percentages rising to 100), -n -b (amounts rising to the file's size), -f off a terminal
 # (plain lines), under a pseudo-terminal (redrawn in place, a newline at the end), pv's
 # letters, --format; -d PID picking up two files opened one after the other; two -d at once
-# (a line each, named PID:FD:PATH, redrawn together with the cursor moved up); -q; SIGINT; and
-# the errors (a dead PID, a missing FD, a pipe, another user's process), one line and status 1
-# each.
+# (a line each, named PID:FD:PATH, redrawn together with the cursor moved up); -q, -P; SIGINT;
+# and the errors (a dead PID, a missing FD, a pipe, another user's process), one line and
+# status 1 each.
 # Nothing is timed: each watch ends when the reader is done, under a generous timeout.
 [ -n "$BASH_VERSION" ] || exec bash "$0" "$@"
 . "${SRCDIR:-$(dirname "$0")/..}/tests/lib.sh"
@@ -156,10 +156,14 @@ wait_exit "$rpid" "$TMO"
 reader one 0.01 "$T/watch-b"
 go_wait one "$T/watch-b"
 fd=$(fd_of "$rpid" "$T/watch-b")
-watch_bg -d "$rpid:$fd" -q -i 0.2
+watch_bg -d "$rpid:$fd" -q -i 0.2 -P "$T/wpid"
+wait_for 10 test -s "$T/wpid"
+check "-d PID:FD -P: the pidfile holds tpipe's PID while it watches" \
+	test "$(cat "$T/wpid" 2>/dev/null)" = "$wpid"
 wait_exit "$wpid" "$TMO"
 status_is 0 "$status" "-d PID:FD -q" "$T/werr"
 expect_stderr_empty "-d PID:FD -q" "$T/werr"
+check "-d PID:FD -P: the pidfile is removed at the end" test ! -e "$T/wpid"
 wait_exit "$rpid" "$TMO"
 
 # --- -d PID: every file, as it opens them -----------------------------------------------------

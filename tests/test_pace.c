@@ -567,6 +567,94 @@ START_TEST(test_blocked_write_forgives_overrun)
 }
 END_TEST
 
+/* -R: a rate changed behind the schedule carries no debt across (no catch-up at the new rate
+ * for what the old one owed), and the new rate holds from then on. */
+START_TEST(test_set_rate_drops_debt)
+{
+	struct sim sim;
+
+	sim_init(&sim, 200000, 0, 3);
+	sim_run(&sim, 1 * S, 1 << 20, 1000);
+	sim_pause(&sim, 300 * MS, false); /* owed: a late wake-up, repaid if nothing changes */
+	uint64_t now = sim.now, may;
+	tp_pace_set_rate(&sim.pacer, 20000000, tp_pace_default_burst(20000000, 4096), now);
+	/* Not behind: the first send goes at once, one burst, not the window's catch-up. */
+	ck_assert_uint_eq(tp_pace_when(&sim.pacer, now, sim.pacer.burst, 1, &may), now);
+	ck_assert_uint_eq(tp_pace_max_send(&sim.pacer, now), sim.pacer.burst);
+	uint64_t before = sim.sent;
+	sim_run(&sim, 1 * S, 1 << 20, 1000);
+	double got = (double)(sim.sent - before);
+	ck_assert_msg(got > 0.995 * 20e6 && got < 1.005 * 20e6, "after the change: %.0f", got);
+	sim_free(&sim);
+}
+END_TEST
+
+/* Bytes sent ahead of the schedule stay ahead, their time at the new rate: a burst that just
+ * left is not followed by another at once (no burst), nor waited out at the old rate (no
+ * stall). */
+START_TEST(test_set_rate_keeps_ahead)
+{
+	static const uint64_t to[] = { 2000000, 500000 };
+
+	for (unsigned i = 0; i < 2; i++) {
+		struct tp_pacer p;
+		uint64_t may, t = 10 * S;
+		tp_pace_init(&p, 1000000, 12000, t);
+		ck_assert_uint_eq(tp_pace_when(&p, t, 12000, 1, &may), t);
+		tp_pace_sent(&p, t, t, 12000, false); /* due until t + 12 ms at 1 MB/s */
+		tp_pace_set_rate(&p, to[i], 12000, t);
+		uint64_t want = t + 12000 * S / to[i]; /* 6 ms or 24 ms */
+		uint64_t when = tp_pace_when(&p, t, 12000, 1, &may);
+		ck_assert_msg(when + 1000 >= want && when <= want + 1000, "to %llu: %llu, want %llu",
+			      (unsigned long long)to[i], (unsigned long long)when,
+			      (unsigned long long)want);
+	}
+}
+END_TEST
+
+/* From unlimited to paced (a tpipe started without -L) and back. */
+START_TEST(test_set_rate_from_and_to_unlimited)
+{
+	struct tp_pacer p;
+	uint64_t may, t = 3 * S;
+
+	tp_pace_init(&p, 0, 0, 0);
+	tp_pace_sent(&p, t - 1000, t, 1u << 20, false);
+	tp_pace_set_rate(&p, 1000000, 4096, t);
+	ck_assert_uint_eq(p.window_cap, 1250);
+	ck_assert_uint_eq(tp_pace_when(&p, t, 4096, 1, &may), t);
+	ck_assert_uint_eq(may, 4096);
+	tp_pace_sent(&p, t, t, 4096, false);
+	uint64_t next = tp_pace_when(&p, t, 4096, 1, &may);
+	ck_assert_uint_ge(next, t + 4096 * S / 1000000 - 1000);
+	tp_pace_set_rate(&p, 0, 0, t);
+	ck_assert_uint_eq(tp_pace_when(&p, t, 1u << 20, 1, &may), t);
+	ck_assert_uint_eq(tp_pace_max_send(&p, t), UINT64_MAX);
+}
+END_TEST
+
+/* A change down with the window full of the old rate's bytes waits for them to leave it:
+ * no millisecond carries more than the old send and nothing of the new rate's. */
+START_TEST(test_set_rate_down_window)
+{
+	struct sim sim;
+
+	sim_init(&sim, 20000000, 0, 3);
+	sim_run(&sim, 500 * MS, 1 << 20, 1000);
+	tp_pace_set_rate(&sim.pacer, 200000, tp_pace_default_burst(200000, 4096), sim.now);
+	uint64_t from = sim.now, before = sim.sent, largest;
+	sim_run(&sim, 2 * S, 1 << 20, 1000);
+	/* Past the first window, which the last old burst may share: only page bursts. */
+	ck_assert_uint_le(sliding_max(&sim, from + MS, &largest), 4096);
+	/* 2 s at 200 kB/s, less the old burst that was ahead (24 kB: 120 ms at the new rate):
+	 * neither a burst nor a stall. */
+	uint64_t got = sim.sent - before;
+	ck_assert_msg(got >= 360000 && got <= 400000 + 4096, "after the change: %llu",
+		      (unsigned long long)got);
+	sim_free(&sim);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("pace");
@@ -583,6 +671,10 @@ int main(void)
 	tcase_add_test(tc, test_forgive_keeps_older_debt);
 	tcase_add_test(tc, test_stopped_process_debt_capped);
 	tcase_add_test(tc, test_rate_change);
+	tcase_add_test(tc, test_set_rate_drops_debt);
+	tcase_add_test(tc, test_set_rate_keeps_ahead);
+	tcase_add_test(tc, test_set_rate_from_and_to_unlimited);
+	tcase_add_test(tc, test_set_rate_down_window);
 	tcase_add_test(tc, test_unlimited);
 	tcase_add_test(tc, test_default_burst);
 	tcase_add_test(tc, test_equal_pieces);

@@ -394,11 +394,51 @@ START_TEST(test_splice_keeps_small_and_explicit_chunks)
 }
 END_TEST
 
+/* -R -L: the burst is derived for the new rate as at the start; the chunk and depth stay. */
+START_TEST(test_rate_changed_later)
+{
+	struct tp_options o = defaults();
+	struct tp_tuning t, at_start;
+
+	tp_tune(&o, TP_SINK_PIPE, PAGE, &t); /* unpaced */
+	at_start = t;
+	tp_tune_rate(&o, TP_SINK_PIPE, PAGE, 20000000, &t);
+	ck_assert_uint_eq(t.rate, 20000000);
+	ck_assert_uint_eq(t.burst, tp_pace_default_burst(20000000, PAGE));
+	ck_assert_uint_eq(t.chunk, at_start.chunk);
+	ck_assert_uint_eq(t.depth, at_start.depth);
+	ck_assert_str_eq(t.rate_why, "set by --remote");
+	tp_tune_rate(&o, TP_SINK_PIPE, PAGE, 1000, &t);
+	ck_assert_uint_eq(t.burst, PAGE); /* at least a page */
+	tp_tune_rate(&o, TP_SINK_PIPE, PAGE, 0, &t);
+	ck_assert_uint_eq(t.rate, 0);
+	ck_assert_uint_eq(t.burst, 0);
+
+	/* A datagram output: whole datagrams, at most one send; --burst stays as given. */
+	o.output = "udp://127.0.0.1:9";
+	tp_tune(&o, TP_SINK_DGRAM, PAGE, &t);
+	tp_tune_rate(&o, TP_SINK_DGRAM, PAGE, 1000, &t);
+	ck_assert_uint_eq(t.burst, TP_TUNE_UDP_DATAGRAM);
+	o.burst = 5000;
+	tp_tune_rate(&o, TP_SINK_DGRAM, PAGE, 1000000, &t);
+	ck_assert_uint_eq(t.burst, 5000);
+
+	/* A serial line: 10 ms of the new rate. */
+	o = defaults();
+	tp_tune_serial(&o, TP_SINK_SERIAL | TP_SINK_TTY, 115200, PAGE, &t);
+	tp_tune_rate(&o, TP_SINK_SERIAL | TP_SINK_TTY, PAGE, 1000, &t);
+	ck_assert_uint_eq(t.burst, 16);
+	tp_tune_rate(&o, TP_SINK_SERIAL | TP_SINK_TTY, PAGE, 100000, &t);
+	ck_assert_uint_eq(t.burst, 1000);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("tune");
 	TCase *tc = tcase_create("choices");
 	tcase_add_test(tc, test_unpaced_big_chunks);
+	tcase_add_test(tc, test_rate_changed_later);
 	tcase_add_test(tc, test_small_buffer_keeps_four_chunks);
 	tcase_add_test(tc, test_paced_chunk_is_a_few_ms);
 	tcase_add_test(tc, test_explicit_settings_win);

@@ -276,13 +276,62 @@ START_TEST(test_repeat_error_ends_writer)
 }
 END_TEST
 
+/* Waits (bounded) until the writer has sent `bytes` of the stream. */
+static void wait_sent(struct rig *g, uint64_t bytes)
+{
+	for (int i = 0; i < 5000 && tp_counter_get(&g->counters.stream_out) < bytes; i++)
+		nanosleep(&(struct timespec){ 0, 1000000 }, NULL);
+	ck_assert_uint_ge(tp_counter_get(&g->counters.stream_out), bytes);
+}
+
+/* -R -L on a running writer: started unpaced, a rate makes it pace (pieces of the burst, none
+ * early against the time of the change), and 0 makes it unpaced again (whole chunks). */
+START_TEST(test_rate_set_while_running)
+{
+	const uint64_t rate = 4000000, burst = 16384;
+	struct rig g;
+
+	rig_up(&g, null_engines[_i], 65536, TP_SINK_PIPE, 0);
+	rig_start(&g, 0, 0, 0);
+	uint64_t off = feed_more(&g.handoff, 3, 65536, 0, 0);
+	wait_sent(&g, off);
+	size_t unpaced = g.state->n_writes;
+	ck_assert_uint_eq(unpaced, 3);
+	uint64_t t0 = tp_clock_ns();
+	tp_writer_set_rate(&g.writer, rate, burst);
+	uint64_t paced_from = off;
+	off = feed_more(&g.handoff, 4, 65536, 0, off);
+	wait_sent(&g, off);
+	size_t paced = g.state->n_writes;
+	tp_writer_set_rate(&g.writer, 0, 0);
+	uint64_t total = feed_more(&g.handoff, 3, 65536, 0, off);
+	tp_handoff_close(&g.handoff);
+	ck_assert_int_eq(tp_writer_join(&g.writer), 0);
+	check_stream(&g, total);
+	uint64_t before = 0;
+	for (size_t i = unpaced; i < paced; i++) {
+		const struct tp_null_write *w = &g.state->writes[i];
+		ck_assert_uint_le(w->len, burst);
+		if (before > burst)
+			ck_assert_uint_ge(w->ns - t0, (before - burst) * 1000000000u / rate);
+		before += w->len;
+	}
+	ck_assert_uint_eq(before, off - paced_from);
+	/* Unpaced again: whole chunks, at most one more piece-sized write of the chunk that was
+	 * being sent when the change came. */
+	ck_assert_uint_eq(g.state->writes[g.state->n_writes - 1].len, 65536);
+	ck_assert_uint_eq(g.state->writes[g.state->n_writes - 2].len, 65536);
+	rig_down(&g);
+}
+END_TEST
+
 int main(void)
 {
 	/* Each runs once per null engine (null_engines[_i]). */
 	const TTest *const tests[] = {
 		test_unpaced_in_order, test_paced_never_early, test_repeat_interleaved,
 		test_dgram_pieces_whole, test_error_ends_writer, test_repeat_error_ends_writer,
-		test_paced_idle_forgiven,
+		test_paced_idle_forgiven, test_rate_set_while_running,
 	};
 	Suite *s = suite_create("writer");
 	TCase *tc = tcase_create("null engines");

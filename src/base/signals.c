@@ -1,6 +1,7 @@
 #include "config.h"
 #include "signals.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <pthread.h>
 #include <string.h>
@@ -11,8 +12,12 @@ static volatile sig_atomic_t status_requested;
 static volatile sig_atomic_t line_open;
 static volatile sig_atomic_t writer_abandoned;
 static sigset_t wait_mask;
-/* Set by the main thread, read by the handler: a pointer store is one instruction. */
-static void (*volatile exit_hook)(void);
+/* Added by the main thread, read by the handler: each slot is filled before the count
+ * grows, and a pointer store is one instruction. */
+static void (*volatile exit_hooks[TP_SIGNALS_EXIT_HOOKS])(void);
+static volatile sig_atomic_t n_exit_hooks;
+/* The same: a file the second signal removes (the control socket), or NULL. */
+static const char *volatile exit_unlink;
 
 static void on_stop(int sig)
 {
@@ -21,9 +26,12 @@ static void on_stop(int sig)
 		if (line_open && write(STDERR_FILENO, "\n", 1) < 0) {
 			/* nothing more we can do on the way out */
 		}
-		void (*hook)(void) = exit_hook;
-		if (hook)
-			hook(); /* a serial line is left as it was found */
+		/* A serial line is left as it was found, the -P file removed. */
+		for (int i = 0; i < n_exit_hooks; i++)
+			exit_hooks[i]();
+		const char *path = exit_unlink;
+		if (path)
+			unlink(path); /* no socket left behind for a PID that is gone */
 		_exit(128 + sig);
 	}
 	stop_signal = sig;
@@ -78,9 +86,19 @@ int tp_signals_init(void)
 	return 0;
 }
 
-void tp_signals_set_exit_hook(void (*hook)(void))
+void tp_signals_add_exit_hook(void (*hook)(void))
 {
-	exit_hook = hook;
+	for (int i = 0; i < n_exit_hooks; i++)
+		if (exit_hooks[i] == hook)
+			return;
+	assert(n_exit_hooks < TP_SIGNALS_EXIT_HOOKS);
+	exit_hooks[n_exit_hooks] = hook;
+	n_exit_hooks++;
+}
+
+void tp_signals_set_exit_unlink(const char *path)
+{
+	exit_unlink = path;
 }
 
 void tp_signals_set_line_open(bool open)

@@ -18,10 +18,14 @@ void tp_signals_let_in(bool let_in);
 const sigset_t *tp_signals_wait_mask(void);
 /* The first SIGINT or SIGTERM received (0 if none). A second one exits at once. */
 int tp_signals_stop_requested(void);
-/* What the second SIGINT or SIGTERM runs before it exits at once, or NULL: serial.c sets
- * it to put its lines' settings back. It runs in the handler, so it may make
- * async-signal-safe calls only. One hook, as tp_report_set_hook has one. */
-void tp_signals_set_exit_hook(void (*hook)(void));
+/* Adds what the second SIGINT or SIGTERM runs before it exits at once: serial.c puts its
+ * lines' settings back, pidfile.c removes the -P file. Hooks run in the handler, in the order
+ * added, so they may make async-signal-safe calls only. Adding one again does nothing. */
+#define TP_SIGNALS_EXIT_HOOKS 4
+void tp_signals_add_exit_hook(void (*hook)(void));
+/* A file the second SIGINT or SIGTERM removes before it exits at once (NULL: none): the
+ * control socket (ctl_server.h). The string must stay until it is set to NULL again. */
+void tp_signals_set_exit_unlink(const char *path);
 /* Whether a progress line is open on the terminal: a signal that ends us at once ends the
  * line first, so the shell's prompt starts on a clean line. */
 void tp_signals_set_line_open(bool open);

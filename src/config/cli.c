@@ -91,12 +91,12 @@ static const struct argp_option options[] = {
 	{ "explain", OPT_EXPLAIN, NULL, 0, "say which engine, chunk size, ring depth, rate, burst, frame size and META interval were chosen, and why", 4 },
 
 	{ NULL, 0, NULL, 0, "Other processes:", 6 },
-	{ "remote", 'R', "PID", 0, "change a running tpipe's -L, -s, -N, -i and display letters to the ones given here", 6 },
-	{ "query", 'Q', "PID", 0, "show a running tpipe's progress here", 6 },
+	{ "remote", 'R', "PID", 0, "change a running tpipe's -L (0: unlimited), -s, -N, -i, display letters or --format to the ones given here (your own tpipe, or any as root)", 6 },
+	{ "query", 'Q', "PID", 0, "show a running tpipe's progress here, every -i, with the letters, --format or -n given here, until it ends", 6 },
 	{ "watchfd", 'd', "PID[:FD]", 0, "show the progress of process PID through its open files (or its file FD), until it closes them; may be given several times", 6 },
-	{ "pidfile", 'P', "FILE", 0, "write tpipe's process ID to FILE", 6 },
+	{ "pidfile", 'P', "FILE", 0, "write tpipe's process ID to FILE, removed at exit", 6 },
 
-	{ "skip-errors", 'E', NULL, 0, "on a read error, skip the bad part of the input and write zeros in its place (-EE: one message per input)", 1 },
+	{ "skip-errors", 'E', NULL, 0, "a read error in a file or block device skips past the bad part and writes zeros in its place; each skip said (-EE: an input's first, then a total)", 1 },
 
 	{ NULL, 0, NULL, 0, "Informational:", -1 },
 	{ NULL, 'h', NULL, OPTION_HIDDEN, "give this help list", -1 },
@@ -120,7 +120,7 @@ static const char doc[] =
 	"end.\n\n"
 	"An INPUT or output udp://HOST:PORT sends or receives datagrams (IPv6 in brackets); an "
 	"input udp://:PORT listens on every local address.\n\n"
-	"Exit status: 0 done, 1 an I/O or runtime error, 2 a usage error, 3 the receiver (-D) lost "
+	"Exit status: 0 done, 1 an I/O or runtime error (a read error skipped by -E too), 2 a usage error, 3 the receiver (-D) lost "
 	"or could not verify data, 130/143 interrupted, "
 	"141 the reader of the output went away.";
 

@@ -68,6 +68,43 @@ static void set_depth(const struct tp_options *o, struct tp_tuning *t)
 		 : "--buffer-size %s / chunk %s", size, buf);
 }
 
+/* The pacer's burst for rate_limit (0: unpaced): --burst, or about TP_PACE_BURST_NS of the
+ * rate, at least a page or one datagram. */
+static void tune_burst(const struct tp_options *o, unsigned sink_flags, size_t page,
+		       uint64_t rate_limit, struct tp_tuning *t)
+{
+	char rate[32];
+
+	strcat(tp_format_decimal(rate, sizeof(rate) - 2, (double)rate_limit), "/s");
+	if (!rate_limit) {
+		t->burst = 0;
+		snprintf(t->burst_why, sizeof(t->burst_why), "none: not paced");
+	} else if (o->burst) {
+		t->burst = o->burst;
+		snprintf(t->burst_why, sizeof(t->burst_why), "set by --burst");
+	} else if (sink_flags & TP_SINK_DGRAM) {
+		/* Never less than one whole datagram; never more than one send carries, so that
+		 * a burst leaves at one moment (two sends of one burst, 100 us apart, would let
+		 * the next burst share a 1 ms window with the second). */
+		size_t dgram = t->frame_size + (o->frame ? TP_FRAME_OVERHEAD : 0);
+		size_t one_send = TP_DGRAM_SEND_MAX / dgram * dgram;
+		t->burst = tp_pace_default_burst(rate_limit, dgram);
+		if (one_send && t->burst > one_send) {
+			t->burst = one_send;
+			snprintf(t->burst_why, sizeof(t->burst_why),
+				 "%zu datagrams, the most one send carries (about %u us would be more)",
+				 one_send / dgram, TP_PACE_BURST_NS / 1000);
+		} else {
+			snprintf(t->burst_why, sizeof(t->burst_why), "about %u us at %s, at least a datagram",
+				 TP_PACE_BURST_NS / 1000, rate);
+		}
+	} else {
+		t->burst = tp_pace_default_burst(rate_limit, page);
+		snprintf(t->burst_why, sizeof(t->burst_why), "about %u us at %s, at least a page",
+			 TP_PACE_BURST_NS / 1000, rate);
+	}
+}
+
 void tp_tune(const struct tp_options *o, unsigned sink_flags, size_t page, struct tp_tuning *t)
 {
 	char rate[32];
@@ -120,32 +157,20 @@ void tp_tune(const struct tp_options *o, unsigned sink_flags, size_t page, struc
 			 o->repeat, o->repeat);
 	}
 
-	if (!o->rate_limit) {
-		t->burst = 0;
-		snprintf(t->burst_why, sizeof(t->burst_why), "none: not paced");
-	} else if (o->burst) {
-		t->burst = o->burst;
-		snprintf(t->burst_why, sizeof(t->burst_why), "set by --burst");
-	} else if (sink_flags & TP_SINK_DGRAM) {
-		/* Never less than one whole datagram; never more than one send carries, so that
-		 * a burst leaves at one moment (two sends of one burst, 100 us apart, would let
-		 * the next burst share a 1 ms window with the second). */
-		size_t dgram = t->frame_size + (o->frame ? TP_FRAME_OVERHEAD : 0);
-		size_t one_send = TP_DGRAM_SEND_MAX / dgram * dgram;
-		t->burst = tp_pace_default_burst(o->rate_limit, dgram);
-		if (one_send && t->burst > one_send) {
-			t->burst = one_send;
-			snprintf(t->burst_why, sizeof(t->burst_why),
-				 "%zu datagrams, the most one send carries (about %u us would be more)",
-				 one_send / dgram, TP_PACE_BURST_NS / 1000);
-		} else {
-			snprintf(t->burst_why, sizeof(t->burst_why), "about %u us at %s, at least a datagram",
-				 TP_PACE_BURST_NS / 1000, rate);
-		}
-	} else {
-		t->burst = tp_pace_default_burst(o->rate_limit, page);
-		snprintf(t->burst_why, sizeof(t->burst_why), "about %u us at %s, at least a page",
-			 TP_PACE_BURST_NS / 1000, rate);
+	tune_burst(o, sink_flags, page, o->rate_limit, t);
+}
+
+/* A serial line's burst for rate_limit, unless --burst was given or it is unpaced. */
+static void serial_burst(const struct tp_options *o, uint64_t rate_limit, struct tp_tuning *t)
+{
+	if (rate_limit && !o->burst) {
+		/* A page would be a third of a second at 115200 baud: bursts of 10 ms of line time
+		 * keep a pseudo-terminal or a deep USB buffer close to the wire, at 100 wake-ups a
+		 * second. */
+		uint64_t burst = rate_limit * TP_TUNE_SERIAL_BURST_NS / 1000000000ull;
+		t->burst = burst < 16 ? 16 : burst;
+		snprintf(t->burst_why, sizeof(t->burst_why), "about %llu ms of the line, at least 16 bytes",
+			 (unsigned long long)(TP_TUNE_SERIAL_BURST_NS / 1000000));
 	}
 }
 
@@ -166,15 +191,7 @@ void tp_tune_serial(const struct tp_options *o, unsigned sink_flags, unsigned ba
 	tp_format_decimal(rate, sizeof(rate), (double)line.rate_limit);
 	if (!o->rate_set)
 		snprintf(t->rate_why, sizeof(t->rate_why), "the line: %u baud, 8N1 = %s/s", baud, rate);
-	if (line.rate_limit && !o->burst) {
-		/* A page would be a third of a second at 115200 baud: bursts of 10 ms of line time
-		 * keep a pseudo-terminal or a deep USB buffer close to the wire, at 100 wake-ups a
-		 * second. */
-		uint64_t burst = line.rate_limit * TP_TUNE_SERIAL_BURST_NS / 1000000000ull;
-		t->burst = burst < 16 ? 16 : burst;
-		snprintf(t->burst_why, sizeof(t->burst_why), "about %llu ms of the line, at least 16 bytes",
-			 (unsigned long long)(TP_TUNE_SERIAL_BURST_NS / 1000000));
-	}
+	serial_burst(o, line.rate_limit, t);
 	if (o->frame && !o->frame_size) {
 		/* The power of two that lasts at least 40 ms on the line, from 64 bytes to 1 KiB:
 		 * at 115200 baud 512 bytes, 94 % of the line for data, and a bit error costs one
@@ -208,4 +225,15 @@ void tp_tune_splice(const struct tp_options *o, size_t pipe_max, size_t page, st
 	snprintf(t->chunk_why, sizeof(t->chunk_why),
 		 "auto: half of pipe-max-size, as each chunk waits in a pipe twice its size");
 	set_depth(o, t);
+}
+
+void tp_tune_rate(const struct tp_options *o, unsigned sink_flags, size_t page, uint64_t rate,
+		  struct tp_tuning *t)
+{
+	t->rate = rate;
+	snprintf(t->rate_why, sizeof(t->rate_why), rate ? "set by --remote"
+		 : "none: unpaced (--remote)");
+	tune_burst(o, sink_flags, page, rate, t);
+	if (sink_flags & TP_SINK_SERIAL)
+		serial_burst(o, rate, t);
 }

@@ -51,6 +51,14 @@ void tp_tune_serial(const struct tp_options *o, unsigned sink_flags, unsigned ba
  * tp_tune. */
 void tp_tune_splice(const struct tp_options *o, size_t pipe_max, size_t page, struct tp_tuning *t);
 
+/* -R -L: the rate changed on a running transfer (0: unpaced), with the burst derived for it as
+ * tp_tune or tp_tune_serial would have (--burst, if given, stays). Everything else stays as it
+ * was chosen at the start: the chunk size and the ring's depth (the ring is allocated), the
+ * frame size. A tpipe started unpaced keeps its large chunks: the pacer cuts them into bursts,
+ * and progress counts whole chunks. Call on the tuning tp_tune made. */
+void tp_tune_rate(const struct tp_options *o, unsigned sink_flags, size_t page, uint64_t rate,
+		  struct tp_tuning *t);
+
 #define TP_TUNE_SERIAL_FRAME_NS 40000000ull   /* a frame lasts about 40 ms on the line */
 #define TP_TUNE_SERIAL_FRAME_MAX 1024u        /* but carries at most 1 KiB */
 #define TP_TUNE_SERIAL_META_NS 5000000000ull  /* a META every 5 s of line time */

@@ -111,7 +111,7 @@ static const char *refused(const struct termios *want, const struct termios *got
 static void track(struct tp_serial *s, bool on)
 {
 	if (on) /* before the line is in the list: a signal may come at any time */
-		tp_signals_set_exit_hook(tp_serial_restore_all);
+		tp_signals_add_exit_hook(tp_serial_restore_all);
 	for (int i = 0; i < 2; i++) {
 		if (on && !open_lines[i]) {
 			open_lines[i] = s;

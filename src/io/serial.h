@@ -49,7 +49,7 @@ int tp_serial_drain(struct tp_serial *s, uint64_t deadline_ns, uint64_t drain_ns
 int tp_serial_close(struct tp_serial *s);
 
 /* For the signal handler that exits at once (tp_serial_open registers it with
- * tp_signals_set_exit_hook): puts every open line's settings back, with async-signal-safe
+ * tp_signals_add_exit_hook): puts every open line's settings back, with async-signal-safe
  * calls only. */
 void tp_serial_restore_all(void);
 

@@ -9,6 +9,7 @@
 #include <sys/socket.h>
 #include <sys/types.h>
 #include <sys/uio.h>
+#include "skip.h"
 
 struct tp_source;
 
@@ -16,6 +17,13 @@ struct tp_source;
 struct tp_source_params {
 	unsigned baud;        /* --baud for a serial line (0: keep the line's) */
 	int flow;             /* --flow: enum tp_flow */
+	/* -E: a read error in a file or block device is skipped (skip.h), its bytes read as
+	 * zeros, and `skipped` told of each skip (offset and length in the file, the error)
+	 * when it is made, before its zeros are read. Other inputs fail as without it. */
+	bool skip_errors;
+	void (*skipped)(const void *arg, const struct tp_source *src, uint64_t offset,
+			uint64_t len, int err);
+	const void *skipped_arg;
 };
 
 struct tp_source_ops {
@@ -41,6 +49,8 @@ struct tp_source {
 	/* Datagram sources: read() returns one whole datagram and needs room for the largest. */
 	bool datagram;
 	bool splice;          /* splice() may read it (a plain descriptor; cleared on EINVAL) */
+	bool skipping;        /* -E applies: a file or block device; its skips in `skip` */
+	struct tp_skip skip;
 	uint64_t kernel_drops; /* datagrams the kernel dropped for want of buffer (SO_RXQ_OVFL) */
 	char local[80];       /* the address it listens on, port included (for --explain) */
 	struct sockaddr_storage addr; /* the same as a socket address (addr_len 0: not a socket) */

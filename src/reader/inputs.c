@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include "netaddr.h"
@@ -25,16 +26,45 @@ static const char *input_is_output(const struct tp_sink *sink, const struct tp_s
 	return NULL;
 }
 
+/* -E: a skip was made (source.h). Each is said; with -EE only an input's first. */
+static void say_skipped(const void *arg, const struct tp_source *src, uint64_t offset,
+			uint64_t len, int err)
+{
+	const struct tp_inputs *in = arg;
+	char why[192];
+
+	if (in->skip_errors > 1 && src->skip.ranges > 1)
+		return;
+	snprintf(why, sizeof(why), "skipped %llu bytes at offset %llu: %s",
+		 (unsigned long long)len, (unsigned long long)offset, strerror(err));
+	tp_report(src->name, why);
+}
+
+/* -EE: after an input with skips, how much was skipped in all. */
+static void say_skipped_in_all(const struct tp_source *src)
+{
+	char why[160];
+	unsigned long long n = src->skip.ranges;
+
+	snprintf(why, sizeof(why), "skipped %llu bytes in %llu place%s in all, zeros in their "
+		 "place", (unsigned long long)src->skip.bytes, n, n == 1 ? "" : "s");
+	tp_report(src->name, why);
+}
+
 /* Opens one input; a FIFO waits for its writer, so signals act meanwhile. 0, TP_PUMP_STOP
  * (a signal came first) or -errno. */
 static int open_input(struct tp_reader *r, struct tp_source *src, const char *name,
 		      const struct tp_inputs *in)
 {
+	struct tp_source_params p = in->source;
 	int rc;
 
+	p.skip_errors = in->skip_errors > 0;
+	p.skipped = say_skipped;
+	p.skipped_arg = in;
 	do {
 		tp_signals_let_in(true);
-		rc = tp_source_open(src, name, &in->source);
+		rc = tp_source_open(src, name, &p);
 		tp_signals_let_in(false);
 		tp_monitor_poll(&r->monitor);
 	} while (rc == -EINTR && !tp_signals_stop_requested());
@@ -58,6 +88,11 @@ int tp_inputs_read(struct tp_reader *r, const struct tp_inputs *in)
 			if (!why)
 				rc = in->deframe ? tp_rx_pump(r, &src) : tp_pump_raw(r, &src);
 			r->kernel_drops += src.kernel_drops;
+			if (src.skip.ranges) {
+				if (in->skip_errors > 1)
+					say_skipped_in_all(&src);
+				status = 1;
+			}
 			tp_source_close(&src);
 		}
 		if (rc < 0 || why) {

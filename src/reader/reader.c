@@ -15,16 +15,22 @@
 
 bool tp_reader_wait(struct tp_reader *r, int fd, int timeout_ms)
 {
-	struct pollfd pfd[2] = {
+	/* A negative fd is ignored by ppoll (no input to wait for). */
+	struct pollfd pfd[2 + TP_CTL_POLL_FDS] = {
 		{ .fd = r->handoff.wake_fd, .events = POLLIN },
 		{ .fd = fd, .events = POLLIN },
 	};
+	unsigned n_ctl = r->ctl ? tp_ctl_server_fds(r->ctl, pfd + 2) : 0;
 	int ms = tp_monitor_timeout(&r->monitor, timeout_ms);
+	if (r->ctl)
+		ms = tp_ctl_server_timeout(r->ctl, ms);
 	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000 };
 
-	int n = ppoll(pfd, fd >= 0 ? 2 : 1, ms < 0 ? NULL : &ts, tp_signals_wait_mask());
+	int n = ppoll(pfd, 2 + n_ctl, ms < 0 ? NULL : &ts, tp_signals_wait_mask());
 	if (n > 0 && pfd[0].revents)
 		tp_handoff_clear_wake(&r->handoff);
+	if (r->ctl)
+		tp_ctl_server_serve(r->ctl, pfd + 2, n > 0 ? n_ctl : 0);
 	tp_monitor_poll(&r->monitor);
 	return n > 0 && fd >= 0 && pfd[1].revents;
 }

@@ -14,6 +14,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
+#include "ctl_server.h"
 #include "framer.h"
 #include "handoff.h"
 #include "monitor.h"
@@ -39,6 +40,7 @@ struct tp_reader {
 	struct tp_counters counters;
 	/* The reader's own. */
 	struct tp_monitor monitor; /* progress ticks between waits */
+	struct tp_ctl_server *ctl; /* -R and -Q answered in every wait; NULL: none */
 	struct tp_chunk *chunk;    /* being filled; NULL when none */
 	uint64_t offset;           /* stream bytes put into chunks so far (before framing) */
 	uint64_t out_offset;       /* bytes handed to the writer so far (after framing) */
@@ -62,7 +64,9 @@ enum tp_pump_end { TP_PUMP_EOF = 0, TP_PUMP_STOP = 1 };
 
 /* Waits for the input (fd >= 0) or for the writer's wake-up, with signals let in, and no
  * longer than timeout_ms (0 just looks, -1 as long as needed) or the next progress tick.
- * Returns true when the input is readable. */
+ * The control socket is in the same ppoll and served after it (r->ctl), so -R and -Q are
+ * answered while the reader waits for input or for a free chunk. Returns true when the
+ * input is readable. */
 bool tp_reader_wait(struct tp_reader *r, int fd, int timeout_ms);
 
 /* A ppoll() timeout in ms until deadline_ns (CLOCK_MONOTONIC): 0 when it has passed, -1

@@ -17,8 +17,8 @@
 #define BAR_MIN 3
 /* pv shows the date with the FIN time once the end is this far ahead. */
 #define FIN_DATE_AFTER (6 * 3600.0)
-/* Room for any one segment but the bar and text. */
-#define PIECE 300
+/* Room for any one segment but the bar: the longest text, a name, 256 bytes of %A. */
+#define PIECE (TP_FORMAT_MAX_TEXT + 1)
 
 static const struct {
 	const char *name;

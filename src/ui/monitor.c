@@ -42,6 +42,15 @@ static unsigned term_width(void)
 	return 80;
 }
 
+static unsigned term_height(void)
+{
+	struct winsize ws;
+
+	if (ioctl(STDERR_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_row > 0)
+		return ws.ws_row;
+	return 24;
+}
+
 static void end_line_hook(void *arg)
 {
 	tp_monitor_end_line(arg);
@@ -165,6 +174,10 @@ static void draw(struct tp_monitor *m, bool last)
 		}
 	}
 	p->cursor_up = m->cursor.shared ? tp_cursor_up(&m->cursor) : 0;
+	/* -c: a line scrolled off the top (-H, or the terminal's rows) is not drawn over
+	 * whatever is there now. */
+	if (p->cursor_up && p->cursor_up >= (m->opts->height ? m->opts->height : term_height()))
+		return;
 	p->last_len = m->tail ? tp_tail_read(m->tail, m->tail_copy) : 0;
 	p->last = m->tail_copy;
 	unsigned width = m->opts->width ? m->opts->width : term_width();

@@ -32,6 +32,24 @@ void tp_pace_init(struct tp_pacer *p, uint64_t rate, uint64_t burst, uint64_t no
 	p->trend_at_ns = 0;
 }
 
+void tp_pace_set_rate(struct tp_pacer *p, uint64_t rate, uint64_t burst, uint64_t now_ns)
+{
+	/* How long the bytes sent ahead of the schedule would take at the new rate. */
+	uint64_t ahead = p->rate && p->sched_ns > now_ns ? p->sched_ns - now_ns : 0;
+	uint64_t ahead_bytes = (uint64_t)((double)ahead * (double)p->rate / NS_PER_S);
+	uint64_t ahead_ns = rate && ahead_bytes ? duration_ns(ahead_bytes, rate) : 0;
+
+	if (!p->rate)
+		p->n_recent = 0; /* unlimited, sends were not recorded */
+	p->rate = rate;
+	p->burst = burst ? burst : 1;
+	p->window_cap = (uint64_t)((double)rate * TP_PACE_PEAK * TP_PACE_WINDOW_NS / NS_PER_S);
+	p->debt_cap = (uint64_t)((double)rate * TP_PACE_DEBT_PEAK * TP_PACE_WINDOW_NS / NS_PER_S);
+	p->sched_ns = now_ns + ahead_ns;
+	p->repaying = false;
+	p->trend_at_ns = 0;
+}
+
 static bool behind(const struct tp_pacer *p, uint64_t at_ns)
 {
 	return at_ns > p->sched_ns + TP_PACE_BEHIND_NS;

@@ -92,6 +92,15 @@ uint64_t tp_pace_default_burst(uint64_t rate, uint64_t min_burst);
  * owed or banked. */
 void tp_pace_init(struct tp_pacer *p, uint64_t rate, uint64_t burst, uint64_t now_ns);
 
+/* Changes the rate (0: unlimited) and burst of a running schedule at now_ns (-R), without a
+ * burst or a stall. The schedule is re-anchored to now: a debt is dropped (time spent behind
+ * at the old rate is not caught up at the new one), and bytes sent ahead of it stay ahead,
+ * their time converted to the new rate (a burst that just left at 200 kB/s is not followed by
+ * another at once when the rate drops). The sends in the window stay counted, against the
+ * new rate's cap: a change down waits until they have left it. From unlimited, the schedule
+ * starts at now_ns. */
+void tp_pace_set_rate(struct tp_pacer *p, uint64_t rate, uint64_t burst, uint64_t now_ns);
+
 /* The most bytes to send in one go at now_ns: the burst, or the window's cap while catching
  * up (UINT64_MAX when unlimited). */
 uint64_t tp_pace_max_send(const struct tp_pacer *p, uint64_t now_ns);

@@ -45,8 +45,26 @@ static void note_sent(struct tp_writer *w, const struct tp_chunk *chunk)
 		tp_tail_append(w->p.tail, chunk->data, chunk->len);
 }
 
+/* Writer thread: takes a pace the main thread asked for into w->rate and w->burst; true if
+ * there was one. */
+static bool take_rate(struct tp_writer *w)
+{
+	if (!atomic_load_explicit(&w->rate_asked, memory_order_relaxed))
+		return false;
+	pthread_mutex_lock(&w->rate_lock);
+	w->rate = w->rate_req.rate;
+	w->burst = w->rate_req.burst;
+	atomic_store_explicit(&w->rate_asked, false, memory_order_relaxed);
+	pthread_mutex_unlock(&w->rate_lock);
+	return true;
+}
+
+/* write_unpaced and write_in_turn: the pace changed, run the other one. */
+#define SWITCH_LOOP 1
+
 /* Unpaced: keep the engine fed; queue chunks while it can take more, otherwise wait for the
- * oldest to be written and give it back. Ends when the reader has closed and all is out. */
+ * oldest to be written and give it back. Ends when the reader has closed and all is out, or
+ * with SWITCH_LOOP when a rate was set. */
 static int write_unpaced(struct tp_writer *w)
 {
 	struct tp_engine *eng = w->p.engine;
@@ -56,13 +74,22 @@ static int write_unpaced(struct tp_writer *w)
 
 		if (tp_signals_writer_abandoned())
 			return -ECANCELED;
-		if (eng->inflight < eng->max_inflight) {
+		/* Paced now (-R -L): once what is queued is out. */
+		take_rate(w);
+		if (w->rate && eng->inflight == 0)
+			return SWITCH_LOOP;
+		if (eng->inflight < eng->max_inflight && !w->rate) {
 			/* Sleep for work only when nothing is in flight; otherwise go reap. */
 			int err = take(w, eng->inflight == 0, &chunk, NULL);
+			if (err == 0 && take_rate(w) && w->rate) {
+				w->carry = chunk; /* asked while we slept for it: it goes paced */
+				continue;
+			}
 			if (err == 0) {
 				int rc = tp_engine_submit(eng, chunk);
 				if (rc < 0)
 					return rc;
+				w->pos = chunk->offset + chunk->len;
 				if (rc == TP_ENGINE_DONE) {
 					note_sent(w, chunk);
 					tp_handoff_release(w->p.handoff, chunk);
@@ -147,8 +174,17 @@ static int send_chunk(struct tp_writer *w, struct tp_pacer *pacer, struct tp_chu
 		if (tp_signals_writer_abandoned())
 			return -ECANCELED;
 		uint64_t now = tp_clock_ns(), may;
+		if (take_rate(w))
+			tp_pace_set_rate(pacer, w->rate, w->burst, now);
 		size_t n = next_piece(eng, pacer, chunk, off, tp_pace_max_send(pacer, now));
 		uint64_t when = tp_pace_when(pacer, now, n, unit, &may);
+		if (when > now + TP_WRITER_LOOK_NS) {
+			/* A long wait at a slow rate: look for a new one now and then. */
+			int err = sleep_until(w, now, now + TP_WRITER_LOOK_NS);
+			if (err)
+				return err;
+			continue;
+		}
 		if (when > now) {
 			int err = sleep_until(w, now, when);
 			if (err)
@@ -205,21 +241,31 @@ static int send_copies(struct tp_writer *w, struct tp_pacer *pacer, struct held 
 	return 0;
 }
 
+/* The next chunk to send: the one carried over from the unpaced loop, or the next taken. */
+static int next_chunk(struct tp_writer *w, struct tp_chunk **chunk, struct tp_pacer *pacer)
+{
+	if (w->carry) {
+		*chunk = w->carry;
+		w->carry = NULL;
+		return 0;
+	}
+	return take(w, true, chunk, pacer);
+}
+
 /* Paced, or repeating: one chunk at a time, in pieces when paced, copies interleaved. */
 static int write_in_turn(struct tp_writer *w)
 {
 	struct tp_pacer pacer;
 	struct held h = { .n = 0 };
 	struct tp_chunk *chunk;
-	uint64_t pos = 0;
 	int err;
 
 	/* Sleep to the deadline, not up to 50 us past it (the default timer slack). */
 	prctl(PR_SET_TIMERSLACK, 1UL, 0, 0, 0);
-	tp_pace_init(&pacer, w->p.rate, w->p.burst, tp_clock_ns());
+	tp_pace_init(&pacer, w->rate, w->burst, tp_clock_ns());
 	tp_wake_init(&w->wake);
-	while ((err = take(w, true, &chunk, &pacer)) == 0) {
-		err = send_chunk(w, &pacer, chunk, &pos);
+	while ((err = next_chunk(w, &chunk, &pacer)) == 0) {
+		err = send_chunk(w, &pacer, chunk, &w->pos);
 		/* On an error the writer ends holding its chunks: none is given back again
 		 * (writer_done), and giving this one back before the held ones would break the
 		 * ring's order. */
@@ -227,18 +273,20 @@ static int write_in_turn(struct tp_writer *w)
 			return err;
 		note_sent(w, chunk);
 		if (w->p.repeat) {
-			err = send_copies(w, &pacer, &h, &pos);
+			err = send_copies(w, &pacer, &h, &w->pos);
 			if (err)
 				return err;
 			h.chunk[h.n] = chunk;
 			h.copies[h.n++] = 0;
 		} else {
 			tp_handoff_release(w->p.handoff, chunk);
+			if (!pacer.rate)
+				return SWITCH_LOOP; /* unpaced now (-R -L 0): queue chunks again */
 		}
 	}
 	/* The input is over: the last chunks' remaining copies, still interleaved. */
 	while (err == -ENODATA && h.n) {
-		int rc = send_copies(w, &pacer, &h, &pos);
+		int rc = send_copies(w, &pacer, &h, &w->pos);
 		if (rc)
 			return rc;
 	}
@@ -250,7 +298,11 @@ static void *writer_main(void *arg)
 	struct tp_writer *w = arg;
 
 	tp_signals_writer_init();
-	w->error = w->p.rate || w->p.repeat ? write_in_turn(w) : write_unpaced(w);
+	int rc;
+	do
+		rc = w->rate || w->p.repeat ? write_in_turn(w) : write_unpaced(w);
+	while (rc == SWITCH_LOOP);
+	w->error = rc;
 	tp_handoff_writer_exit(w->p.handoff);
 	return NULL;
 }
@@ -259,8 +311,23 @@ int tp_writer_start(struct tp_writer *w, const struct tp_writer_params *p)
 {
 	w->p = *p;
 	w->error = 0;
+	w->rate = p->rate;
+	w->burst = p->burst;
+	w->carry = NULL;
+	w->pos = 0;
+	atomic_init(&w->rate_asked, false);
+	pthread_mutex_init(&w->rate_lock, NULL);
 	/* The thread inherits the caller's signal mask, in which our signals are blocked. */
 	return -pthread_create(&w->thread, NULL, writer_main, w);
+}
+
+void tp_writer_set_rate(struct tp_writer *w, uint64_t rate, uint64_t burst)
+{
+	pthread_mutex_lock(&w->rate_lock);
+	w->rate_req.rate = rate;
+	w->rate_req.burst = burst;
+	atomic_store_explicit(&w->rate_asked, true, memory_order_relaxed);
+	pthread_mutex_unlock(&w->rate_lock);
 }
 
 void tp_writer_abandon(struct tp_writer *w)
@@ -271,5 +338,6 @@ void tp_writer_abandon(struct tp_writer *w)
 int tp_writer_join(struct tp_writer *w)
 {
 	pthread_join(w->thread, NULL);
+	pthread_mutex_destroy(&w->rate_lock);
 	return w->error;
 }

@@ -5,6 +5,8 @@
 #define TP_WRITER_H
 
 #include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
 #include "engine.h"
 #include "tail.h"
 #include "handoff.h"
@@ -32,6 +34,16 @@ struct tp_writer {
 	int error;
 	/* The writer thread's only. */
 	struct tp_wake wake;
+	uint64_t rate, burst;         /* the pace in force: p.rate and p.burst, until changed */
+	struct tp_chunk *carry;       /* taken unpaced, to be sent paced: the next to send */
+	uint64_t pos;                 /* where the next bytes go in the output (with --repeat's
+	                               * copies), kept across a change of loop */
+	/* A new pace asked for by the main thread (tp_writer_set_rate), taken by the writer at
+	 * its next send: rate_lock guards rate_req; rate_asked says one is waiting, so that the
+	 * writer looks at every send without taking the lock. */
+	pthread_mutex_t rate_lock;
+	struct { uint64_t rate, burst; } rate_req;
+	atomic_bool rate_asked;
 };
 
 /* Starts the thread; signals are blocked in it (the caller blocks them first). 0 or -errno. */
@@ -39,6 +51,14 @@ int tp_writer_start(struct tp_writer *w, const struct tp_writer_params *p);
 /* Makes the writer give up what it has not written (the drain after SIGINT or SIGTERM ran
  * out of time): it ends with -ECANCELED soon after. Call again until it has ended. */
 void tp_writer_abandon(struct tp_writer *w);
+/* Main thread: pace at `rate` bytes/s (0: unpaced) in bursts of `burst` (tp_tune_rate) from
+ * the writer's next send on, with no burst or stall (tp_pace_set_rate). An unpaced writer
+ * starts pacing once the chunks it has queued are out (the chunks after them are paced); a
+ * paced one without --repeat goes back to the unpaced loop at its next chunk. A wait for the
+ * old rate's schedule is cut to TP_WRITER_LOOK_NS, so a change comes within that even at a
+ * very slow rate. */
+void tp_writer_set_rate(struct tp_writer *w, uint64_t rate, uint64_t burst);
+#define TP_WRITER_LOOK_NS 100000000ull
 /* Joins the thread (after tp_handoff_writer_done); returns its error. */
 int tp_writer_join(struct tp_writer *w);
 
