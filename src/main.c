@@ -8,6 +8,7 @@
 #include "pidfile.h"
 #include "report.h"
 #include "run.h"
+#include "watch.h"
 
 int main(int argc, char **argv)
 {
@@ -28,7 +29,10 @@ int main(int argc, char **argv)
 		tp_report_errno(opts.pidfile, err);
 		return TP_EXIT_FAILURE;
 	}
-	tp_run(&opts, &result);
+	if (opts.n_watch > 0)
+		result.status = tp_watch_run(&opts); /* another process's files: no transfer */
+	else
+		tp_run(&opts, &result);
 	tp_pidfile_remove();
 	return result.status;
 }

@@ -93,7 +93,7 @@ static const struct argp_option options[] = {
 	{ NULL, 0, NULL, 0, "Other processes:", 6 },
 	{ "remote", 'R', "PID", 0, "change a running tpipe's -L (0: unlimited), -s, -N, -i, display letters or --format to the ones given here (your own tpipe, or any as root)", 6 },
 	{ "query", 'Q', "PID", 0, "show a running tpipe's progress here, every -i, with the letters, --format or -n given here, until it ends", 6 },
-	{ "watchfd", 'd', "PID[:FD]", 0, "show the progress of another process through its open files (or file FD); may be given several times", 6 },
+	{ "watchfd", 'd', "PID[:FD]", 0, "show the progress of process PID through its open files (or its file FD), until it closes them; may be given several times", 6 },
 	{ "pidfile", 'P', "FILE", 0, "write tpipe's process ID to FILE, removed at exit", 6 },
 
 	{ "skip-errors", 'E', NULL, 0, "a read error in a file or block device skips past the bad part and writes zeros in its place; each skip said (-EE: an input's first, then a total)", 1 },

@@ -90,6 +90,8 @@ size_t tp_progress_render(char *buf, size_t len, unsigned width, const char *nam
 	snprintf(text[P_RING], sizeof(text[0]), "ring %3u%%", v->ring_pct);
 	for (int i = P_BYTES; i <= P_RING; i++)
 		s[i] = text[i];
+	if (v->no_ring)
+		s[P_RING] = NULL;
 	/* A control character in the name would break the line redrawn in place. */
 	char safe[128];
 	if (name && *name) {

@@ -3,6 +3,7 @@
 #ifndef TP_VIEW_H
 #define TP_VIEW_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -13,6 +14,7 @@ struct tp_progress_view {
 	double rate_now;    /* per second, over the last interval */
 	double rate_avg;    /* per second, since the start */
 	unsigned ring_pct;  /* ring fill, 0..100 */
+	bool no_ring;       /* no ring of ours (-d watches another process): tpipe's line omits it */
 	uint64_t total;     /* expected size; 0 = unknown (no bar, percentage or ETA) */
 	/* For --format and the display letters (format.h); tp_progress_render ignores them. */
 	const char *name;              /* -N; NULL: none */
