@@ -5,6 +5,7 @@
 #include "cli.h"
 #include "ctl_client.h"
 #include "fdutil.h"
+#include "format.h"
 #include "pidfile.h"
 #include "report.h"
 #include "run.h"
@@ -19,6 +20,14 @@ int main(int argc, char **argv)
 	if (tp_fd_guard_std() < 0)
 		return TP_EXIT_FAILURE;
 	tp_cli_parse(argc, argv, &opts);
+	/* --format is parsed by the display (format.h), above the command line's layer: a bad
+	 * one is a usage error all the same, said before anything starts. */
+	struct tp_format format;
+	char why[160];
+	if (opts.format && tp_format_parse(&format, opts.format, why, sizeof(why)) != 0) {
+		tp_report("--format", why);
+		return TP_EXIT_USAGE;
+	}
 	if (opts.remote_pid || opts.query_pid)
 		return tp_ctl_client_run(&opts); /* another tpipe's: no transfer here */
 	/* -P: before any data moves, removed on every way out (the second SIGINT or SIGTERM's

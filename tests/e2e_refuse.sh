@@ -193,14 +193,16 @@ done
 # ---- item 7: done is 100 % ----------------------------------------------------------------
 want=$(pattern_file 3000000)
 "$TPIPE" -F "$want" >"$T/in"
-run "$TPIPE" -D -n <"$T/in"
+# -n --format: the amount and the percentage on one line.
+NF='%b %{progress-amount-only}'
+run "$TPIPE" -D -n --format "$NF" <"$T/in"
 check "-D -n: the last line is 100 % (META's total, not the framed file's size)" \
-	bash -c '[ "$(tail -n 1 "$1" | cut -d" " -f2,4)" = "3000000 100.0" ]' _ "$T/err"
-run "$TPIPE" -F -n "$want"
+	bash -c '[ "$(tail -n 1 "$1")" = "3000000 100" ]' _ "$T/err"
+run "$TPIPE" -F -n --format "$NF" "$want"
 check "-F -n: the last line is 100 % (the payload, not the frames)" \
-	bash -c '[ "$(tail -n 1 "$1" | cut -d" " -f2,4)" = "3000000 100.0" ]' _ "$T/err"
+	bash -c '[ "$(tail -n 1 "$1")" = "3000000 100" ]' _ "$T/err"
 run "$TPIPE" -F -n -L 30MB --frame-size 1000 "$want"
 check "-F -n, paced, small frames: 100 %" \
-	bash -c '[ "$(tail -n 1 "$1" | cut -d" " -f4)" = "100.0" ]' _ "$T/err"
+	bash -c '[ "$(tail -n 1 "$1")" = "100" ]' _ "$T/err"
 
 finish

@@ -210,6 +210,17 @@ START_TEST(test_every_width)
 		n = tp_format_render(&f, &bytes_units, &v, 1e9, small, sizeof(small), w);
 		ck_assert(n < sizeof(small));
 	}
+	/* Far past a --size far too small: a percentage of 9 digits, bars at every width. */
+	struct tp_progress_view over = half;
+	over.total = 1;
+	over.bytes = 100000000;
+	ck_assert_int_eq(tp_format_parse(&f, "%p%{progress-bar-only}%p", why, sizeof(why)), 0);
+	for (unsigned w = 0; w < 300; w++) {
+		size_t n = tp_format_render(&f, &bytes_units, &over, 0, line, sizeof(line), w);
+		ck_assert(w == 0 ? n == 0 : n < w);
+		ck_assert_uint_eq(n, strlen(line));
+	}
+	ck_assert_str_eq(fmt("%p", &bytes_units, &over, 20), "[====] 10000000000%");
 	/* A zero-length buffer is left alone. */
 	ck_assert_uint_eq(tp_format_render(&f, &bytes_units, &v, 0, line, 0, 80), 0);
 }

@@ -8,7 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include "format.h"
 #include "frame.h"
 #include "parse.h"
 #include "serial.h"
@@ -371,14 +370,9 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 					   "a number of bytes from 1 to 256");
 		o->display |= TP_DISPLAY_LAST;
 		break;
-	case OPT_FORMAT: {
-		struct tp_format f;
-		char why[160];
-		if (tp_format_parse(&f, arg, why, sizeof(why)) != 0)
-			argp_failure(state, 2, 0, "--format: %s", why);
-		o->format = arg;
+	case OPT_FORMAT:
+		o->format = arg; /* checked by main.c: the ui layer parses it */
 		break;
-	}
 	case '8':
 		o->bits = true;
 		break;

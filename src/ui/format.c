@@ -373,16 +373,24 @@ static void piece(const struct tp_format *f, const struct tp_format_seg *s,
 	}
 }
 
-/* A bar of `cells` between brackets: filled to the fraction done, or with no total a "<=>"
- * moving to and fro by v->ticks; with_pct adds " NN%" (counted in cells). */
-static size_t bar(char *out, size_t cells, bool with_pct, const struct tp_progress_view *v)
+/* The percentage after a bar ("] 81%", "] 100%", as pv), or "" without one. */
+static size_t bar_pct(char *buf, size_t len, bool with_pct, const struct tp_progress_view *v)
 {
-	char pct[16] = "";
-	size_t pos = 0;
-
+	buf[0] = 0;
 	if (with_pct && v->total)
-		snprintf(pct, sizeof(pct), " %2llu%%", pct_of(v)); /* pv's "] 81%", "] 100%" */
-	size_t inner = cells - 2 - strlen(pct);
+		snprintf(buf, len, " %2llu%%", pct_of(v));
+	return strlen(buf);
+}
+
+/* A bar of `cells` columns, brackets and pct included (the caller leaves room for at least
+ * BAR_MIN cells): filled to the fraction done, or with no total a "<=>" moving to and fro by
+ * v->ticks. */
+static size_t bar(char *out, size_t cells, const char *pct, const struct tp_progress_view *v)
+{
+	size_t pos = 0, n = strlen(pct);
+
+	assert(cells >= BAR_MIN + 2 + n);
+	size_t inner = cells - 2 - n;
 	out[pos++] = '[';
 	if (v->total) {
 		double frac = (double)v->bytes / (double)v->total;
@@ -391,15 +399,15 @@ static size_t bar(char *out, size_t cells, bool with_pct, const struct tp_progre
 			out[pos++] = c + 1 < fill || fill == inner ? '=' : c + 1 == fill ? '>' : ' ';
 	} else {
 		/* "<=>" sweeping right then left: 2 % of the room a draw, as pv does. */
-		size_t span = inner > 3 ? inner - 3 : 0;
+		size_t span = inner - 3;
 		size_t step = span ? (size_t)v->ticks * 2 * span / 100 % (2 * span) : 0;
 		size_t at = step <= span ? step : 2 * span - step;
 		for (size_t c = 0; c < inner; c++)
-			out[pos++] = c >= at && c < at + 3 && inner >= 3 ? "<=>"[c - at] : ' ';
+			out[pos++] = c >= at && c < at + 3 ? "<=>"[c - at] : ' ';
 	}
 	out[pos++] = ']';
-	memcpy(out + pos, pct, strlen(pct));
-	return pos + strlen(pct);
+	memcpy(out + pos, pct, n);
+	return pos + n;
 }
 
 size_t tp_format_render(const struct tp_format *f, const struct tp_units *u,
@@ -454,11 +462,14 @@ size_t tp_format_render(const struct tp_format *f, const struct tp_units *u,
 		char cells[4096];
 
 		if ((s->kind == TP_SEG_BAR || s->kind == TP_SEG_BAR_ONLY) && !u->numeric) {
-			bool with_pct = s->kind == TP_SEG_BAR;
-			size_t want_min = BAR_MIN + 2 + (with_pct && v->total ? 5 : 0); /* " 100%" */
+			char pct[32];
+			/* The percentage has no upper bound (a --size far too small): room for it
+			 * and BAR_MIN cells, or no bar. */
+			size_t want_min = BAR_MIN + 2 + bar_pct(pct, sizeof(pct),
+								 s->kind == TP_SEG_BAR, v);
 			if (each < want_min || each > sizeof(cells))
 				continue;
-			n = bar(cells, each, with_pct, v);
+			n = bar(cells, each, pct, v);
 			text = cells;
 		}
 		if (pos + n > limit)

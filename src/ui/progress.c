@@ -203,7 +203,6 @@ static size_t compose(struct tp_progress *p, struct tp_progress_view *v, unsigne
 {
 	const struct tp_progress_style *st = &p->style;
 	char line[4096];
-	size_t n;
 
 	v->name = p->name;
 	v->last = p->last;
@@ -211,16 +210,15 @@ static size_t compose(struct tp_progress *p, struct tp_progress_view *v, unsigne
 	v->line_len = tp_format_last_line(p->last, p->last_len, p->term, &v->line);
 	v->ticks = p->ticks;
 	if (st->numeric && st->format)
-		n = tp_format_render(st->format, &st->units, v, tp_wall_clock(), line,
-				     sizeof(line), sizeof(line));
+		tp_format_render(st->format, &st->units, v, tp_wall_clock(), line, sizeof(line),
+				 sizeof(line));
 	else if (st->numeric)
-		n = tp_format_numeric(st->display, v, line, sizeof(line));
+		tp_format_numeric(st->display, v, line, sizeof(line));
 	else if (st->format)
-		n = tp_format_render(st->format, &st->units, v, tp_wall_clock(), line,
-				     sizeof(line), width);
+		tp_format_render(st->format, &st->units, v, tp_wall_clock(), line, sizeof(line),
+				 width);
 	else
-		n = tp_progress_render(line, sizeof(line), width, p->name, v);
-	(void)n;
+		tp_progress_render(line, sizeof(line), width, p->name, v);
 	int r;
 	if (st->numeric)
 		r = snprintf(out, len, "%s\n", line);
