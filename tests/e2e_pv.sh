@@ -76,9 +76,19 @@ check "-n into a gauge: the data byte-exact" test ! -s "$T/cmp"
 check "-n, no size known: the amount a line, ending at 3000000" \
 	bash -c '! grep -qv "^[0-9]*$" "$1" && [ "$(tail -n 1 "$1")" = 3000000 ]' _ "$T/err"
 tp -n -t -b -i 0.1 -L 6M -o "$T/out" "$T/in3" </dev/null
-check "-n -t -b: 'SECONDS BYTES PERCENT' lines, ending at the size and 100" \
-	bash -c '! grep -qvE "^[0-9]+\.[0-9]{4} [0-9]+ [0-9]+$" "$1" &&
-		[ "$(tail -n 1 "$1" | cut -d" " -f2-)" = "3145728 100" ]' _ "$T/err"
+check "-n -t -b: 'SECONDS BYTES' lines as pv's (the amount in place of the percentage)" \
+	bash -c '! grep -qvE "^[0-9]+\.[0-9]{4} [0-9]+$" "$1" &&
+		[ "$(tail -n 1 "$1" | cut -d" " -f2)" = 3145728 ]' _ "$T/err"
+# The same lines as pv's own, field for field (the Debian pv beside us).
+pv -n -t -b -i 0.1 -L 6M "$T/in3" 2>"$T/pverr" >/dev/null
+check "-n -t -b: as many fields as pv -n -t -b's lines, the same last amount" \
+	bash -c '[ "$(awk "{print NF}" "$1" | sort -u)" = "$(awk "{print NF}" "$2" | sort -u)" ] &&
+		[ "$(tail -n 1 "$1" | cut -d" " -f2)" = "$(tail -n 1 "$2" | cut -d" " -f2)" ]' \
+	_ "$T/err" "$T/pverr"
+tp -n -t -i 0.1 -L 6M -o "$T/out" "$T/in3" </dev/null
+check "-n -t: 'SECONDS PERCENT' lines, ending at 100" \
+	bash -c '! grep -qvE "^[0-9]+\.[0-9]{4} [0-9]+$" "$1" &&
+		[ "$(tail -n 1 "$1" | cut -d" " -f2)" = 100 ]' _ "$T/err"
 # dialog itself, on a terminal, reading the percentages.
 dlg=$(command -v dialog)
 if [ -n "$dlg" ]; then

@@ -72,7 +72,7 @@ static const struct argp_option options[] = {
 	{ "last-written", 'A', "N", 0, "show the last N bytes written (1-256)", 4 },
 	{ NULL, 0, NULL, OPTION_DOC, "None of these letters given: tpipe's own line (amount, time, rate, average, ring fill, and with a known size a bar, percentage and ETA).", 4 },
 	{ "format", OPT_FORMAT, "FORMAT", 0, "the line as pv's --format: %p %t %e %I %r %a %b %T %nA %N %L %% and %{name} (see the man page)", 4 },
-	{ "numeric", 'n', NULL, 0, "as pv: one integer percentage a line (no size known: the amount), after the seconds with -t and the amount with -b", 4 },
+	{ "numeric", 'n', NULL, 0, "as pv: one integer percentage a line, after the seconds with -t; with -b (or no size known) the amount instead", 4 },
 	{ "bits", '8', NULL, 0, "amounts and rates in bits", 4 },
 	{ "si", 'k', NULL, 0, "units of 1000, not 1024", 4 },
 	{ "force", 'f', NULL, 0, "show progress even when standard error is not a terminal", 4 },

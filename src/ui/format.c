@@ -492,10 +492,11 @@ size_t tp_format_numeric(unsigned display, const struct tp_progress_view *v, cha
 		return 0;
 	if (display & TP_DISPLAY_TIMER)
 		r = snprintf(buf, len, "%.4f ", sane(v->elapsed));
+	/* As pv: -b (or no size to take a percentage of) puts the amount in its place. */
 	if (r >= 0 && (size_t)r < len && ((display & TP_DISPLAY_BYTES) || !v->total))
-		r += snprintf(buf + r, len - (size_t)r, "%llu ", (unsigned long long)v->bytes);
-	if (r >= 0 && (size_t)r < len && v->total)
-		r += snprintf(buf + r, len - (size_t)r, "%llu ", pct_of(v));
+		r += snprintf(buf + r, len - (size_t)r, "%llu", (unsigned long long)v->bytes);
+	else if (r >= 0 && (size_t)r < len)
+		r += snprintf(buf + r, len - (size_t)r, "%llu", pct_of(v));
 	if (r < 0)
 		r = 0;
 	size_t n = (size_t)r < len ? (size_t)r : len - 1;

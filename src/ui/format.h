@@ -68,9 +68,9 @@ size_t tp_format_render(const struct tp_format *f, const struct tp_units *u,
 			const struct tp_progress_view *v, double now, char *buf, size_t len,
 			unsigned width);
 
-/* -n without --format, as pv: "[SECONDS ][AMOUNT ]PERCENT" with SECONDS (4 decimals) if
- * TP_DISPLAY_TIMER is in display and AMOUNT if TP_DISPLAY_BYTES is; with no total known,
- * the amount stands in place of the percentage (once). Returns the length (< len). */
+/* -n without --format, as pv: "[SECONDS ]PERCENT", SECONDS (4 decimals) if TP_DISPLAY_TIMER
+ * is in display; the amount in place of the percentage if TP_DISPLAY_BYTES is, or if no
+ * total is known. Returns the length (< len). */
 size_t tp_format_numeric(unsigned display, const struct tp_progress_view *v, char *buf,
 			 size_t len);
 
