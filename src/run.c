@@ -274,9 +274,11 @@ void tp_run(const struct tp_options *opts, struct tp_result *result)
 		tp_report_errno(opts->engine == TP_ENGINE_URING ? "io_uring" : "engine", err);
 		goto free_ring;
 	}
-	/* The last bytes written, for %A and %L: only where they pass through memory. */
+	/* The last bytes written, for %A and %L asked for at the start (a -R that asks for them
+	 * later shows them empty): kept only then, the copy is not free on small chunks. */
 	static struct tp_tail tail_store;
-	struct tp_tail *tail = r.handoff.ring.chunks[0].pipe_rd < 0 ? &tail_store : NULL;
+	struct tp_tail *tail = wants_tail(opts) && r.handoff.ring.chunks[0].pipe_rd < 0
+			       ? &tail_store : NULL;
 	/* Progress counts the stream (-F: the payload sent, not its frames), so its total is
 	 * the input's; with -D, --size or META's total (rx.c), not the framed input's size;
 	 * with -l, lines: --size alone (the files' sizes are bytes). */

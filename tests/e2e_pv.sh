@@ -120,6 +120,27 @@ else
 fi
 check "-c: every line drawn is saved and restored" \
 	bash -c '[ "$(grep -ao "${1}7" "$2" | wc -l)" = "$(grep -ao "${1}8" "$2" | wc -l)" ]' _ "$ESC" "$T/cap"
+# A status line (SIGUSR1) below both lines moves them up one: both count it, so each still
+# draws on its own line, now 3 and 2 up.
+rm -f "$T/pid1"
+"$PTYRUN" -w 100x30 -o "$T/cap" -- bash -c \
+	'"$1" -c -P "$4" -N one -b -i 0.1 -L 3M "$2" | "$1" -c -N two -b -i 0.1 -o "$3"' \
+	_ "$TPIPE" "$T/in3" "$T/out" "$T/pid1" </dev/null &
+track $!; pr=$!
+wait_for 20 test -s "$T/pid1"
+wait_for 20 grep -aq "two:" "$T/cap"
+kill -USR1 "$(cat "$T/pid1")"
+wait_exit "$pr" "$TMO"
+status_is 0 "$status" "-c with a status line between the draws"
+same_file "$T/out" "$T/in3" "-c with a status line between the draws"
+one=$(up_of one) two=$(up_of two)
+if grep -aq "tpipe: one: " "$T/cap" &&
+	{ { [ "$one" = "3 " ] && [ "$two" = "2 " ]; } || { [ "$one" = "2 " ] && [ "$two" = "3 " ]; }; }; then
+	pass "-c: after a status line each tpipe still draws on its own line (up $one and $two)"
+else
+	note "one was drawn $one lines up at the end, two $two (wanted 3 and 2), status line: $(grep -ac 'tpipe: one: ' "$T/cap")"
+	fail "-c: after a status line each tpipe still draws on its own line"
+fi
 
 # --- -W, --delay-start, -f -------------------------------------------------------------------
 tp -W -f -b -i 0.1 </dev/null

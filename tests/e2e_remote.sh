@@ -135,13 +135,30 @@ done_clean "-Q -n"
 start -q -L 1M
 run "$TPIPE" -Q "$tp" -n -t -b -i 0.2
 expect_status 0 "-Q -n -t -b: status 0"
-if [ -s "$T/err" ] && ! grep -Eqv '^[0-9]+\.[0-9]{4} [0-9]+ [0-9]{1,3}$' "$T/err"; then
-	pass "-Q -n -t -b: SECONDS BYTES PERCENT lines"
+if [ -s "$T/err" ] && ! grep -Eqv '^[0-9]+\.[0-9]{4} [0-9]+$' "$T/err"; then
+	pass "-Q -n -t -b: SECONDS BYTES lines (pv's: the amount in place of the percentage)"
 else
 	_show_err
-	fail "-Q -n -t -b: SECONDS BYTES PERCENT lines"
+	fail "-Q -n -t -b: SECONDS BYTES lines"
 fi
 done_clean "-Q -n -t -b"
+
+# The running tpipe's own line after -R: a name on a line of letters shows; letters sent to
+# a -n tpipe choose its fields (pv's -n -t), never a line of them.
+start -f -tb -i 0.1 -L 1M
+tp -R "$tp" -N late
+expect_status 0 "-R -N on a line of letters: status 0"
+done_clean "-R -N on a line of letters"
+check "-R -N on a line of letters: the running tpipe's line shows the name from then on" \
+	bash -c 'tr "\r" "\n" <"$1" | tail -n 2 | grep -q "^ *late: "' _ "$T/xerr"
+start -n -i 0.1 -L 1M
+tp -R "$tp" -t
+expect_status 0 "-R -t on a -n tpipe: status 0"
+done_clean "-R -t on a -n tpipe"
+check "-R -t on a -n tpipe: plain lines still, 'SECONDS PERCENT' from then on, ending at 100" \
+	bash -c '! grep -qvE "^([0-9]+\.[0-9]{4} )?[0-9]+$" "$1" &&
+		tail -n 1 "$1" | grep -qE "^[0-9.]+ 100$"' \
+	_ "$T/xerr"
 
 # --- garbage on the socket: dropped, and the transfer goes on ------------------------------
 start -q -L 1M

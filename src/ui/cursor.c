@@ -26,8 +26,9 @@ int tp_cursor_join(struct tp_cursor *c, int fd)
 	/* Someone else's segment on our key could move our lines about: not used. */
 	if (shmctl(c->shm_id, IPC_STAT, &ds) != 0)
 		err = -errno;
-	else if (ds.shm_perm.uid != geteuid() || (ds.shm_perm.mode & 077))
-		err = -EPERM;
+	else if (ds.shm_perm.uid != geteuid() || ds.shm_perm.cuid != geteuid() ||
+		 (ds.shm_perm.mode & 077))
+		err = -EPERM; /* cuid too: a creator who gave it to us keeps its access */
 	if (!err) {
 		void *at = shmat(c->shm_id, NULL, 0);
 		if (at == (void *)-1)
@@ -48,6 +49,12 @@ unsigned tp_cursor_up(const struct tp_cursor *c)
 	uint32_t up = joined - c->slot; /* unsigned: right across a wrap too */
 
 	return up ? up : 1;
+}
+
+void tp_cursor_moved(struct tp_cursor *c, unsigned n)
+{
+	if (c->shared)
+		__atomic_fetch_add(&c->shared[0], n, __ATOMIC_ACQ_REL);
 }
 
 void tp_cursor_leave(struct tp_cursor *c)

@@ -21,6 +21,9 @@ struct tp_cursor {
 int tp_cursor_join(struct tp_cursor *c, int fd);
 /* Lines from the cursor up to our line (at least 1). */
 unsigned tp_cursor_up(const struct tp_cursor *c);
+/* n lines of our own were written below the others (a message, the status line): every
+ * tpipe's line is n further up, and all of them count from the same total. */
+void tp_cursor_moved(struct tp_cursor *c, unsigned n);
 /* The last to leave removes the segment, so the next pipeline starts afresh. */
 void tp_cursor_leave(struct tp_cursor *c);
 

@@ -363,8 +363,9 @@ static void piece(const struct tp_format *f, const struct tp_format_seg *s,
 		break;
 	case TP_SEG_NAME:
 		if (v->name && *v->name) {
-			printable(tmp, sizeof(tmp), (const unsigned char *)v->name, strlen(v->name));
-			snprintf(out, len, u->numeric ? "%s" : "%9s:", tmp);
+			char name[256]; /* -N's, whole (the monitor holds 255 bytes of it) */
+			printable(name, sizeof(name), (const unsigned char *)v->name, strlen(v->name));
+			snprintf(out, len, u->numeric ? "%s" : "%9s:", name);
 		}
 		break;
 	case TP_SEG_BAR:

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
 #include "report.h"
@@ -56,7 +57,10 @@ static unsigned term_height(void)
 
 static void end_line_hook(void *arg)
 {
-	tp_monitor_end_line(arg);
+	struct tp_monitor *m = arg;
+
+	tp_monitor_end_line(m);
+	tp_cursor_moved(&m->cursor, 1); /* -c: the message's line, below every tpipe's */
 }
 
 /* The line's style from the letters or format in force. */
@@ -65,7 +69,7 @@ static void set_style(struct tp_monitor *m)
 	const struct tp_options *o = m->opts;
 	struct tp_progress_style style = {
 		.numeric = o->numeric, .display = m->display,
-		.format = m->format.n ? &m->format : NULL,
+		.format = m->use_format ? &m->format : NULL,
 		.units = { .lines = o->line_mode, .bits = o->bits, .si = o->si,
 			   .numeric = o->numeric },
 	};
@@ -85,10 +89,14 @@ void tp_monitor_init(struct tp_monitor *m, const struct tp_monitor_params *p)
 				  .display = o->display, .tail = p->tail };
 	snprintf(m->name, sizeof(m->name), "%s", o->name ? o->name : "");
 	char why[160];
-	if (o->format)
-		tp_format_parse(&m->format, o->format, why, sizeof(why)); /* checked by cli.c */
-	else if (o->display && !o->numeric)
+	if (o->format) {
+		tp_format_parse(&m->format, o->format, why, sizeof(why)); /* checked by main.c */
+		m->use_format = true;
+	} else if (o->display && !o->numeric) {
 		tp_format_from_letters(&m->format, o->display, o->last_written, o->name != NULL);
+		m->use_format = m->from_letters = true;
+	}
+	m->last_written = o->last_written;
 	m->on_tty = isatty(STDERR_FILENO);
 	m->show = o->numeric || o->progress == TP_SHOW_ALWAYS ||
 		  (o->progress == TP_SHOW_AUTO && m->on_tty);
@@ -107,16 +115,25 @@ int tp_monitor_apply(struct tp_monitor *m, const struct tp_monitor_change *c)
 
 	if (c->format && tp_format_parse(&f, c->format, why, sizeof(why)) != 0)
 		return -EINVAL;
-	if (!c->format && c->display)
-		tp_format_from_letters(&f, c->display, c->last_written,
-				       (c->name ? c->name : m->name)[0] != 0);
 	if (c->display)
 		m->display = c->display;
+	if (c->display && (c->display & TP_DISPLAY_LAST))
+		m->last_written = c->last_written;
+	if (c->name)
+		snprintf(m->name, sizeof(m->name), "%s", c->name);
+	if (c->format) {
+		m->use_format = true;
+		m->from_letters = false;
+	} else if (c->display || (c->name && m->from_letters)) {
+		/* Letters, or a name for a line of letters: rebuilt as init builds it. With -n the
+		 * letters only choose the fields (pv's -n -t -b), so no line of them is made. */
+		m->use_format = m->from_letters = !m->opts->numeric;
+		if (m->use_format)
+			tp_format_from_letters(&f, m->display, m->last_written, m->name[0] != 0);
+	}
 	m->format = f;
 	if (c->set_total)
 		m->total = c->total;
-	if (c->name)
-		snprintf(m->name, sizeof(m->name), "%s", c->name);
 	if (c->interval_ns) {
 		m->interval_ns = c->interval_ns;
 		if (m->next_tick_ns)
@@ -248,6 +265,7 @@ void tp_monitor_status(struct tp_monitor *m)
 	tp_format_status(line, sizeof(line), m->name[0] ? m->name : NULL, &snap);
 	tp_monitor_end_line(m);
 	fprintf(stderr, "tpipe: %s\n", line);
+	tp_cursor_moved(&m->cursor, 1);
 }
 
 void tp_monitor_explain(struct tp_monitor *m, const struct tp_tuning *t, const char *engine,
@@ -324,10 +342,23 @@ void tp_monitor_finish(struct tp_monitor *m, const struct tp_tuning *t, const ch
 		.rx = m->rx,
 	};
 	tp_summary_set_rates(&s, &m->rates);
+	/* -c: the statistics are lines below every tpipe's, counted so that the others' lines
+	 * stay where they are (printed into memory first; without memory, straight out). */
+	char *text = NULL;
+	size_t len = 0;
+	FILE *out = m->cursor.shared ? open_memstream(&text, &len) : NULL;
 	if (m->opts->stats == TP_STATS_JSON)
-		tp_summary_print_json(stderr, &s);
+		tp_summary_print_json(out ? out : stderr, &s);
 	else
-		tp_summary_print_text(stderr, &s);
+		tp_summary_print_text(out ? out : stderr, &s);
+	if (out && fclose(out) == 0) {
+		unsigned lines = 0;
+		for (size_t i = 0; i < len; i++)
+			lines += text[i] == '\n';
+		fwrite(text, 1, len, stderr);
+		tp_cursor_moved(&m->cursor, lines);
+	}
+	free(text);
 }
 
 void tp_monitor_destroy(struct tp_monitor *m)

@@ -63,7 +63,10 @@ struct tp_monitor {
 	uint64_t interval_ns;             /* -i, or as changed since */
 	char name[256];                   /* -N, or as changed since */
 	struct tp_format format;          /* the line (pv's letters or --format), if any */
+	bool use_format;                  /* ... is in use (an empty --format is a line too) */
+	bool from_letters;                /* ... was built from the letters (-N rebuilds it) */
 	unsigned display;
+	unsigned last_written;
 	const struct tp_tail *tail;
 	unsigned char tail_copy[TP_TAIL_SIZE];
 	struct tp_cursor cursor;          /* -c */
