@@ -42,10 +42,14 @@ int tp_format_status(char *buf, size_t len, const char *name, const struct tp_sn
 	char done[32], rate[32], pct[16] = "";
 	double avg = snap->elapsed > 0 ? (double)snap->bytes_out / snap->elapsed : 0;
 
-	tp_format_bytes(done, sizeof(done), (double)snap->bytes_out);
-	tp_format_bytes(rate, sizeof(rate), avg);
 	if (snap->total)
 		snprintf(pct, sizeof(pct), " %.0f%%,", 100.0 * (double)snap->bytes_out / (double)snap->total);
+	if (snap->lines)
+		return snprintf(buf, len, "%s%s%llu lines in %.1f s, %.0f lines/s,%s ring %u/%u full",
+				name ? name : "", name ? ": " : "", (unsigned long long)snap->bytes_out,
+				snap->elapsed, avg, pct, snap->ring_used, snap->ring_depth);
+	tp_format_bytes(done, sizeof(done), (double)snap->bytes_out);
+	tp_format_bytes(rate, sizeof(rate), avg);
 	return snprintf(buf, len, "%s%s%s (%llu bytes) in %.1f s, %s/s,%s ring %u/%u full",
 			name ? name : "", name ? ": " : "", done,
 			(unsigned long long)snap->bytes_out, snap->elapsed, rate, pct,

@@ -3,6 +3,7 @@
 #ifndef TP_STATS_H
 #define TP_STATS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <time.h>
@@ -66,6 +67,7 @@ struct tp_snapshot {
 	unsigned ring_used;    /* chunks full or being written */
 	unsigned ring_depth;
 	uint64_t total;        /* expected size, 0 if unknown */
+	bool lines;            /* -l: bytes_out and total are lines */
 };
 
 /* "1.50 GiB" style: binary units, three significant digits. Returns buf. */

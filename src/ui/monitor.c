@@ -27,6 +27,7 @@ static void snapshot(struct tp_monitor *m, struct tp_snapshot *snap)
 		.ring_used = tp_handoff_used(m->handoff),
 		.ring_depth = m->handoff->ring.depth,
 		.total = m->total,
+		.lines = m->opts->line_mode,
 	};
 }
 
@@ -92,8 +93,14 @@ void tp_monitor_init(struct tp_monitor *m, const struct tp_monitor_params *p)
 	if (o->format) {
 		tp_format_parse(&m->format, o->format, why, sizeof(why)); /* checked by main.c */
 		m->use_format = true;
-	} else if (o->display && !o->numeric) {
-		tp_format_from_letters(&m->format, o->display, o->last_written, o->name != NULL);
+	} else if ((o->display || o->line_mode) && !o->numeric) {
+		/* -l with no letters: tpipe's own line has byte units, so pv's line of the same
+		 * parts (amount, ring, time, rate, average; the bar and ETA with a size) in lines. */
+		if (!o->display)
+			m->display = TP_DISPLAY_BYTES | TP_DISPLAY_BUFFER | TP_DISPLAY_TIMER |
+				     TP_DISPLAY_RATE | TP_DISPLAY_AVG |
+				     (m->total ? TP_DISPLAY_BAR | TP_DISPLAY_ETA : 0);
+		tp_format_from_letters(&m->format, m->display, o->last_written, o->name != NULL);
 		m->use_format = m->from_letters = true;
 	}
 	m->last_written = o->last_written;
