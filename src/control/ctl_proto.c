@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <string.h>
 #include "enums.h"
+#include "le.h"
 
 static const unsigned char magic[4] = { 'T', 'P', 'c', 't' };
 
@@ -23,36 +24,6 @@ _Static_assert(SET_END <= TP_CTL_MSG_SIZE, "SET fits a message");
 #define ST_LINE_MODE 1u
 #define ST_NAMED 2u
 #define DISPLAY_ALL ((TP_DISPLAY_LAST << 1) - 1)
-
-static void put32(unsigned char *p, uint32_t v)
-{
-	for (int i = 0; i < 4; i++)
-		p[i] = (unsigned char)(v >> (8 * i));
-}
-
-static void put64(unsigned char *p, uint64_t v)
-{
-	for (int i = 0; i < 8; i++)
-		p[i] = (unsigned char)(v >> (8 * i));
-}
-
-static uint32_t get32(const unsigned char *p)
-{
-	uint32_t v = 0;
-
-	for (int i = 3; i >= 0; i--)
-		v = v << 8 | p[i];
-	return v;
-}
-
-static uint64_t get64(const unsigned char *p)
-{
-	uint64_t v = 0;
-
-	for (int i = 7; i >= 0; i--)
-		v = v << 8 | p[i];
-	return v;
-}
 
 /* A string into a field of `size` bytes (the rest stays zero): false if it does not fit. */
 static bool put_str(unsigned char *p, const char *s, size_t size)
@@ -96,17 +67,17 @@ static int encode_set(const struct tp_ctl_set *s, unsigned char *out)
 	    ((f & TP_CTL_SET_DISPLAY) && (!s->display || (s->display & ~DISPLAY_ALL) ||
 					  s->last_written > TP_MAX_LAST_WRITTEN)))
 		return -EINVAL;
-	put32(out + SET_FIELDS, f);
+	tp_put_le32(out + SET_FIELDS, f);
 	if (f & TP_CTL_SET_DISPLAY) {
-		put32(out + SET_DISPLAY, s->display);
-		put32(out + SET_LAST, s->last_written);
+		tp_put_le32(out + SET_DISPLAY, s->display);
+		tp_put_le32(out + SET_LAST, s->last_written);
 	}
 	if (f & TP_CTL_SET_RATE)
-		put64(out + SET_RATE, s->rate);
+		tp_put_le64(out + SET_RATE, s->rate);
 	if (f & TP_CTL_SET_TOTAL)
-		put64(out + SET_TOTAL, s->total);
+		tp_put_le64(out + SET_TOTAL, s->total);
 	if (f & TP_CTL_SET_INTERVAL)
-		put64(out + SET_INTERVAL, s->interval_ns);
+		tp_put_le64(out + SET_INTERVAL, s->interval_ns);
 	if ((f & TP_CTL_SET_NAME) && !put_str(out + SET_NAME, s->name, TP_CTL_NAME_MAX))
 		return -EINVAL;
 	if ((f & TP_CTL_SET_FORMAT) && !put_str(out + SET_FORMAT, s->format, TP_CTL_FORMAT_MAX))
@@ -118,12 +89,12 @@ static int encode_state(const struct tp_ctl_state *s, unsigned char *out)
 {
 	if (s->ring_pct > 100 || (!s->named && s->name[0]))
 		return -EINVAL;
-	put64(out + ST_BYTES, s->bytes);
-	put64(out + ST_ELAPSED, s->elapsed_ns);
-	put64(out + ST_TOTAL, s->total);
-	put64(out + ST_RATE_NOW, s->rate_now);
-	put64(out + ST_RATE_AVG, s->rate_avg);
-	put64(out + ST_RATE_LIMIT, s->rate_limit);
+	tp_put_le64(out + ST_BYTES, s->bytes);
+	tp_put_le64(out + ST_ELAPSED, s->elapsed_ns);
+	tp_put_le64(out + ST_TOTAL, s->total);
+	tp_put_le64(out + ST_RATE_NOW, s->rate_now);
+	tp_put_le64(out + ST_RATE_AVG, s->rate_avg);
+	tp_put_le64(out + ST_RATE_LIMIT, s->rate_limit);
 	out[ST_RING] = (unsigned char)s->ring_pct;
 	out[ST_FLAGS] = (unsigned char)((s->line_mode ? ST_LINE_MODE : 0) |
 					(s->named ? ST_NAMED : 0));
@@ -143,7 +114,7 @@ int tp_ctl_encode(const struct tp_ctl_msg *m, unsigned char out[TP_CTL_MSG_SIZE]
 		if (m->u.ack.status < 0 || m->u.ack.status > 4095 ||
 		    (m->u.ack.status == 0 && m->u.ack.why[0]))
 			return -EINVAL;
-		put32(out + ACK_STATUS, (uint32_t)m->u.ack.status);
+		tp_put_le32(out + ACK_STATUS, (uint32_t)m->u.ack.status);
 		return put_str(out + ACK_WHY, m->u.ack.why, TP_CTL_WHY_MAX) ? 0 : -EINVAL;
 	case TP_CTL_QUERY:
 		return 0;
@@ -156,18 +127,18 @@ int tp_ctl_encode(const struct tp_ctl_msg *m, unsigned char out[TP_CTL_MSG_SIZE]
 /* A field that is not given must be zero, as encode leaves it. */
 static int decode_set(const unsigned char *in, struct tp_ctl_set *s)
 {
-	unsigned f = get32(in + SET_FIELDS);
+	unsigned f = tp_get_le32(in + SET_FIELDS);
 
 	memset(s, 0, sizeof(*s));
 	s->fields = f;
 	if (!f || (f & ~TP_CTL_SET_ALL) || !zeros(in, SET_LAST + 4, SET_NAME) ||
 	    !zeros(in, SET_END, TP_CTL_MSG_SIZE))
 		return -EPROTO;
-	s->display = get32(in + SET_DISPLAY);
-	s->last_written = get32(in + SET_LAST);
-	s->rate = get64(in + SET_RATE);
-	s->total = get64(in + SET_TOTAL);
-	s->interval_ns = get64(in + SET_INTERVAL);
+	s->display = tp_get_le32(in + SET_DISPLAY);
+	s->last_written = tp_get_le32(in + SET_LAST);
+	s->rate = tp_get_le64(in + SET_RATE);
+	s->total = tp_get_le64(in + SET_TOTAL);
+	s->interval_ns = tp_get_le64(in + SET_INTERVAL);
 	if ((f & TP_CTL_SET_DISPLAY) ? !s->display || (s->display & ~DISPLAY_ALL) ||
 				       s->last_written > TP_MAX_LAST_WRITTEN
 				     : s->display || s->last_written)
@@ -190,12 +161,12 @@ static int decode_state(const unsigned char *in, struct tp_ctl_state *s)
 	unsigned flags = in[ST_FLAGS];
 
 	memset(s, 0, sizeof(*s));
-	s->bytes = get64(in + ST_BYTES);
-	s->elapsed_ns = get64(in + ST_ELAPSED);
-	s->total = get64(in + ST_TOTAL);
-	s->rate_now = get64(in + ST_RATE_NOW);
-	s->rate_avg = get64(in + ST_RATE_AVG);
-	s->rate_limit = get64(in + ST_RATE_LIMIT);
+	s->bytes = tp_get_le64(in + ST_BYTES);
+	s->elapsed_ns = tp_get_le64(in + ST_ELAPSED);
+	s->total = tp_get_le64(in + ST_TOTAL);
+	s->rate_now = tp_get_le64(in + ST_RATE_NOW);
+	s->rate_avg = tp_get_le64(in + ST_RATE_AVG);
+	s->rate_limit = tp_get_le64(in + ST_RATE_LIMIT);
 	s->ring_pct = in[ST_RING];
 	s->line_mode = flags & ST_LINE_MODE;
 	s->named = flags & ST_NAMED;
@@ -232,8 +203,8 @@ int tp_ctl_decode(const unsigned char *buf, size_t len, struct tp_ctl_msg *m)
 	case TP_CTL_SET:
 		return decode_set(buf, &m->u.set);
 	case TP_CTL_ACK:
-		m->u.ack.status = (int)get32(buf + ACK_STATUS);
-		if (get32(buf + ACK_STATUS) > 4095 || !zeros(buf, ACK_END, TP_CTL_MSG_SIZE) ||
+		m->u.ack.status = (int)tp_get_le32(buf + ACK_STATUS);
+		if (tp_get_le32(buf + ACK_STATUS) > 4095 || !zeros(buf, ACK_END, TP_CTL_MSG_SIZE) ||
 		    !get_str(buf + ACK_WHY, TP_CTL_WHY_MAX, m->u.ack.why) ||
 		    (m->u.ack.status == 0 && m->u.ack.why[0]))
 			return -EPROTO;
