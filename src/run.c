@@ -297,9 +297,7 @@ void tp_run(const struct tp_options *opts, struct tp_result *result)
 	err = tp_writer_start(&writer, &(struct tp_writer_params){
 		.handoff = &r.handoff, .engine = &engine, .counters = &r.counters,
 		.rate = tuning.rate, .burst = tuning.burst, .repeat = opts->repeat,
-		.tail = tail, .line_end = line_end,
-		/* -l: in lines from the start, or from a -R -L later (not a serial line's baud). */
-		.pace_lines = opts->line_mode && (opts->rate_set || !(sink.flags & TP_SINK_SERIAL)) });
+		.tail = tail, .line_end = line_end, .pace_lines = tuning.rate_lines });
 	if (err) {
 		tp_report_errno("writer thread", err);
 		goto exit_engine;

@@ -234,13 +234,16 @@ if ! command -v setpriv >/dev/null; then
 	finish
 fi
 nobody() { setpriv --reuid=65534 --regid=65534 --clear-groups "$@"; }
-if ! nobody test -x "$TPIPE" 2>/dev/null || ! nobody test -x "$TPCTL"; then
-	skip "another user's tpipe: setpriv cannot change user here, or nobody cannot run the build"
+# Other users run copies: the build itself may be in a directory only we may enter.
+for_others "$TPIPE" "$TPCTL" || { fail "cannot copy tpipe where other users can run it"; finish; }
+OTPIPE=$_others_dir/$(basename "$TPIPE") OTPCTL=$_others_dir/$(basename "$TPCTL")
+if ! nobody test -x "$OTPIPE" 2>/dev/null || ! nobody test -x "$OTPCTL"; then
+	fail "another user's tpipe: setpriv cannot change user here"
 	finish
 fi
 # A client of another user: refused from /proc/PID's owner, before the socket is tried.
 start -q -L 1M
-nobody "$TPIPE" -R "$tp" -L 20M >/dev/null 2>"$T/err"
+nobody "$OTPIPE" -R "$tp" -L 20M >/dev/null 2>"$T/err"
 status_is 1 "$?" "-R of another user's tpipe: status 1" "$T/err"
 expect_stderr_line "^tpipe: --remote: process $tp is not yours$" \
 	"-R of another user's tpipe: one line"
@@ -250,7 +253,7 @@ done_clean "another user's -R refused"
 # A tpipe of another user (nobody): root may reach it; a peer of a third uid that can reach the
 # socket (CAP_DAC_OVERRIDE) is closed unanswered by SO_PEERCRED.
 rm -f "$T/xfer" "$T/xerr"
-(unset XDG_RUNTIME_DIR; exec setpriv --reuid=65534 --regid=65534 --clear-groups "$TPIPE" -q -L 1M) \
+(unset XDG_RUNTIME_DIR; exec setpriv --reuid=65534 --regid=65534 --clear-groups "$OTPIPE" -q -L 1M) \
 	<"$T/in" >"$T/xfer" 2>"$T/xerr" &
 track $!; tp=$!
 nsock=/tmp/tpipe-65534/$tp
@@ -258,7 +261,7 @@ if wait_for 20 has_sock "$nsock"; then
 	check "another user's socket: in /tmp/tpipe-UID, 0700, theirs" \
 		test "$(stat -c '%a %u' /tmp/tpipe-65534)" = "700 65534"
 	setpriv --reuid=65533 --regid=65533 --clear-groups --inh-caps=+dac_override \
-		--ambient-caps=+dac_override "$TPCTL" query "$nsock" >"$T/peer" 2>&1
+		--ambient-caps=+dac_override "$OTPCTL" query "$nsock" >"$T/peer" 2>&1
 	pst=$?
 	if grep -q "Operation not permitted\|Permission denied" "$T/peer"; then
 		skip "SO_PEERCRED: cannot give a third uid CAP_DAC_OVERRIDE here"

@@ -245,10 +245,11 @@ other= as_watcher=()
 if [ "$(id -u)" = 0 ]; then
 	if ! command -v setpriv >/dev/null; then
 		skip_missing setpriv "another user's process (as root: the two run as others)"
-	elif ! setpriv --reuid=65533 --regid=65533 --clear-groups "$TPIPE" --version >/dev/null 2>&1
-	then
-		skip "another user's process: running as root, and tpipe cannot run as another user"
+	elif ! for_others "$TPIPE" || ! setpriv --reuid=65533 --regid=65533 --clear-groups \
+		"$_others_dir/$(basename "$TPIPE")" --version >/dev/null 2>&1; then
+		fail "another user's process: running as root, and tpipe cannot run as another user"
 	else
+		OTPIPE=$_others_dir/$(basename "$TPIPE") # the build may be where only we may go
 		setpriv --reuid=65534 --regid=65534 --clear-groups sleep 30 \
 			</dev/null >/dev/null 2>&1 &
 		track $!; other=$!
@@ -261,11 +262,11 @@ else
 	skip "another user's process: PID 1 is ours here"
 fi
 if [ -n "$other" ]; then
-	run "${as_watcher[@]}" "$TPIPE" -d "$other"
+	run "${as_watcher[@]}" "${OTPIPE:-$TPIPE}" -d "$other"
 	expect_status 1 "-d PID of another user's process"
 	expect_stderr_line "^tpipe: --watchfd: $other: permission denied$" \
 		"-d PID of another user's process"
-	run "${as_watcher[@]}" "$TPIPE" -d "$other:0"
+	run "${as_watcher[@]}" "${OTPIPE:-$TPIPE}" -d "$other:0"
 	expect_status 1 "-d PID:FD of another user's process"
 	expect_stderr_line "^tpipe: --watchfd: $other:0: permission denied$" \
 		"-d PID:FD of another user's process"

@@ -20,6 +20,7 @@ TMO=${TMO:-60}
 
 T=$(mktemp -d "${TMPDIR:-/tmp}/tpipe-e2e.XXXXXX") || exit 1
 _bg_pids=()
+_others_dir=
 _cleanup() {
 	local p
 	for p in "${_bg_pids[@]}"; do
@@ -27,9 +28,19 @@ _cleanup() {
 	done
 	chmod -R u+rwx "$T" 2>/dev/null
 	rm -rf "$T"
+	[ -n "$_others_dir" ] && rm -rf "$_others_dir"
 }
 trap _cleanup EXIT
 trap 'exit 1' INT TERM HUP
+
+# for_others BIN...: copies of the programs BIN in a directory every user may enter and run
+# from, for checks run as another user (setpriv): the build may sit where only we can go (a
+# 0700 temporary clone, as under CI). The directory is $_others_dir (call it in this shell,
+# not in $(...), so that it is removed at exit).
+for_others() {
+	_others_dir=$(mktemp -d /tmp/tpipe-others.XXXXXX) || return 1
+	cp "$@" "$_others_dir/" && chmod 755 "$_others_dir" "$_others_dir"/*
+}
 
 _n=0
 _failed=0

@@ -374,12 +374,12 @@ START_TEST(test_rate_set_while_running)
 	size_t unpaced = g.state->n_writes;
 	ck_assert_uint_eq(unpaced, 3);
 	uint64_t t0 = tp_clock_ns();
-	tp_writer_set_rate(&g.writer, rate, burst);
+	tp_writer_set_rate(&g.writer, rate, burst, false);
 	uint64_t paced_from = off;
 	off = feed_more(&g.handoff, 4, 65536, 0, off);
 	wait_sent(&g, off);
 	size_t paced = g.state->n_writes;
-	tp_writer_set_rate(&g.writer, 0, 0);
+	tp_writer_set_rate(&g.writer, 0, 0, false);
 	uint64_t total = feed_more(&g.handoff, 3, 65536, 0, off);
 	tp_handoff_close(&g.handoff);
 	ck_assert_int_eq(tp_writer_join(&g.writer), 0);
@@ -463,6 +463,40 @@ START_TEST(test_paced_lines)
 }
 END_TEST
 
+/* -l on a line paced in bytes (a serial line's baud, no -L), then -R -L in lines: from the
+ * change on, every write ends at a line's end and carries at most a burst of lines. */
+START_TEST(test_rate_set_in_lines)
+{
+	const uint64_t burst = 3;
+	const size_t len = 12000, chunk = 4096;
+	struct rig g;
+	uint64_t lines;
+	unsigned char *text = line_text(len, '\n', false, &lines);
+
+	rig_up(&g, null_engines[_i], chunk, TP_SINK_PIPE, 0);
+	rig_lines(&g, '\n');
+	ck_assert_int_eq(tp_writer_start(&g.writer, &(struct tp_writer_params){
+		.handoff = &g.handoff, .engine = &g.engine, .counters = &g.counters,
+		.rate = 100000000, .burst = chunk, .line_end = '\n' }), 0);
+	tp_writer_set_rate(&g.writer, 100000, burst, true);
+	feed_bytes(&g.handoff, text, len, chunk);
+	ck_assert_int_eq(tp_writer_join(&g.writer), 0);
+	ck_assert_uint_eq(g.state->len, len);
+	ck_assert_mem_eq(g.state->bytes, text, len);
+	ck_assert_uint_eq(tp_counter_get(&g.counters.lines_out), lines);
+	/* The change is taken at the first send: every write is lines. */
+	for (size_t i = 0; i < g.state->n_writes; i++) {
+		const struct tp_null_write *w = &g.state->writes[i];
+		size_t end = w->offset + w->len;
+		ck_assert_msg(text[end - 1] == '\n' || end % chunk == 0 || end == len,
+			      "write %zu ends inside a line", i);
+		ck_assert_uint_le(count_in(text + w->offset, w->len, '\n'), burst);
+	}
+	rig_down(&g);
+	free(text);
+}
+END_TEST
+
 /* -l -L: a line longer than several chunks still goes out, chunk by chunk, charged nothing
  * until its terminator; the lines after it are paced as before. */
 START_TEST(test_paced_long_line)
@@ -497,7 +531,7 @@ int main(void)
 		test_unpaced_in_order, test_paced_never_early, test_repeat_interleaved,
 		test_dgram_pieces_whole, test_error_ends_writer, test_repeat_error_ends_writer,
 		test_paced_idle_forgiven, test_rate_set_while_running, test_lines_counted,
-		test_paced_lines, test_paced_long_line,
+		test_paced_lines, test_paced_long_line, test_rate_set_in_lines,
 	};
 	Suite *s = suite_create("writer");
 	TCase *tc = tcase_create("null engines");

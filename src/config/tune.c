@@ -250,8 +250,9 @@ void tp_tune_rate(const struct tp_options *o, unsigned sink_flags, size_t page, 
 		  struct tp_tuning *t)
 {
 	t->rate = rate;
-	/* As at the start: -l paces in lines, except a serial line's own baud rate (no -L). */
-	t->rate_lines = o->line_mode && rate && (o->rate_set || !(sink_flags & TP_SINK_SERIAL));
+	/* -R's -L is a -L: in lines with -l (a serial line's own baud rate, with no -L at the
+	 * start, was in bytes; the writer switches units with the rate). */
+	t->rate_lines = o->line_mode && rate;
 	snprintf(t->rate_why, sizeof(t->rate_why), !rate ? "none: unpaced (--remote)"
 		 : t->rate_lines ? "set by --remote, in lines (-l)" : "set by --remote");
 	tune_burst(o, sink_flags, page, rate, t);

@@ -56,6 +56,7 @@ static bool take_rate(struct tp_writer *w)
 	pthread_mutex_lock(&w->rate_lock);
 	w->rate = w->rate_req.rate;
 	w->burst = w->rate_req.burst;
+	w->lines = w->rate_req.lines;
 	atomic_store_explicit(&w->rate_asked, false, memory_order_relaxed);
 	pthread_mutex_unlock(&w->rate_lock);
 	return true;
@@ -200,7 +201,7 @@ static int send_chunk(struct tp_writer *w, struct tp_pacer *pacer, struct tp_chu
 		      uint64_t *pos)
 {
 	struct tp_engine *eng = w->p.engine;
-	bool lines = w->p.pace_lines;
+	bool lines = w->lines;
 	uint64_t unit = eng->sink->flags & TP_SINK_DGRAM && !lines ? eng->dgram_size : 1;
 	uint64_t chunk_lines = lines ? tp_lines_count(chunk->data, chunk->len, w->p.line_end) : 0;
 	uint64_t left = chunk_lines; /* lines not yet sent */
@@ -209,8 +210,15 @@ static int send_chunk(struct tp_writer *w, struct tp_pacer *pacer, struct tp_chu
 		if (tp_signals_writer_abandoned())
 			return -ECANCELED;
 		uint64_t now = tp_clock_ns(), may;
-		if (take_rate(w))
+		if (take_rate(w)) {
 			tp_pace_set_rate(pacer, w->rate, w->burst, now);
+			if (w->lines != lines) { /* -R -L on a serial line's baud, with -l */
+				lines = w->lines;
+				unit = eng->sink->flags & TP_SINK_DGRAM && !lines ? eng->dgram_size : 1;
+				chunk_lines = left = lines ? tp_lines_count(chunk->data + off,
+						chunk->len - off, w->p.line_end) : 0;
+			}
+		}
 		uint64_t max = tp_pace_max_send(pacer, now);
 		uint64_t charge = lines ? next_lines(pacer, chunk_lines, left, max) : 0;
 		size_t n = lines ? line_piece(w, chunk, off, charge, left)
@@ -360,6 +368,7 @@ int tp_writer_start(struct tp_writer *w, const struct tp_writer_params *p)
 	w->error = 0;
 	w->rate = p->rate;
 	w->burst = p->burst;
+	w->lines = p->pace_lines;
 	w->carry = NULL;
 	w->pos = 0;
 	atomic_init(&w->rate_asked, false);
@@ -368,11 +377,12 @@ int tp_writer_start(struct tp_writer *w, const struct tp_writer_params *p)
 	return -pthread_create(&w->thread, NULL, writer_main, w);
 }
 
-void tp_writer_set_rate(struct tp_writer *w, uint64_t rate, uint64_t burst)
+void tp_writer_set_rate(struct tp_writer *w, uint64_t rate, uint64_t burst, bool lines)
 {
 	pthread_mutex_lock(&w->rate_lock);
 	w->rate_req.rate = rate;
 	w->rate_req.burst = burst;
+	w->rate_req.lines = lines;
 	atomic_store_explicit(&w->rate_asked, true, memory_order_relaxed);
 	pthread_mutex_unlock(&w->rate_lock);
 }

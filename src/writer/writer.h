@@ -38,6 +38,7 @@ struct tp_writer {
 	/* The writer thread's only. */
 	struct tp_wake wake;
 	uint64_t rate, burst;         /* the pace in force: p.rate and p.burst, until changed */
+	bool lines;                   /* ... in lines: p.pace_lines, until changed */
 	struct tp_chunk *carry;       /* taken unpaced, to be sent paced: the next to send */
 	uint64_t pos;                 /* where the next bytes go in the output (with --repeat's
 	                               * copies), kept across a change of loop */
@@ -45,7 +46,7 @@ struct tp_writer {
 	 * its next send: rate_lock guards rate_req; rate_asked says one is waiting, so that the
 	 * writer looks at every send without taking the lock. */
 	pthread_mutex_t rate_lock;
-	struct { uint64_t rate, burst; } rate_req;
+	struct { uint64_t rate, burst; bool lines; } rate_req;
 	atomic_bool rate_asked;
 };
 
@@ -54,13 +55,14 @@ int tp_writer_start(struct tp_writer *w, const struct tp_writer_params *p);
 /* Makes the writer give up what it has not written (the drain after SIGINT or SIGTERM ran
  * out of time): it ends with -ECANCELED soon after. Call again until it has ended. */
 void tp_writer_abandon(struct tp_writer *w);
-/* Main thread: pace at `rate` bytes/s (0: unpaced) in bursts of `burst` (tp_tune_rate) from
+/* Main thread: pace at `rate` bytes/s (lines/s with `lines`; 0: unpaced) in bursts of `burst`
+ * (tp_tune_rate) from
  * the writer's next send on, with no burst or stall (tp_pace_set_rate). An unpaced writer
  * starts pacing once the chunks it has queued are out (the chunks after them are paced); a
  * paced one without --repeat goes back to the unpaced loop at its next chunk. A wait for the
  * old rate's schedule is cut to TP_WRITER_LOOK_NS, so a change comes within that even at a
  * very slow rate. */
-void tp_writer_set_rate(struct tp_writer *w, uint64_t rate, uint64_t burst);
+void tp_writer_set_rate(struct tp_writer *w, uint64_t rate, uint64_t burst, bool lines);
 #define TP_WRITER_LOOK_NS 100000000ull
 /* Joins the thread (after tp_handoff_writer_done); returns its error. */
 int tp_writer_join(struct tp_writer *w);
