@@ -107,4 +107,14 @@ expect_stdout_empty "-P a directory"
 tp -N job -P "$T/nodir/pid" "$T/in"
 expect_stderr_line "^tpipe: job: $T/nodir/pid: No such file or directory\$" "-P with -N"
 
+# A symbolic link is not followed (it could name someone's file), and a FIFO is not waited on.
+echo theirs >"$T/victim"
+ln -s "$T/victim" "$T/link.pid"
+tp -q -P "$T/link.pid" </dev/null
+expect_status 1 "-P through a symbolic link"
+expect_stderr_line "link.pid: Too many levels of symbolic links" "-P through a symbolic link"
+check "-P through a symbolic link: the file it names is untouched" test "$(cat "$T/victim")" = theirs
+mkfifo "$T/fifo.pid"
+tp -q -P "$T/fifo.pid" </dev/null
+expect_status 1 "-P FIFO (no reader): refused at once"
 finish

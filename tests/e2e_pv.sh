@@ -194,6 +194,10 @@ bad "-d 12:x" "^tpipe: --watchfd: '12:x' is not PID or PID:FD" -d 12:x
 bad "-R with nothing to change" "^tpipe: --remote: nothing to change" -R 1
 bad "-R with an INPUT" "^tpipe: --remote: takes no INPUT" -R 1 -L 1M file
 bad "-l with -F" "^tpipe: --line-mode: " -l -F
+# A name from outside in a message is never a control sequence on the terminal.
+tp "$T/x$(printf '\033')[31mred" </dev/null
+expect_status 1 "a missing file whose name holds an escape"
+expect_stderr_line "x\?\[31mred: No such file" "a missing file whose name holds an escape: shown as '?'"
 tp -g </dev/null
 check "pv's -g (not taken): a usage error, status 2" \
 	bash -c '[ "$1" = 2 ] && grep -q "^tpipe: invalid option -- .g." "$2"' _ "$status" "$T/err"

@@ -7,7 +7,9 @@
 #include <limits.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdbool.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include "signals.h"
 
@@ -26,15 +28,27 @@ int tp_pidfile_write(const char *path)
 	if (len >= sizeof(pid_path))
 		return -ENAMETOOLONG;
 	pid_len = (size_t)snprintf(pid_line, sizeof(pid_line), "%ld\n", (long)getpid());
-	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOCTTY, 0644);
+	/* Never through a symbolic link (it could name someone's file), never waiting on a FIFO,
+	 * and truncated only once open and seen to be a file: a file made here is removed again
+	 * on an error, one that was there is not. */
+	bool made = true;
+	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY, 0644);
+	if (fd < 0 && errno == EEXIST) {
+		made = false;
+		fd = open(path, O_WRONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+	}
 	if (fd < 0)
-		return -errno;
-	ssize_t n = write(fd, pid_line, pid_len);
-	int err = n == (ssize_t)pid_len ? 0 : n < 0 ? -errno : -EIO;
+		return errno == ELOOP ? -ELOOP : -errno;
+	struct stat st;
+	int err = fstat(fd, &st) < 0 ? -errno : !S_ISREG(st.st_mode) ? -EINVAL : 0;
+	ssize_t n = err || ftruncate(fd, 0) < 0 ? -1 : write(fd, pid_line, pid_len);
+	if (!err)
+		err = n == (ssize_t)pid_len ? 0 : n < 0 ? -errno : -EIO;
 	if (close(fd) < 0 && !err)
 		err = -errno;
 	if (err) {
-		unlink(path);
+		if (made)
+			unlink(path);
 		return err;
 	}
 	memcpy(pid_path, path, len + 1);

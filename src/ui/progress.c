@@ -6,6 +6,7 @@
 
 #include <string.h>
 #include <time.h>
+#include "safe.h"
 
 /* Beyond this an ETA means nothing to a human (over a century): show it as unknown, which also
  * keeps the conversion to an integer well defined. */
@@ -95,10 +96,7 @@ size_t tp_progress_render(char *buf, size_t len, unsigned width, const char *nam
 	/* A control character in the name would break the line redrawn in place. */
 	char safe[128];
 	if (name && *name) {
-		size_t k = 0;
-		for (; name[k] && k + 1 < sizeof(safe); k++)
-			safe[k] = (unsigned char)name[k] < 0x20 || name[k] == 0x7f ? '?' : name[k];
-		safe[k] = 0;
+		tp_safe_text(safe, sizeof(safe), name, strlen(name));
 		name = safe;
 		s[P_NAME] = name;
 		n[P_NAME] = strlen(name) + 1;  /* with its colon, written below */

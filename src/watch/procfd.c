@@ -63,17 +63,25 @@ int tp_proc_check(int pid, uint64_t *start)
 	return 0;
 }
 
-int tp_proc_block_size(int pid, int fd, uint64_t *size)
+int tp_proc_block_size(int pid, int fd, uint64_t dev_id, uint64_t ino, uint64_t *size)
 {
 	char link[64];
+	struct stat st;
 	int dev, err = 0;
 
-	/* Opening it is the only way: stat says 0. O_NONBLOCK: nothing waits for a medium. */
+	/* Opening it is the only way: stat says 0. O_NONBLOCK: nothing waits for a medium;
+	 * O_NOCTTY: a terminal there now never becomes ours. What was opened is checked before
+	 * anything is done with it: the descriptor may have been closed and reused since it was
+	 * read (a tape would rewind, a serial line change its modem lines, on an ioctl). */
 	snprintf(link, sizeof(link), "/proc/%d/fd/%d", pid, fd);
-	dev = open(link, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+	dev = open(link, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
 	if (dev < 0)
 		return -errno;
-	if (ioctl(dev, BLKGETSIZE64, size) < 0)
+	if (fstat(dev, &st) < 0)
+		err = -errno;
+	else if (!S_ISBLK(st.st_mode) || (uint64_t)st.st_dev != dev_id || (uint64_t)st.st_ino != ino)
+		err = -EAGAIN;
+	else if (ioctl(dev, BLKGETSIZE64, size) < 0)
 		err = -errno;
 	close(dev);
 	return err;

@@ -29,9 +29,11 @@ struct tp_proc_fd {
  * (kind). */
 int tp_proc_fd_read(int pid, int fd, struct tp_proc_fd *out);
 
-/* A block device's size (BLKGETSIZE64), for descriptor fd of pid: it opens the device, so
- * the caller asks once per file. 0 or -errno. */
-int tp_proc_block_size(int pid, int fd, uint64_t *size);
+/* A block device's size (BLKGETSIZE64), for descriptor fd of pid, which was the device node
+ * (dev, ino) when last read: it opens the device, so the caller asks once per file. If the
+ * descriptor is something else now (closed and reused meanwhile), -EAGAIN and nothing done
+ * with it. 0 or -errno. */
+int tp_proc_block_size(int pid, int fd, uint64_t dev, uint64_t ino, uint64_t *size);
 
 /* The descriptors pid has open, up to max of them, into fds (*n of them, in no order).
  * 0, -ESRCH (no such process), -EACCES, or another -errno. */

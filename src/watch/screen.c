@@ -4,6 +4,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include "safe.h"
 
 size_t tp_watch_label(char *buf, size_t len, int pid, int fd, const char *path, bool with_pid,
 		      unsigned max_path)
@@ -35,10 +36,14 @@ size_t tp_watch_label(char *buf, size_t len, int pid, int fd, const char *path, 
 				continue;
 			}
 		}
-		buf[pos++] = (unsigned char)c < 0x20 || c == 0x7f ? '?' : c;
+		buf[pos++] = c;
 	}
 	buf[pos] = '\0';
-	return pos;
+	/* The path is another process's: never a control sequence on our terminal (C1 and
+	 * stray bytes too, which some terminals act on). */
+	char raw[pos + 1];
+	memcpy(raw, buf, pos + 1);
+	return tp_safe_text(buf, len, raw, pos);
 }
 
 /* Appends what fits of s: out is never overrun, and the redraw is cut short instead. */

@@ -186,7 +186,7 @@ static void see_fd(struct watch *w, struct target *t, int fd, unsigned label_roo
 				known = true;
 			}
 		}
-		if (!known && tp_proc_block_size(t->pid, fd, &s.size) < 0)
+		if (!known && tp_proc_block_size(t->pid, fd, s.dev, s.ino, &s.size) < 0)
 			s.size = 0;  /* no total: the position and rate still show */
 	}
 	tp_watch_list_see(&w->list, &s, now);
