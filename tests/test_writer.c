@@ -22,6 +22,21 @@ static unsigned char pattern_byte(uint64_t off)
 	return (unsigned char)((off * 2654435761u) >> 13);
 }
 
+/* Waits for a free chunk; NULL once the writer has ended (it takes no more). */
+static struct tp_chunk *free_chunk(struct tp_handoff *h)
+{
+	struct tp_chunk *c;
+
+	while (!(c = tp_handoff_get_free(h))) {
+		if (tp_handoff_writer_done(h))
+			return NULL;
+		struct pollfd p = { .fd = h->wake_fd, .events = POLLIN };
+		poll(&p, 1, 100);
+		tp_handoff_clear_wake(h);
+	}
+	return c;
+}
+
 /* The reader's side, as reader.c does it: n chunks of len bytes each (the last `last` bytes
  * when not 0) from stream offset off, waiting for free ones on wake_fd; stops early when the
  * writer has ended. */
@@ -29,14 +44,9 @@ static uint64_t feed_more(struct tp_handoff *h, unsigned n, size_t len, size_t l
 			  uint64_t off)
 {
 	for (unsigned i = 0; i < n; i++) {
-		struct tp_chunk *c;
-		while (!(c = tp_handoff_get_free(h))) {
-			if (tp_handoff_writer_done(h))
-				goto out;
-			struct pollfd p = { .fd = h->wake_fd, .events = POLLIN };
-			poll(&p, 1, 100);
-			tp_handoff_clear_wake(h);
-		}
+		struct tp_chunk *c = free_chunk(h);
+		if (!c)
+			goto out;
 		c->len = i == n - 1 && last ? last : len;
 		c->offset = off;
 		for (size_t k = 0; k < c->len; k++)
@@ -134,14 +144,9 @@ static void feed_bytes(struct tp_handoff *h, const unsigned char *data, size_t l
 		       size_t chunk_len)
 {
 	for (size_t off = 0; off < len;) {
-		struct tp_chunk *c;
-		while (!(c = tp_handoff_get_free(h))) {
-			if (tp_handoff_writer_done(h))
-				goto out;
-			struct pollfd p = { .fd = h->wake_fd, .events = POLLIN };
-			poll(&p, 1, 100);
-			tp_handoff_clear_wake(h);
-		}
+		struct tp_chunk *c = free_chunk(h);
+		if (!c)
+			goto out;
 		c->len = len - off < chunk_len ? len - off : chunk_len;
 		c->offset = off;
 		memcpy(c->data, data + off, c->len);
