@@ -13,7 +13,8 @@ PF=$T/tpipe.pid
 
 # start ARGS...: tpipe -q -P $PF ARGS... $T/fifo -o $T/out in the background ($pid), with our
 # end of the FIFO open on fd 3 (read-write, so that opening it never waits), once the pidfile
-# is there.
+# is there and tpipe has the FIFO open (the file is written first: closing fd 3 before tpipe
+# opened the FIFO would leave its open waiting for a writer for ever).
 start() {
 	rm -f "$PF" "$T/out"
 	# Not under `timeout`: $! must be tpipe itself (wait_exit bounds every wait instead).
@@ -22,6 +23,7 @@ start() {
 	track "$pid"
 	exec 3<>"$T/fifo"
 	wait_for 10 test -s "$PF"
+	wait_for 10 has_open "$pid" "$T/fifo"
 }
 
 # holds_pid DESC: the file holds $pid and a newline, nothing else.

@@ -130,11 +130,13 @@ check "-c: every line drawn is saved and restored" \
 # draws on its own line, now 3 and 2 up.
 rm -f "$T/pid1"
 "$PTYRUN" -w 100x30 -o "$T/cap" -- bash -c \
-	'"$1" -c -P "$4" -N one -b -i 0.1 -L 3M "$2" | "$1" -c -N two -b -i 0.1 -o "$3"' \
+	'"$1" -c -P "$4" -N one -b -i 0.1 -L 1M "$2" | "$1" -c -N two -b -i 0.1 -o "$3"' \
 	_ "$TPIPE" "$T/in3" "$T/out" "$T/pid1" </dev/null &
 track $!; pr=$!
 wait_for 20 test -s "$T/pid1"
-wait_for 20 grep -aq "two:" "$T/cap"
+# Both must have joined (drawn) first: a status line printed before a tpipe's first draw is
+# above the line it reserves then, so it is rightly not counted.
+wait_for 20 eval 'grep -aq "one:" "$T/cap" && grep -aq "two:" "$T/cap"'
 kill -USR1 "$(cat "$T/pid1")"
 wait_exit "$pr" "$TMO"
 status_is 0 "$status" "-c with a status line between the draws"
