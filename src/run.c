@@ -5,6 +5,7 @@
 #include "config.h"
 #include "run.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,6 +18,7 @@
 #include "format.h"
 #include "inputs.h"
 #include "lines.h"
+#include "outputs.h"
 #include "pipes.h"
 #include "pump.h"
 #include "reader.h"
@@ -28,13 +30,16 @@
 /* Waits for the writer to finish the buffered data; signals still act. After SIGINT or
  * SIGTERM, for --drain-timeout at most: then the writer gives up (a slow line at 50 baud would
  * take minutes), prodded until it has. */
-static void drain(struct tp_reader *r, struct tp_writer *w)
+static void drain(struct tp_reader *r, struct tp_outputs *outs)
 {
 	tp_handoff_close(&r->handoff);
 	while (!tp_handoff_writer_done(&r->handoff)) {
 		int ms = tp_reader_drain_ms(r);
 		if (ms == 0) {
-			tp_writer_abandon(w);
+			for (unsigned i = 0; i < outs->n; i++)
+				if (outs->o[i].started &&
+				    !tp_handoff_output_done(&r->handoff, i))
+					tp_writer_abandon(&outs->o[i].writer);
 			ms = 20;
 		}
 		tp_reader_wait(r, -1, ms);
@@ -44,9 +49,8 @@ static void drain(struct tp_reader *r, struct tp_writer *w)
 /* After a stop whose drain ran out of time: how much of what was read (with -D: verified,
  * or zeros for a gap) never went out. */
 static void say_unwritten(const struct tp_options *o, const struct tp_reader *r,
-			  const struct tp_sink *sink)
+			  const struct tp_sink *sink, const struct tp_counters *c)
 {
-	const struct tp_counters *c = &r->counters;
 	uint64_t in = r->offset + tp_reader_staged(r);
 	uint64_t out = tp_counter_get(o->frame ? &c->stream_out : &c->bytes_out);
 	/* Bytes a serial line discarded from its queue were counted as written; with -F they
@@ -141,13 +145,14 @@ static int set_up_ring(const struct tp_options *o, const char **no_splice, struc
 
 /* Opens the output; a FIFO waits for its reader, so signals act meanwhile. 0 or -errno,
  * said (-EINTR: a signal came first, the status is its). */
-static int open_sink(const struct tp_options *opts, struct tp_sink *sink, struct tp_result *result)
+static int open_sink(const struct tp_options *opts, const char *dest, struct tp_sink *sink,
+		     struct tp_result *result)
 {
 	int err;
 
 	do {
 		tp_signals_let_in(true);
-		err = tp_sink_open(sink, opts->output, &(struct tp_sink_params){
+		err = tp_sink_open(sink, dest, &(struct tp_sink_params){
 			.append = opts->append, .baud = opts->baud, .flow = opts->flow,
 			.inputs = opts->inputs, .n_inputs = opts->n_inputs });
 		tp_signals_let_in(false);
@@ -155,34 +160,59 @@ static int open_sink(const struct tp_options *opts, struct tp_sink *sink, struct
 	if (err == -EINTR)
 		result->status = 128 + tp_signals_stop_requested();
 	else if (err && sink->why)
-		tp_report(sink->name ? sink->name : opts->output, sink->why);
+		tp_report(sink->name ? sink->name : dest, sink->why);
 	else if (err)
-		tp_report_errno(sink->name ? sink->name : opts->output, err);
+		tp_report_errno(sink->name ? sink->name : dest, err);
 	return err;
 }
 
-/* How the transfer ended, from the writer's error (err), the sink's finish, and the inputs'
- * status. */
-static int exit_status(const struct tp_options *opts, struct tp_reader *r, struct tp_sink *sink,
-		       int err, int finish_err, int in_status)
+/* What became of one output, said when it failed (a stall was said when it happened, a
+ * closed pipe is silent when it is the only output): 0 when it wrote everything, else -1, or
+ * -EPIPE when its reader went away. */
+static int output_end(const struct tp_options *opts, struct tp_reader *r, struct tp_output *o,
+		      unsigned n_outputs)
 {
+	struct tp_sink *sink = &o->sink;
 	char why[192];
-	int status = TP_EXIT_FAILURE;
+	int err = o->error;
 
-	if (err == -EPIPE) {
-		status = TP_EXIT_SIGPIPE; /* silent, as cat is under SIGPIPE */
-	} else if (err == -ECANCELED || sink->unsent) {
-		say_unwritten(opts, r, sink); /* the status is the signal's */
-	} else if (err) {
+	if (o->failed || o->stalled || o->said)
+		return -1; /* could not be opened, stalled, or failed while others went on: said */
+	if (err == -EPIPE && n_outputs == 1)
+		return -EPIPE; /* silent, as cat is under SIGPIPE */
+	if (err == -ECANCELED || sink->unsent) {
+		say_unwritten(opts, r, sink, o->counters); /* the status is the signal's */
+		return -1;
+	}
+	if (err) {
 		tp_report_errno(sink->name, err);
-	} else if (finish_err && sink->why) {
-		unsigned long long n = tp_counter_get(&r->counters.refused) + 1; /* and the last */
+		return -1;
+	}
+	if (o->finish_err && sink->why) {
+		unsigned long long n = tp_counter_get(&o->counters->refused) + 1; /* and the last */
 		snprintf(why, sizeof(why), "%s (%llu refusal%s in all)", sink->why, n, n == 1 ? "" : "s");
 		tp_report(sink->name, why);
-	} else if (finish_err) {
-		tp_report_errno(sink->name, finish_err);
-	} else {
-		status = in_status ? TP_EXIT_FAILURE : TP_EXIT_OK;
+		return -1;
+	}
+	if (o->finish_err) {
+		tp_report_errno(sink->name, o->finish_err);
+		return -1;
+	}
+	return 0;
+}
+
+/* How the transfer ended, from each output's end and the inputs' status. */
+static int exit_status(const struct tp_options *opts, struct tp_reader *r, struct tp_outputs *outs,
+		       int in_status)
+{
+	int status = in_status ? TP_EXIT_FAILURE : TP_EXIT_OK;
+
+	for (unsigned i = 0; i < outs->n; i++) {
+		int end = output_end(opts, r, &outs->o[i], outs->n);
+		if (end == -EPIPE)
+			status = TP_EXIT_SIGPIPE;
+		else if (end)
+			status = TP_EXIT_FAILURE;
 	}
 	if (status == TP_EXIT_OK && r->rx_incomplete)
 		status = TP_EXIT_UNVERIFIED;
@@ -191,9 +221,89 @@ static int exit_status(const struct tp_options *opts, struct tp_reader *r, struc
 	return status;
 }
 
+/* The output the ring and frames are tuned for: a udp:// one (datagram sizes), else the
+ * slowest serial line (its pace), else the first. */
+static struct tp_output *lead_output(struct tp_outputs *outs)
+{
+	struct tp_output *lead = NULL;
+
+	for (unsigned i = 0; i < outs->n; i++) {
+		struct tp_output *o = &outs->o[i];
+		if (!o->opened)
+			continue;
+		if (!lead || (o->sink.flags & TP_SINK_DGRAM && !(lead->sink.flags & TP_SINK_DGRAM)))
+			lead = o;
+		else if (!(lead->sink.flags & TP_SINK_DGRAM) && o->sink.flags & TP_SINK_SERIAL &&
+			 (!(lead->sink.flags & TP_SINK_SERIAL) || o->sink.baud < lead->sink.baud))
+			lead = o;
+	}
+	return lead;
+}
+
+/* Opens every output; with several, one that cannot be opened is said and dropped, and the
+ * others go on. The number opened (0: the status is set). */
+static unsigned open_outputs(const struct tp_options *opts, struct tp_outputs *outs,
+			     struct tp_result *result)
+{
+	unsigned opened = 0;
+
+	for (unsigned i = 0; i < outs->n; i++) {
+		struct tp_output *o = &outs->o[i];
+		o->dest = opts->outputs[i];
+		o->counters = outs->n > 1 ? &o->own : NULL;
+		int err = open_sink(opts, o->dest, &o->sink, result);
+		if (err == -EINTR)
+			return 0; /* a signal: its status */
+		o->opened = err == 0;
+		o->failed = err != 0;
+		opened += o->opened;
+	}
+	if (opened < outs->n)
+		result->status = TP_EXIT_FAILURE;
+	return opened;
+}
+
+/* Sets up each opened output's engine; one that cannot have one is said and dropped when
+ * there are others. 0 or -1 (said; with --engine=uring unbuilt, or a single output). */
+static int set_up_engines(const struct tp_options *opts, struct tp_outputs *outs,
+			  struct tp_engine_choice *choice, const char *no_splice, int splice_err,
+			  const struct tp_tuning *tuning, struct tp_counters *counters)
+{
+	unsigned char line_end = tp_lines_terminator(opts->null_lines);
+
+	for (unsigned i = 0; i < outs->n; i++) {
+		struct tp_output *o = &outs->o[i];
+		if (!o->opened)
+			continue;
+		if (!o->counters)
+			o->counters = counters;
+		o->own.write_ns_min = UINT64_MAX;
+		choice->sink_flags = o->sink.flags;
+		int err = tp_engine_init(&o->engine, &(struct tp_engine_params){
+			.kind = tp_engine_kind_for(choice, no_splice, splice_err), .sink = &o->sink,
+			.counters = o->counters, .depth = tuning->depth,
+			.dgram_size = tuning->frame_size, .dgram_framed = opts->frame,
+			.count_lines = opts->line_mode, .line_end = line_end });
+		if (err == -ENOTSUP && opts->engine == TP_ENGINE_URING) {
+			tp_report("io_uring", "not built in (configured --without-liburing)");
+			return -1;
+		} else if (err) {
+			tp_report_errno(opts->engine == TP_ENGINE_URING ? "io_uring" : o->sink.name, err);
+			if (outs->n == 1)
+				return -1;
+			o->failed = true;
+			continue;
+		}
+		o->has_engine = true;
+	}
+	return 0;
+}
+
 void tp_run(const struct tp_options *opts, struct tp_result *result)
 {
-	struct tp_sink sink;
+	static struct tp_output out_store[TP_MAX_OUTPUTS];
+	struct tp_outputs outs = { .o = out_store, .n = opts->n_outputs,
+				   .stall_timeout_ns = opts->stall_timeout_ns };
 	struct tp_reader r = { .p = {
 		/* -S: bytes, or with -l lines (0 lines: 0 bytes, as line_limit 0 is none). */
 		.limit = opts->stop_at_size && (!opts->line_mode || !opts->size) ? opts->size
@@ -204,14 +314,14 @@ void tp_run(const struct tp_options *opts, struct tp_result *result)
 		.drain_timeout_ns = opts->drain_timeout_ns,
 	} };
 	struct tp_tuning tuning;
-	struct tp_engine engine;
-	struct tp_writer writer;
 	struct tp_framer framer;
 	char why[192];
 	int err;
 
+	memset(out_store, 0, sizeof(out_store));
 	result->status = TP_EXIT_FAILURE;
 	r.counters.write_ns_min = UINT64_MAX;
+	r.outputs = &outs;
 	unsigned char line_end = tp_lines_terminator(opts->null_lines);
 	tp_report_set_name(opts->name);
 
@@ -220,16 +330,17 @@ void tp_run(const struct tp_options *opts, struct tp_result *result)
 		tp_report_errno("signals", err);
 		return;
 	}
-	if (open_sink(opts, &sink, result))
-		return;
-	if (sink.flags & TP_SINK_SERIAL)
-		tp_tune_serial(opts, sink.flags, sink.baud, (size_t)sysconf(_SC_PAGESIZE), &tuning);
+	if (open_outputs(opts, &outs, result) == 0)
+		goto close_sinks;
+	struct tp_sink *lead = &lead_output(&outs)->sink;
+	if (lead->flags & TP_SINK_SERIAL)
+		tp_tune_serial(opts, lead->flags, lead->baud, (size_t)sysconf(_SC_PAGESIZE), &tuning);
 	else
-		tp_tune(opts, sink.flags, (size_t)sysconf(_SC_PAGESIZE), &tuning);
+		tp_tune(opts, lead->flags, (size_t)sysconf(_SC_PAGESIZE), &tuning);
 	if (opts->frame) {
 		struct tp_frame_meta meta;
 		meta_for(opts, &tuning, &meta);
-		tp_framer_init(&framer, !(sink.flags & TP_SINK_DGRAM), tuning.frame_size,
+		tp_framer_init(&framer, !(lead->flags & TP_SINK_DGRAM), tuning.frame_size,
 			       new_session(), tuning.meta_every, &meta);
 		r.framer = &framer;
 	}
@@ -237,7 +348,7 @@ void tp_run(const struct tp_options *opts, struct tp_result *result)
 	if (!r.stage || (opts->deframe && (err = tp_rx_init(&r, &(struct tp_rx_params){
 			.on_gap = opts->on_gap, .quiet_default = !opts->idle_timeout_set })) < 0)) {
 		tp_report_errno("buffer", r.stage ? err : -ENOMEM);
-		goto close_sink;
+		goto close_sinks;
 	}
 	/* Line mode counts lines in the bytes as they are written (and cuts at the N-th with
 	 * -S, paces by them with -L), so the bytes must pass through memory: the splice path
@@ -245,15 +356,15 @@ void tp_run(const struct tp_options *opts, struct tp_result *result)
 	struct tp_engine_choice choice = {
 		.asked = opts->engine, .bytes_touched = opts->frame || opts->deframe ||
 						     wants_tail(opts),
-		.lines_counted = opts->line_mode,
-		.datagram_input = udp_input(opts), .sink_flags = sink.flags,
+		.lines_counted = opts->line_mode, .several_outputs = outs.n > 1,
+		.datagram_input = udp_input(opts), .sink_flags = lead->flags,
 	};
 	const char *no_splice = tp_engine_splice_refusal(&choice);
 	int splice_err = 0;
 	err = set_up_ring(opts, &no_splice, &r.handoff, &tuning, &splice_err);
 	if (err) {
 		tp_report_errno("buffer", err);
-		goto close_sink;
+		goto close_sinks;
 	}
 	if (opts->engine == TP_ENGINE_SPLICE && (no_splice || splice_err)) {
 		if (no_splice)
@@ -262,18 +373,10 @@ void tp_run(const struct tp_options *opts, struct tp_result *result)
 			tp_report_errno("--engine=splice: pipes", splice_err);
 		goto free_ring;
 	}
-	err = tp_engine_init(&engine, &(struct tp_engine_params){
-		.kind = tp_engine_kind_for(&choice, no_splice, splice_err), .sink = &sink,
-		.counters = &r.counters, .depth = tuning.depth,
-		.dgram_size = tuning.frame_size, .dgram_framed = opts->frame,
-		.count_lines = opts->line_mode, .line_end = line_end });
-	if (err == -ENOTSUP && opts->engine == TP_ENGINE_URING) {
-		tp_report("io_uring", "not built in (configured --without-liburing)");
-		goto free_ring;
-	} else if (err) {
-		tp_report_errno(opts->engine == TP_ENGINE_URING ? "io_uring" : "engine", err);
-		goto free_ring;
-	}
+	err = tp_handoff_set_outputs(&r.handoff, outs.n);
+	assert(err == 0); /* cli.c allows at most TP_MAX_OUTPUTS */
+	if (set_up_engines(opts, &outs, &choice, no_splice, splice_err, &tuning, &r.counters))
+		goto exit_engines;
 	/* The last bytes written, for %A and %L asked for at the start (a -R that asks for them
 	 * later shows them empty): kept only then, the copy is not free on small chunks. */
 	static struct tp_tail tail_store;
@@ -289,55 +392,93 @@ void tp_run(const struct tp_options *opts, struct tp_result *result)
 			 : opts->size_set ? opts->size : 0,
 		.rx = opts->deframe ? &r.rx : NULL,
 		.kernel_drops = choice.datagram_input ? &r.kernel_drops : NULL,
-		.udp_out = sink.flags & TP_SINK_DGRAM, .sink_name = sink.name, .tail = tail });
+		.udp_out = lead->flags & TP_SINK_DGRAM, .sink_name = lead->name, .tail = tail,
+		.outputs = &outs });
 	if (opts->explain) {
-		tp_engine_explain(&choice, &engine, tuning.depth, no_splice, splice_err, why, sizeof(why));
-		tp_monitor_explain(&r.monitor, &tuning, engine.ops->name, why);
+		for (unsigned i = 0; i < outs.n; i++) {
+			struct tp_output *o = &outs.o[i];
+			if (!o->has_engine)
+				continue;
+			choice.sink_flags = o->sink.flags;
+			tp_engine_explain(&choice, &o->engine, tuning.depth, no_splice, splice_err, why,
+					  sizeof(why));
+			tp_monitor_explain_engine(&r.monitor, outs.n > 1 ? o->sink.name : NULL,
+						  o->engine.ops->name, why);
+		}
+		tp_monitor_explain(&r.monitor, &tuning);
 	}
-	err = tp_writer_start(&writer, &(struct tp_writer_params){
-		.handoff = &r.handoff, .engine = &engine, .counters = &r.counters,
-		.rate = tuning.rate, .burst = tuning.burst, .repeat = opts->repeat,
-		.tail = tail, .line_end = line_end, .pace_lines = tuning.rate_lines });
-	if (err) {
-		tp_report_errno("writer thread", err);
-		goto exit_engine;
+	/* Every output gets a writer; one that has none (it failed to open, or to get an
+	 * engine) is dropped from the ring before the first chunk, so none waits for it. */
+	for (unsigned i = 0; i < outs.n; i++) {
+		struct tp_output *o = &outs.o[i];
+		if (o->has_engine) {
+			err = tp_writer_start(&o->writer, &(struct tp_writer_params){
+				.handoff = &r.handoff, .out = i, .engine = &o->engine,
+				.counters = o->counters, .rate = tuning.rate, .burst = tuning.burst,
+				.repeat = opts->repeat, .tail = i == 0 ? tail : NULL,
+				.line_end = line_end, .pace_lines = tuning.rate_lines });
+			if (err) {
+				tp_report_errno("writer thread", err);
+				o->failed = true;
+			}
+			o->started = err == 0;
+		}
+		if (!o->started)
+			tp_handoff_writer_exit(&r.handoff, i, true);
 	}
 
 	/* -R and -Q from other tpipes, answered in the reader's waits until the drain is over. */
 	struct tp_ctl_server ctl;
 	tp_ctl_server_open(&ctl, &(struct tp_ctl_target){
-		.opts = opts, .monitor = &r.monitor, .writer = &writer, .tuning = &tuning,
-		.sink_flags = sink.flags, .page = (size_t)sysconf(_SC_PAGESIZE) });
+		.opts = opts, .monitor = &r.monitor, .outputs = &outs, .tuning = &tuning,
+		.sink_flags = lead->flags, .page = (size_t)sysconf(_SC_PAGESIZE) });
 	r.ctl = &ctl;
 
 	int in_status = tp_inputs_read(&r, &(struct tp_inputs){
 		.names = opts->inputs, .n = opts->n_inputs,
 		.source = { .baud = opts->baud, .flow = opts->flow },
 		.skip_errors = opts->skip_errors,
-		.deframe = opts->deframe, .explain = opts->explain, .sink = &sink });
-	drain(&r, &writer);
+		.deframe = opts->deframe, .explain = opts->explain, .outputs = &outs });
+	drain(&r, &outs);
 	r.ctl = NULL;
 	tp_ctl_server_close(&ctl);
-	err = tp_writer_join(&writer);
 	/* Before the last progress line and the statistics: a serial line drains, a udp://
 	 * destination may turn out to have refused the end. */
-	int finish_err = err && err != -ECANCELED ? 0 :
-			 tp_sink_finish(&sink, r.drain_deadline, opts->drain_timeout_ns);
-	tp_monitor_finish(&r.monitor, &tuning, engine.ops->name, finish_err == -ECONNREFUSED);
-	result->status = exit_status(opts, &r, &sink, err, finish_err, in_status);
-exit_engine:
+	bool refused_at_end = false;
+	for (unsigned i = 0; i < outs.n; i++) {
+		struct tp_output *o = &outs.o[i];
+		if (!o->started)
+			continue;
+		o->error = tp_writer_join(&o->writer);
+		o->started = false;
+		if (o->stalled || (o->error && o->error != -ECANCELED))
+			continue;
+		o->finish_err = tp_sink_finish(&o->sink, r.drain_deadline, opts->drain_timeout_ns);
+		refused_at_end |= o->finish_err == -ECONNREFUSED && &o->sink == lead;
+	}
+	if (outs.n > 1)
+		tp_outputs_fold(&outs, &r.counters);
+	tp_monitor_finish(&r.monitor, &tuning, refused_at_end);
+	result->status = exit_status(opts, &r, &outs, in_status);
 	tp_monitor_destroy(&r.monitor);
-	tp_engine_exit(&engine);
+exit_engines:
+	for (unsigned i = 0; i < outs.n; i++)
+		if (outs.o[i].has_engine)
+			tp_engine_exit(&outs.o[i].engine);
 free_ring:
 	tp_handoff_destroy(&r.handoff);
-close_sink:
+close_sinks:
 	if (opts->deframe)
 		tp_rx_destroy(&r);
 	free(r.stage);
 	/* Some file systems report a failed write-back only here (NFS, quotas). */
-	err = tp_sink_close(&sink);
-	if (err && result->status == TP_EXIT_OK) {
-		tp_report_errno(sink.name, err);
-		result->status = TP_EXIT_FAILURE;
+	for (unsigned i = 0; i < outs.n; i++) {
+		if (!outs.o[i].opened)
+			continue;
+		err = tp_sink_close(&outs.o[i].sink);
+		if (err && result->status == TP_EXIT_OK) {
+			tp_report_errno(outs.o[i].sink.name, err);
+			result->status = TP_EXIT_FAILURE;
+		}
 	}
 }

@@ -57,7 +57,7 @@ stop_child "$emu_pid"
 wait_exit "$emu_pid" 10
 
 line raw --baud 460800
-send_recv raw --baud 460800 "$want" -- --baud 460800 --idle-timeout 1
+send_recv raw --baud 460800 "$want" -- --baud 460800 --idle-timeout 5
 status_is 0 "$rx_status" "raw bytes over a clean line, ended by --idle-timeout" "$T/raw.rerr"
 same_file "$T/raw.out" "$want" "raw bytes over a clean 460800-baud line"
 stop_child "$emu_pid"

@@ -63,12 +63,12 @@ static int drive(struct tp_engine *eng, struct tp_ring *ring, uint64_t total)
 			fill(c, off, len);
 			off += len;
 			tp_ring_put(ring, c);
-			ck_assert_ptr_eq(tp_ring_take(ring), c);
+			ck_assert_ptr_eq(tp_ring_take(ring, 0), c);
 			int rc = tp_engine_submit(eng, c);
 			if (rc < 0)
 				return rc;
 			if (rc == TP_ENGINE_DONE)
-				ck_assert_int_eq(tp_ring_release(ring, c), 0);
+				ck_assert_int_eq(tp_ring_release(ring, 0, c), 0);
 			continue;
 		}
 		int rc = tp_engine_reap(eng, &c);
@@ -76,7 +76,7 @@ static int drive(struct tp_engine *eng, struct tp_ring *ring, uint64_t total)
 			return rc;
 		ck_assert_int_eq(rc, 1);
 		/* tp_ring_release refuses a chunk that is not the oldest taken one. */
-		ck_assert_int_eq(tp_ring_release(ring, c), 0);
+		ck_assert_int_eq(tp_ring_release(ring, 0, c), 0);
 	}
 	return err;
 }

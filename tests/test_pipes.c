@@ -197,12 +197,12 @@ static void flush_case(uint64_t size, size_t want)
 		tp_reader_hand_over(&r);
 	tp_handoff_close(&r.handoff);
 	struct tp_chunk *c;
-	while (tp_handoff_take(&r.handoff, false, &c) == 0) {
+	while (tp_handoff_take(&r.handoff, 0, false, &c) == 0) {
 		ck_assert_uint_le(out + c->len, sizeof(got));
 		ck_assert_int_eq(read(c->pipe_rd, got + out, c->len), (ssize_t)c->len);
 		ck_assert_uint_eq(tp_pipes_waiting(c->pipe_rd), 0);
 		out += c->len;
-		tp_handoff_release(&r.handoff, c);
+		tp_handoff_release(&r.handoff, 0, c);
 	}
 	ck_assert_uint_eq(out, want);
 	ck_assert_mem_eq(got, src, want);

@@ -463,7 +463,8 @@ START_TEST(test_rate_changed_later)
 	ck_assert_uint_eq(t.burst, 0);
 
 	/* A datagram output: whole datagrams, at most one send; --burst stays as given. */
-	o.output = "udp://127.0.0.1:9";
+	o.outputs[0] = "udp://127.0.0.1:9";
+	o.n_outputs = 1;
 	tp_tune(&o, TP_SINK_DGRAM, PAGE, &t);
 	tp_tune_rate(&o, TP_SINK_DGRAM, PAGE, 1000, &t);
 	ck_assert_uint_eq(t.burst, TP_TUNE_UDP_DATAGRAM);

@@ -39,6 +39,8 @@ enum tp_display {
 
 /* -d: the most processes and file descriptors watched at once. */
 #define TP_MAX_WATCH 32
+/* Most -o outputs of one transfer (each has a writer thread). */
+#define TP_MAX_OUTPUTS 16u
 
 /* --stats. */
 enum tp_stats_format { TP_STATS_NONE, TP_STATS_TEXT, TP_STATS_JSON };

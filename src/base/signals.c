@@ -10,7 +10,9 @@
 static volatile sig_atomic_t stop_signal;
 static volatile sig_atomic_t status_requested;
 static volatile sig_atomic_t line_open;
-static volatile sig_atomic_t writer_abandoned;
+/* Each writer thread's own (one per output): set by on_wake, which runs in the thread the
+ * wake-up was sent to, so giving up on one output leaves the others writing. */
+static __thread volatile sig_atomic_t writer_abandoned;
 static sigset_t wait_mask;
 /* Added by the main thread, read by the handler: each slot is filled before the count
  * grows, and a pointer store is one instruction. */
@@ -44,7 +46,8 @@ static void on_status(int sig)
 
 static void on_wake(int sig)
 {
-	/* Nothing: being delivered is the point (the writer's blocking call returns EINTR). */
+	/* Being delivered is the point too: the writer's blocking call returns EINTR. */
+	writer_abandoned = 1;
 }
 
 int tp_signals_init(void)
@@ -145,7 +148,6 @@ void tp_signals_writer_init(void)
 
 void tp_signals_abandon_writer(pthread_t writer)
 {
-	writer_abandoned = 1;
 	pthread_kill(writer, TP_SIGNAL_WAKE);
 }
 

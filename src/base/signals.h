@@ -33,16 +33,19 @@ void tp_signals_set_line_open(bool open);
 bool tp_signals_take_status_request(void);
 
 /* The writer thread's one signal, TP_SIGNAL_WAKE: blocked everywhere else, let in by the
- * writer (tp_signals_writer_init) with a handler that does nothing and no SA_RESTART, so that
- * it interrupts a write that blocks (EINTR) without ending the process. */
+ * writer (tp_signals_writer_init) with a handler that only marks that writer thread as given up
+ * on, and no SA_RESTART, so that it interrupts a write that blocks (EINTR) without ending the
+ * process. */
 #define TP_SIGNAL_WAKE SIGURG
 /* In the writer thread, at its start. */
 void tp_signals_writer_init(void);
-/* The main thread gives up on the writer (the drain after SIGINT or SIGTERM took longer than
- * --drain-timeout): sets the flag below and interrupts what the writer waits in. Call again
- * until the writer ends: a signal that came just before a blocking call does not stop it. */
+/* The main thread gives up on a writer thread (the drain after SIGINT or SIGTERM took longer
+ * than --drain-timeout, or its output stalled): the signal sets that thread's flag below and
+ * interrupts what it waits in. Call again until the writer ends: a signal that came just
+ * before a blocking call does not stop it. */
 void tp_signals_abandon_writer(pthread_t writer);
-/* In the writer: whether to give up (after every EINTR, and between pieces). */
+/* In a writer thread: whether to give up (after every EINTR, and between pieces); each
+ * writer thread has a flag of its own. */
 bool tp_signals_writer_abandoned(void);
 
 #endif

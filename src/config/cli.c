@@ -24,6 +24,7 @@ enum {
 	OPT_REPEAT,
 	OPT_ON_GAP,
 	OPT_IDLE_TIMEOUT,
+	OPT_STALL_TIMEOUT,
 	OPT_BAUD,
 	OPT_FLOW,
 	OPT_DRAIN_TIMEOUT,
@@ -33,7 +34,7 @@ enum {
 
 static const struct argp_option options[] = {
 	{ NULL, 0, NULL, 0, "Input and output:", 1 },
-	{ "output", 'o', "DEST", 0, "write to DEST: - (standard output, the default), a file, udp://HOST:PORT, or a serial line (a terminal device, or serial:PATH)", 1 },
+	{ "output", 'o', "DEST", 0, "write to DEST: - (standard output, the default), a file, udp://HOST:PORT, or a serial line (a terminal device, or serial:PATH); up to 16 times: every output gets every byte, the slowest sets the pace", 1 },
 	{ "append", OPT_APPEND, NULL, 0, "append to the output file instead of truncating it", 1 },
 	{ "size", 's', "SIZE", 0, "expected total size (for percentages; default: sizes of input files; with -l, lines)", 1 },
 	{ "stop-at-size", 'S', NULL, 0, "stop after --size bytes (with -l: just after the --size'th line)", 1 },
@@ -44,6 +45,7 @@ static const struct argp_option options[] = {
 	{ "engine", OPT_ENGINE, "auto|splice|uring|write", 0, "writer engine; auto splices through a ring of pipes when the output is a pipe and the bytes need no touching, else uses io_uring and falls back to write() (default auto)", 2 },
 
 	{ NULL, 0, NULL, 0, "Pacing:", 3 },
+	{ "stall-timeout", OPT_STALL_TIMEOUT, "SEC", 0, "an output that takes nothing for SEC while data waits for it is named and dropped (status 1; the other outputs go on; default 0: never)", 1 },
 	{ "idle-timeout", OPT_IDLE_TIMEOUT, "SEC", 0, "an input that may wait (udp://, a pipe, a serial line) ends after SEC without data (with -D, udp:// and serial lines: 10 s by default once data has come; 0: never)", 1 },
 
 	{ "drain-timeout", OPT_DRAIN_TIMEOUT, "SEC", 0, "after SIGINT or SIGTERM, write out what is buffered for at most SEC (default 5; 0: not at all), then say how much was not written", 1 },
@@ -119,9 +121,12 @@ static const char doc[] =
 	"end.\n\n"
 	"An INPUT or output udp://HOST:PORT sends or receives datagrams (IPv6 in brackets); an "
 	"input udp://:PORT listens on every local address.\n\n"
-	"Exit status: 0 done, 1 an I/O or runtime error (a read error skipped by -E too), 2 a usage error, 3 the receiver (-D) lost "
+	"With several -o, an output that fails (cannot be opened, a full disk, a closed pipe, a "
+	"stall under --stall-timeout) is named and dropped, and the others go on to the end.\n\n"
+	"Exit status: 0 done, 1 an I/O or runtime error (a read error skipped by -E too; an output "
+	"dropped among several), 2 a usage error, 3 the receiver (-D) lost "
 	"or could not verify data, 130/143 interrupted, "
-	"141 the reader of the output went away.";
+	"141 the reader of the (single) output went away.";
 
 static void fail_value(struct argp_state *state, const char *opt, const char *arg, int err,
 		       const char *what)
@@ -177,12 +182,21 @@ static bool udp_endpoint(struct argp_state *state, const char *text, bool input)
 
 static void check_frame_options(struct argp_state *state, const struct tp_options *o)
 {
-	bool udp_out = udp_endpoint(state, o->output, false);
+	unsigned n_udp_out = 0;
 	bool udp_in = false;
+
+	for (unsigned i = 0; i < o->n_outputs; i++)
+		n_udp_out += udp_endpoint(state, o->outputs[i], false);
+	bool udp_out = n_udp_out > 0;
 
 	for (int i = 0; i < o->n_inputs; i++)
 		udp_in |= udp_endpoint(state, o->inputs[i], true);
 
+	/* A frame is a datagram on udp:// and COBS-stuffed in a byte stream: one ring of frames
+	 * cannot be both. */
+	if (o->frame && n_udp_out && n_udp_out < o->n_outputs)
+		argp_failure(state, 2, 0, "-F: the outputs must be all udp:// or none (a frame is one "
+			     "datagram on udp://, stuffed into the byte stream elsewhere)");
 	if (o->deframe && o->frame)
 		argp_failure(state, 2, 0, "-D with -F: re-framing a received stream takes two tpipes (tpipe -D | tpipe -F)");
 	if (o->deframe && o->n_inputs > 1)
@@ -197,20 +211,22 @@ static void check_frame_options(struct argp_state *state, const struct tp_option
 		argp_failure(state, 2, 0, "--frame-size: a datagram holds at most %u bytes%s",
 			     o->frame ? TP_UDP_MAX_PAYLOAD - TP_FRAME_OVERHEAD : TP_UDP_MAX_PAYLOAD,
 			     o->frame ? " of payload" : "");
-	if (udp_out && o->engine != TP_ENGINE_AUTO)
+	if (udp_out && n_udp_out == o->n_outputs && o->engine != TP_ENGINE_AUTO)
 		argp_failure(state, 2, 0, "--engine: a udp:// output has its own (sendmsg)");
 	if (o->engine == TP_ENGINE_SPLICE && (o->frame || o->deframe || udp_in))
 		argp_failure(state, 2, 0, "--engine=splice: %s", udp_in ? "a udp:// input comes in datagrams, not through splice" :
 			     "-F and -D work on the bytes in memory");
 	if (o->baud || o->flow_set) {
-		bool serial = tp_serial_path(o->output) != NULL;
+		bool serial = false;
+		for (unsigned i = 0; i < o->n_outputs && !serial; i++)
+			serial = tp_serial_path(o->outputs[i]) != NULL;
 		for (int i = 0; i < o->n_inputs && !serial; i++)
 			serial = tp_serial_path(o->inputs[i]) != NULL;
 		if (!serial)
 			argp_failure(state, 2, 0, "%s: no serial line among the input and output "
 				     "(a terminal device, or serial:PATH)", o->baud ? "--baud" : "--flow");
 	}
-	if (udp_out && o->append)
+	if (udp_out && o->append && n_udp_out == o->n_outputs)
 		argp_failure(state, 2, 0, "--append: not for a udp:// output");
 }
 
@@ -285,7 +301,7 @@ static void check_modes(struct argp_state *state, const struct tp_options *o)
 		argp_failure(state, 2, 0, "--remote, --query and --watchfd: one at a time");
 	if (o->n_inputs)
 		argp_failure(state, 2, 0, "%s: takes no INPUT (it watches another process)", mode);
-	if (strcmp(o->output, "-") != 0 || o->frame || o->deframe)
+	if (o->n_outputs || o->frame || o->deframe)
 		argp_failure(state, 2, 0, "%s: no -o, -F or -D (it moves no data)", mode);
 	if (o->remote_pid && !o->rate_set && !o->size_set && !o->name && !o->interval_set &&
 	    !o->display && !o->format)
@@ -300,7 +316,9 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 	switch (key) {
 	case 'o':
 		name_arg(state, "--output", arg);
-		o->output = arg;
+		if (o->n_outputs == TP_MAX_OUTPUTS)
+			argp_failure(state, 2, 0, "--output: at most %u outputs", TP_MAX_OUTPUTS);
+		o->outputs[o->n_outputs++] = arg;
 		break;
 	case OPT_APPEND:
 		o->append = true;
@@ -478,6 +496,12 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 			argp_failure(state, 2, 0, "--on-gap: '%s' is not one of stop, skip, zero", arg);
 		on_gap_set = true;
 		break;
+	case OPT_STALL_TIMEOUT: {
+		int err = tp_parse_duration(arg, &o->stall_timeout_ns);
+		if (err)
+			fail_value(state, "--stall-timeout", arg, err, "is not a duration (e.g. 5, 500ms)");
+		break;
+	}
 	case OPT_IDLE_TIMEOUT: {
 		int err = tp_parse_duration(arg, &o->idle_timeout_ns);
 		if (err)
@@ -526,7 +550,6 @@ void tp_cli_parse(int argc, char **argv, struct tp_options *opts)
 	static char *stdin_only[] = { "-", NULL };
 
 	memset(opts, 0, sizeof(*opts));
-	opts->output = "-";
 	opts->buffer_size = TP_DEFAULT_BUFFER_SIZE;
 	opts->engine = TP_ENGINE_AUTO;
 	opts->interval_ns = TP_DEFAULT_INTERVAL_NS;
@@ -540,4 +563,6 @@ void tp_cli_parse(int argc, char **argv, struct tp_options *opts)
 		opts->inputs = stdin_only;
 		opts->n_inputs = 1;
 	}
+	if (opts->n_outputs == 0)
+		opts->outputs[opts->n_outputs++] = "-";
 }

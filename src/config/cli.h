@@ -10,7 +10,8 @@
 struct tp_options {
 	char **inputs;              /* INPUT operands; {"-"} when none were given */
 	int n_inputs;
-	const char *output;         /* -o; "-" is standard output */
+	const char *outputs[TP_MAX_OUTPUTS]; /* -o, each; {"-"} (standard output) when none */
+	unsigned n_outputs;
 	bool append;                /* --append */
 	uint64_t buffer_size;       /* -B: total ring memory */
 	uint64_t chunk_size;        /* -C, rounded up to whole pages: 0 = auto */
@@ -53,6 +54,7 @@ struct tp_options {
 	unsigned repeat;            /* --repeat: extra copies of every frame */
 	enum tp_gap_policy on_gap;  /* --on-gap */
 	uint64_t idle_timeout_ns;   /* --idle-timeout: 0 = none */
+	uint64_t stall_timeout_ns;  /* --stall-timeout: 0 = none */
 	bool idle_timeout_set;      /* --idle-timeout was given (0: no default quiet for -D) */
 	uint64_t drain_timeout_ns;  /* --drain-timeout: after SIGINT/SIGTERM, how long what is
 	                             * buffered may take to go out */

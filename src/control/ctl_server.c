@@ -157,8 +157,10 @@ static void apply(struct tp_ctl_server *s, const struct tp_ctl_set *set, struct 
 	}
 	if (f & TP_CTL_SET_RATE) {
 		tp_tune_rate(s->t.opts, s->t.sink_flags, s->t.page, set->rate, s->t.tuning);
-		tp_writer_set_rate(s->t.writer, s->t.tuning->rate, s->t.tuning->burst,
-				   s->t.tuning->rate_lines);
+		for (unsigned i = 0; i < s->t.outputs->n; i++)
+			if (s->t.outputs->o[i].started)
+				tp_writer_set_rate(&s->t.outputs->o[i].writer, s->t.tuning->rate,
+						   s->t.tuning->burst, s->t.tuning->rate_lines);
 	}
 }
 

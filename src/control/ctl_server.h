@@ -22,7 +22,7 @@
 #include "ctl_proto.h"
 #include "monitor.h"
 #include "tune.h"
-#include "writer.h"
+#include "outputs.h"
 
 /* A connection that has not sent its whole request by then is dropped. */
 #define TP_CTL_CLIENT_NS 1000000000ull
@@ -33,7 +33,7 @@
 struct tp_ctl_target {
 	const struct tp_options *opts;
 	struct tp_monitor *monitor;
-	struct tp_writer *writer;
+	struct tp_outputs *outputs;     /* every running output's writer takes a new rate */
 	struct tp_tuning *tuning;       /* its rate and burst follow -R -L */
 	unsigned sink_flags;            /* for tp_tune_rate */
 	size_t page;

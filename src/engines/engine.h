@@ -48,6 +48,10 @@ struct tp_engine_ops {
 	/* Asynchronous engines only (NULL for TP_ENGINE_SYNC): waits for the oldest queued
 	 * chunk to be written out and stores it in *done: 1, or -errno. */
 	int (*reap)(struct tp_engine *eng, struct tp_chunk **done);
+	/* Asynchronous engines: the writer failed or was given up on with chunks in flight;
+	 * cancels them and returns once the kernel is done with every one of them (their
+	 * memory is the reader's again after this). NULL for synchronous ones. */
+	void (*cancel)(struct tp_engine *eng);
 	void (*exit)(struct tp_engine *eng); /* may be NULL */
 };
 
@@ -122,6 +126,14 @@ static inline void tp_engine_count_out(const struct tp_engine *eng, const unsign
 
 /* Only for an asynchronous engine with a chunk in flight. */
 int tp_engine_reap(struct tp_engine *eng, struct tp_chunk **done);
+
+/* Writer thread, after a failure: see tp_engine_ops.cancel. */
+static inline void tp_engine_cancel(struct tp_engine *eng)
+{
+	if (eng->ops->cancel)
+		eng->ops->cancel(eng);
+	eng->inflight = 0;
+}
 
 static inline void tp_engine_exit(struct tp_engine *eng)
 {

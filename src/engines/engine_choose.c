@@ -15,6 +15,8 @@ const char *tp_engine_splice_refusal(const struct tp_engine_choice *c)
 		return "-l counts the lines in the bytes, which splice never brings into memory";
 	if (c->datagram_input)
 		return "a udp:// input comes in datagrams";
+	if (c->several_outputs)
+		return "several outputs: each writes every chunk from memory";
 	if (!(c->sink_flags & TP_SINK_PIPE))
 		return "the output is not a pipe";
 	if (!tp_pipes_kernel_ok())

@@ -14,7 +14,8 @@ struct tp_engine_choice {
 	bool bytes_touched;         /* -F or -D: the bytes are worked on in memory */
 	bool lines_counted;         /* -l, -0: the bytes are read in memory, for their lines */
 	bool datagram_input;        /* a udp:// input */
-	unsigned sink_flags;        /* enum tp_sink_flags */
+	bool several_outputs;       /* -o more than once */
+	unsigned sink_flags;        /* enum tp_sink_flags (of the output being set up) */
 };
 
 /* Why the splice path cannot be taken, or NULL when it can: the bytes must go from the

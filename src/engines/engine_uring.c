@@ -23,6 +23,7 @@ struct uring_req {
 	size_t done;        /* bytes of the chunk written so far */
 	uint64_t queued_ns; /* when its current write was prepared, for the latency */
 	bool complete;
+	bool in_kernel;     /* a write of it is prepared or submitted, its completion not seen */
 };
 
 struct uring_priv {
@@ -77,6 +78,7 @@ static void queue_write(struct tp_engine *eng, struct uring_req *req)
 	io_uring_prep_write(sqe, eng->sink->fd, req->chunk->data + req->done, len, off);
 	sqe->flags |= p->sqe_flags;
 	io_uring_sqe_set_data(sqe, req);
+	req->in_kernel = true;
 	p->unsubmitted++;
 	req->queued_ns = tp_clock_ns();
 	tp_counter_add(&eng->counters->write_calls, 1);
@@ -102,6 +104,7 @@ static int uring_submit(struct tp_engine *eng, struct tp_chunk *chunk)
 /* Accounts one completion; resubmits what a short write left. 0 or -errno. */
 static int complete_one(struct tp_engine *eng, struct uring_req *req, int res)
 {
+	req->in_kernel = false;
 	tp_counters_note_write(eng->counters, tp_clock_ns() - req->queued_ns);
 	if (res == -EAGAIN) {
 		int err = tp_wait_writable(eng->sink->fd);
@@ -171,6 +174,39 @@ static int uring_reap(struct tp_engine *eng, struct tp_chunk **done)
 	return 1;
 }
 
+/* Cancels every request on the sink's descriptor and waits for the completions still owed
+ * (a blocked pipe write in an io-wq worker is interrupted by the cancel), for a few seconds
+ * at most: a write that cannot be cancelled must not hold the other outputs for ever. */
+static void uring_cancel(struct tp_engine *eng)
+{
+	struct uring_priv *p = eng->priv;
+	struct io_uring_sqe *sqe = io_uring_get_sqe(&p->ring);
+	unsigned owed = 0;
+	uint64_t give_up = tp_clock_ns() + 5000000000ull;
+
+	/* The submit below sends the prepared writes too, and the cancel after them. */
+	for (unsigned i = 0; i < p->count; i++)
+		owed += p->reqs[(p->head + i) % eng->max_inflight].in_kernel;
+	assert(sqe); /* twice max_inflight entries, at most one each */
+	io_uring_prep_cancel_fd(sqe, eng->sink->fd, IORING_ASYNC_CANCEL_ALL);
+	io_uring_sqe_set_data(sqe, NULL);
+	io_uring_submit(&p->ring);
+	while (owed && tp_clock_ns() < give_up) {
+		struct io_uring_cqe *cqe;
+		struct __kernel_timespec ts = { .tv_sec = 0, .tv_nsec = 100000000 };
+		if (io_uring_wait_cqe_timeout(&p->ring, &cqe, &ts) != 0)
+			continue;
+		struct uring_req *req = io_uring_cqe_get_data(cqe);
+		if (req && req->in_kernel) {
+			req->in_kernel = false;
+			owed--;
+		}
+		io_uring_cqe_seen(&p->ring, cqe);
+	}
+	p->count = 0;
+	p->unsubmitted = 0;
+}
+
 static void uring_exit(struct tp_engine *eng)
 {
 	struct uring_priv *p = eng->priv;
@@ -188,5 +224,6 @@ const struct tp_engine_ops tp_engine_uring_ops = {
 	.init = uring_init,
 	.submit = uring_submit,
 	.reap = uring_reap,
+	.cancel = uring_cancel,
 	.exit = uring_exit,
 };

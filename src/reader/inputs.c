@@ -11,18 +11,24 @@
 #include "report.h"
 #include "signals.h"
 
-/* Why reading src would never end, or NULL: it is the file we write to (`tpipe f >> f`;
- * cat refuses it too), or the udp:// address our datagrams go to. */
-static const char *input_is_output(const struct tp_sink *sink, const struct tp_source *src)
+/* Why reading src would never end, or NULL: it is a file we write to (`tpipe f >> f`;
+ * cat refuses it too), or a udp:// address our datagrams go to. */
+static const char *input_is_output(const struct tp_outputs *outs, const struct tp_source *src)
 {
 	struct stat st;
+	bool regular = fstat(src->fd, &st) == 0 && S_ISREG(st.st_mode);
 
-	if (sink->ino && fstat(src->fd, &st) == 0 && S_ISREG(st.st_mode) &&
-	    st.st_dev == sink->dev && st.st_ino == sink->ino)
-		return "input file is output file";
-	if (src->addr_len && sink->addr_len &&
-	    tp_netaddr_loops((const struct sockaddr *)&src->addr, (const struct sockaddr *)&sink->addr))
-		return "input is the output: every datagram would come back in, for ever";
+	for (unsigned i = 0; i < outs->n; i++) {
+		const struct tp_sink *sink = &outs->o[i].sink;
+		if (!outs->o[i].opened)
+			continue;
+		if (sink->ino && regular && st.st_dev == sink->dev && st.st_ino == sink->ino)
+			return "input file is output file";
+		if (src->addr_len && sink->addr_len &&
+		    tp_netaddr_loops((const struct sockaddr *)&src->addr,
+				     (const struct sockaddr *)&sink->addr))
+			return "input is the output: every datagram would come back in, for ever";
+	}
 	return NULL;
 }
 
@@ -84,7 +90,7 @@ int tp_inputs_read(struct tp_reader *r, const struct tp_inputs *in)
 		const char *why = NULL;
 		int rc = open_input(r, &src, in->names[i], in);
 		if (rc == 0) {
-			why = input_is_output(in->sink, &src);
+			why = input_is_output(in->outputs, &src);
 			if (!why)
 				rc = in->deframe ? tp_rx_pump(r, &src) : tp_pump_raw(r, &src);
 			r->kernel_drops += src.kernel_drops;

@@ -7,7 +7,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include "reader.h"
-#include "sink.h"
+#include "outputs.h"
 #include "source.h"
 
 struct tp_inputs {
@@ -18,7 +18,7 @@ struct tp_inputs {
 	                               * said; 2 or more the first of an input's and a count */
 	bool deframe;                 /* -D: rx.c reads them (tp_rx_init done) */
 	bool explain;                 /* --explain: say where a udp:// input listens */
-	const struct tp_sink *sink;   /* an input that is the output is refused */
+	const struct tp_outputs *outputs; /* an input that is an output is refused */
 };
 
 /* Reads every input into the reader's chunks, then what is left (the stage, -F's END frames,

@@ -14,6 +14,32 @@
 #include "report.h"
 #include "signals.h"
 
+/* Several outputs: the transfer's counters from theirs; an output whose writer failed is
+ * said at once, and one that stalled is said and given up on (its writer ends); the others
+ * write on. */
+static void watch_outputs(struct tp_reader *r)
+{
+	struct tp_output *o;
+	char why[160];
+
+	if (!r->outputs)
+		return;
+	if (r->outputs->n > 1)
+		tp_outputs_fold(r->outputs, &r->counters);
+	while ((o = tp_outputs_failed(r->outputs))) {
+		snprintf(why, sizeof(why), "%s%s", strerror(-o->error),
+			 tp_outputs_live(r->outputs) ? ": dropped, the other outputs go on" : "");
+		tp_report(o->sink.name, why);
+	}
+	while ((o = tp_outputs_watch(r->outputs, tp_clock_ns()))) {
+		bool others = tp_outputs_live(r->outputs) > 0;
+		snprintf(why, sizeof(why), "took nothing for %.3g s while data waited for it "
+			 "(--stall-timeout)%s", (double)o->stall_ns / 1e9,
+			 others ? ": dropped, the other outputs go on" : "");
+		tp_report(o->sink.name, why);
+	}
+}
+
 bool tp_reader_wait(struct tp_reader *r, int fd, int timeout_ms)
 {
 	/* A negative fd is ignored by ppoll (no input to wait for). */
@@ -25,11 +51,15 @@ bool tp_reader_wait(struct tp_reader *r, int fd, int timeout_ms)
 	int ms = tp_monitor_timeout(&r->monitor, timeout_ms);
 	if (r->ctl)
 		ms = tp_ctl_server_timeout(r->ctl, ms);
+	int watch_ms = tp_outputs_watch_ms(r->outputs);
+	if (watch_ms >= 0 && (ms < 0 || watch_ms < ms))
+		ms = watch_ms;
 	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000 };
 
 	int n = ppoll(pfd, 2 + n_ctl, ms < 0 ? NULL : &ts, tp_signals_wait_mask());
 	if (n > 0 && pfd[0].revents)
 		tp_handoff_clear_wake(&r->handoff);
+	watch_outputs(r);
 	if (r->ctl)
 		tp_ctl_server_serve(r->ctl, pfd + 2, n > 0 ? n_ctl : 0);
 	tp_monitor_poll(&r->monitor);

@@ -18,6 +18,7 @@
 #include "framer.h"
 #include "handoff.h"
 #include "monitor.h"
+#include "outputs.h"
 #include "sink.h"
 #include "source.h"
 #include "stats.h"
@@ -45,6 +46,8 @@ struct tp_reader {
 	/* The reader's own. */
 	struct tp_monitor monitor; /* progress ticks between waits */
 	struct tp_ctl_server *ctl; /* -R and -Q answered in every wait; NULL: none */
+	struct tp_outputs *outputs; /* several: their counters folded into `counters` in
+	                            * every wait; watched for stalls (--stall-timeout) */
 	struct tp_chunk *chunk;    /* being filled; NULL when none */
 	uint64_t offset;           /* stream bytes put into chunks so far (before framing) */
 	uint64_t out_offset;       /* bytes handed to the writer so far (after framing) */

@@ -44,6 +44,24 @@ static void wake_reader(struct tp_handoff *h)
 	}
 }
 
+/* Called with the lock held: wakes the writers sleeping for a full chunk or the end (all of
+ * them: each output takes every chunk). */
+static void wake_writers(struct tp_handoff *h)
+{
+	if (h->writers_waiting)
+		pthread_cond_broadcast(&h->filled);
+}
+
+/* Called with the lock held: a writer still at work has taken every full chunk, so it waits
+ * for the reader. */
+static bool output_idle(const struct tp_handoff *h)
+{
+	for (unsigned i = 0; i < h->ring.n_out; i++)
+		if (!(h->done & (1u << i)) && tp_ring_waiting(&h->ring, i) == 0)
+			return true;
+	return false;
+}
+
 struct tp_chunk *tp_handoff_get_free(struct tp_handoff *h)
 {
 	pthread_mutex_lock(&h->lock);
@@ -63,15 +81,14 @@ void tp_handoff_put(struct tp_handoff *h, struct tp_chunk *chunk)
 	(void)err;
 	if (tp_ring_used(&h->ring) > h->high_water)
 		h->high_water = tp_ring_used(&h->ring);
-	if (h->writer_waiting)
-		pthread_cond_signal(&h->filled);
+	wake_writers(h);
 	pthread_mutex_unlock(&h->lock);
 }
 
 bool tp_handoff_writer_has_work(struct tp_handoff *h)
 {
 	pthread_mutex_lock(&h->lock);
-	bool work = h->ring.filled > h->ring.taken && !h->writer_done;
+	bool work = !h->writer_done && !output_idle(h);
 	h->reader_holding = work;
 	pthread_mutex_unlock(&h->lock);
 	return work;
@@ -81,7 +98,7 @@ void tp_handoff_close(struct tp_handoff *h)
 {
 	pthread_mutex_lock(&h->lock);
 	h->closed = true;
-	pthread_cond_signal(&h->filled);
+	pthread_cond_broadcast(&h->filled);
 	pthread_mutex_unlock(&h->lock);
 }
 
@@ -110,13 +127,13 @@ unsigned tp_handoff_used(struct tp_handoff *h)
 	return used;
 }
 
-int tp_handoff_take(struct tp_handoff *h, bool wait, struct tp_chunk **chunk)
+int tp_handoff_take(struct tp_handoff *h, unsigned out, bool wait, struct tp_chunk **chunk)
 {
 	int err = 0;
 
 	pthread_mutex_lock(&h->lock);
 	for (;;) {
-		*chunk = tp_ring_take(&h->ring);
+		*chunk = tp_ring_take(&h->ring, out);
 		if (*chunk)
 			break;
 		if (h->closed) {
@@ -131,18 +148,18 @@ int tp_handoff_take(struct tp_handoff *h, bool wait, struct tp_chunk **chunk)
 			err = -EAGAIN;
 			break;
 		}
-		h->writer_waiting = true;
+		h->writers_waiting++;
 		pthread_cond_wait(&h->filled, &h->lock);
-		h->writer_waiting = false;
+		h->writers_waiting--;
 	}
 	pthread_mutex_unlock(&h->lock);
 	return err;
 }
 
-void tp_handoff_release(struct tp_handoff *h, struct tp_chunk *chunk)
+void tp_handoff_release(struct tp_handoff *h, unsigned out, struct tp_chunk *chunk)
 {
 	pthread_mutex_lock(&h->lock);
-	int err = tp_ring_release(&h->ring, chunk);
+	int err = tp_ring_release(&h->ring, out, chunk);
 	/* The writer gives chunks back in the order it took them (engine.h: reap in order). */
 	assert(err == 0);
 	(void)err;
@@ -150,18 +167,39 @@ void tp_handoff_release(struct tp_handoff *h, struct tp_chunk *chunk)
 	 * chunk: the writer still has the other three quarters to write meanwhile, and each
 	 * wake-up costs both cores a context switch. */
 	unsigned free_chunks = h->ring.depth - tp_ring_used(&h->ring);
-	/* Sooner when the writer has taken everything: it has nothing to do but wait for the
+	/* Sooner when a writer has taken everything: it has nothing to do but wait for the
 	 * reader then (and with --repeat it holds chunks, so a quarter may never come free). */
 	if (h->reader_waiting && free_chunks > 0 &&
-	    (free_chunks >= h->wake_free || h->ring.taken == h->ring.filled))
+	    (free_chunks >= h->wake_free || output_idle(h)))
 		wake_reader(h);
 	pthread_mutex_unlock(&h->lock);
 }
 
-void tp_handoff_writer_exit(struct tp_handoff *h)
+void tp_handoff_writer_exit(struct tp_handoff *h, unsigned out, bool failed)
 {
 	pthread_mutex_lock(&h->lock);
-	h->writer_done = true;
+	h->done |= 1u << out;
+	/* A failed output's chunks are no longer waited for (it gives none back after this);
+	 * the others write on. */
+	if (failed)
+		tp_ring_drop(&h->ring, out);
+	h->writer_done = h->done == (1u << h->ring.n_out) - 1;
 	wake_reader(h);
 	pthread_mutex_unlock(&h->lock);
+}
+
+int tp_handoff_set_outputs(struct tp_handoff *h, unsigned n)
+{
+	pthread_mutex_lock(&h->lock);
+	int err = tp_ring_set_outputs(&h->ring, n);
+	pthread_mutex_unlock(&h->lock);
+	return err;
+}
+
+bool tp_handoff_output_done(struct tp_handoff *h, unsigned out)
+{
+	pthread_mutex_lock(&h->lock);
+	bool done = h->done & (1u << out);
+	pthread_mutex_unlock(&h->lock);
+	return done;
 }

@@ -42,6 +42,8 @@ int tp_ring_init(struct tp_ring *ring, size_t chunk_size, unsigned depth, size_t
 	}
 	ring->depth = depth;
 	ring->room = room;
+	ring->n_out = 1;
+	ring->live = 1;
 	for (unsigned i = 0; i < depth; i++) {
 		ring->chunks[i].data = ring->mem + (size_t)i * stride + room;
 		ring->chunks[i].cap = chunk_size;
@@ -65,9 +67,29 @@ void tp_ring_destroy(struct tp_ring *ring)
 	memset(ring, 0, sizeof(*ring));
 }
 
+int tp_ring_set_outputs(struct tp_ring *ring, unsigned n)
+{
+	if (n == 0 || n > TP_RING_MAX_OUTPUTS || ring->filled)
+		return -EINVAL;
+	ring->n_out = n;
+	ring->live = (1u << n) - 1;
+	return 0;
+}
+
+/* freed: the least any live output has given back; everything when none is left. */
+static void update_freed(struct tp_ring *ring)
+{
+	uint64_t least = ring->filled;
+
+	for (unsigned i = 0; i < ring->n_out; i++)
+		if (tp_ring_is_live(ring, i) && ring->released[i] < least)
+			least = ring->released[i];
+	ring->freed = least;
+}
+
 struct tp_chunk *tp_ring_peek_free(struct tp_ring *ring)
 {
-	if (ring->filled - ring->released >= ring->depth)
+	if (ring->filled - ring->freed >= ring->depth)
 		return NULL;
 	return &ring->chunks[ring->filled % ring->depth];
 }
@@ -77,20 +99,33 @@ int tp_ring_put(struct tp_ring *ring, struct tp_chunk *chunk)
 	if (chunk != tp_ring_peek_free(ring))
 		return -EINVAL;
 	ring->filled++;
+	if (!ring->live)
+		ring->freed = ring->filled; /* nobody left to write it */
 	return 0;
 }
 
-struct tp_chunk *tp_ring_take(struct tp_ring *ring)
+struct tp_chunk *tp_ring_take(struct tp_ring *ring, unsigned out)
 {
-	if (ring->taken == ring->filled)
+	if (out >= ring->n_out || ring->taken[out] == ring->filled)
 		return NULL;
-	return &ring->chunks[ring->taken++ % ring->depth];
+	return &ring->chunks[ring->taken[out]++ % ring->depth];
 }
 
-int tp_ring_release(struct tp_ring *ring, struct tp_chunk *chunk)
+int tp_ring_release(struct tp_ring *ring, unsigned out, struct tp_chunk *chunk)
 {
-	if (ring->released == ring->taken || chunk != &ring->chunks[ring->released % ring->depth])
+	if (out >= ring->n_out || ring->released[out] == ring->taken[out] ||
+	    chunk != &ring->chunks[ring->released[out] % ring->depth])
 		return -EINVAL;
-	ring->released++;
+	ring->released[out]++;
+	if (tp_ring_is_live(ring, out))
+		update_freed(ring);
 	return 0;
+}
+
+void tp_ring_drop(struct tp_ring *ring, unsigned out)
+{
+	if (out >= ring->n_out)
+		return;
+	ring->live &= ~(1u << out);
+	update_freed(ring);
 }

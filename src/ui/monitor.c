@@ -5,6 +5,7 @@
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
 #include "report.h"
@@ -87,7 +88,7 @@ void tp_monitor_init(struct tp_monitor *m, const struct tp_monitor_params *p)
 				  .total = p->total, .start_ns = tp_clock_ns(), .rx = p->rx,
 				  .kernel_drops = p->kernel_drops, .udp_out = p->udp_out,
 				  .sink_name = p->sink_name, .interval_ns = o->interval_ns,
-				  .display = o->display, .tail = p->tail };
+				  .display = o->display, .tail = p->tail, .outputs = p->outputs };
 	snprintf(m->name, sizeof(m->name), "%s", o->name ? o->name : "");
 	char why[160];
 	if (o->format) {
@@ -275,13 +276,25 @@ void tp_monitor_status(struct tp_monitor *m)
 	tp_cursor_moved(&m->cursor, 1);
 }
 
-void tp_monitor_explain(struct tp_monitor *m, const struct tp_tuning *t, const char *engine,
-			const char *engine_why)
+void tp_monitor_explain_engine(struct tp_monitor *m, const char *output, const char *engine,
+			       const char *why)
+{
+	(void)m;
+	if (output)
+		fprintf(stderr, "tpipe: output %s: engine: %s (%s)\n", output, engine, why);
+	else
+		fprintf(stderr, "tpipe: engine: %s (%s)\n", engine, why);
+}
+
+void tp_monitor_explain(struct tp_monitor *m, const struct tp_tuning *t)
 {
 	char chunk[32];
 
 	tp_format_bytes(chunk, sizeof(chunk), (double)t->chunk);
-	fprintf(stderr, "tpipe: engine: %s (%s)\n", engine, engine_why);
+	if (m->outputs && m->outputs->n > 1)
+		fprintf(stderr, "tpipe: outputs: %u, each written by a thread of its own; a chunk is "
+			"refilled once every output has written it, so the slowest sets the pace\n",
+			m->outputs->n);
 	fprintf(stderr, "tpipe: chunk size: %s (%s)\n", chunk, t->chunk_why);
 	fprintf(stderr, "tpipe: ring depth: %u chunks (%s)\n", t->depth, t->depth_why);
 	const char *unit = t->rate_lines ? "lines" : "bytes";
@@ -304,10 +317,44 @@ void tp_monitor_explain(struct tp_monitor *m, const struct tp_tuning *t, const c
 			t->meta_every, t->meta_why);
 }
 
-void tp_monitor_finish(struct tp_monitor *m, const struct tp_tuning *t, const char *engine,
-		       bool refused_at_end)
+/* Several outputs: each one's line of the statistics, and why it was dropped. */
+static unsigned summary_outputs(const struct tp_monitor *m, struct tp_summary_output *so,
+				char (*why)[96])
+{
+	const struct tp_outputs *outs = m->outputs;
+
+	if (!outs || outs->n < 2)
+		return 0;
+	for (unsigned i = 0; i < outs->n; i++) {
+		const struct tp_output *o = &outs->o[i];
+		const struct tp_counters *c = o->counters;
+		why[i][0] = 0;
+		if (o->stalled)
+			snprintf(why[i], sizeof(why[i]), "took nothing for %.3g s (--stall-timeout)",
+				 (double)o->stall_ns / 1e9);
+		else if (o->failed && !o->opened)
+			snprintf(why[i], sizeof(why[i]), "could not be opened");
+		else if (o->failed || (o->error && o->error != -ECANCELED))
+			snprintf(why[i], sizeof(why[i]), "%s", strerror(o->error ? -o->error : EIO));
+		so[i] = (struct tp_summary_output){
+			.name = o->sink.name ? o->sink.name : o->dest,
+			.engine = o->has_engine ? o->engine.ops->name : NULL,
+			.bytes = o->opened ? tp_counter_get(&c->bytes_out) : 0,
+			.write_calls = o->opened ? tp_counter_get(&c->write_calls) : 0,
+			.writer_wait = o->opened ? (double)tp_counter_get(&c->writer_wait_ns) / 1e9 : 0,
+			.dropped = why[i][0] ? why[i] : NULL,
+		};
+	}
+	return outs->n;
+}
+
+void tp_monitor_finish(struct tp_monitor *m, const struct tp_tuning *t, bool refused_at_end)
 {
 	struct tp_counters *c = m->counters;
+	struct tp_summary_output outputs[TP_MAX_OUTPUTS];
+	char dropped[TP_MAX_OUTPUTS][96];
+	const char *engine = m->outputs && m->outputs->n == 1 && m->outputs->o[0].has_engine
+			     ? m->outputs->o[0].engine.ops->name : NULL;
 	uint64_t calls = tp_counter_get(&c->write_calls);
 
 	draw(m, true);
@@ -347,6 +394,8 @@ void tp_monitor_finish(struct tp_monitor *m, const struct tp_tuning *t, const ch
 		.udp_in = m->kernel_drops != NULL,
 		.kernel_drops = m->kernel_drops ? *m->kernel_drops : 0,
 		.rx = m->rx,
+		.outputs = outputs,
+		.n_outputs = summary_outputs(m, outputs, dropped),
 	};
 	tp_summary_set_rates(&s, &m->rates);
 	/* -c: the statistics are lines below every tpipe's, counted so that the others' lines

@@ -10,6 +10,7 @@
 #include "cursor.h"
 #include "format.h"
 #include "handoff.h"
+#include "outputs.h"
 #include "progress.h"
 #include "stats.h"
 #include "summary.h"
@@ -28,6 +29,7 @@ struct tp_monitor_params {
 	bool udp_out;
 	const char *sink_name;            /* for the "nobody listening" line */
 	const struct tp_tail *tail;       /* the writer's last bytes, for %A and %L; NULL: none */
+	const struct tp_outputs *outputs; /* for the statistics: each output's, its engine */
 };
 
 /* Settings changed while running (-R from another tpipe); 0 / NULL: unchanged. */
@@ -68,6 +70,7 @@ struct tp_monitor {
 	unsigned display;
 	unsigned last_written;
 	const struct tp_tail *tail;
+	const struct tp_outputs *outputs;
 	unsigned char tail_copy[TP_TAIL_SIZE];
 	struct tp_cursor cursor;          /* -c */
 	bool cursor_tried;
@@ -87,13 +90,15 @@ void tp_monitor_poll(struct tp_monitor *m);
 void tp_monitor_status(struct tp_monitor *m);
 /* Ends a progress line that is on the screen, so a message can start on a clean line. */
 void tp_monitor_end_line(struct tp_monitor *m);
-/* --explain: the choices made before the transfer. */
-void tp_monitor_explain(struct tp_monitor *m, const struct tp_tuning *t, const char *engine,
-			const char *engine_why);
-/* The last progress line and, with --stats, the final statistics. refused_at_end: the
- * caller says itself that a udp:// destination refused the end (status 1). */
-void tp_monitor_finish(struct tp_monitor *m, const struct tp_tuning *t, const char *engine,
-		       bool refused_at_end);
+/* --explain: the engine of an output and why (output: its name when there are several, else
+ * NULL), once for each; then the other choices made before the transfer. */
+void tp_monitor_explain_engine(struct tp_monitor *m, const char *output, const char *engine,
+			       const char *why);
+void tp_monitor_explain(struct tp_monitor *m, const struct tp_tuning *t);
+/* The last progress line and, with --stats, the final statistics (after every writer was
+ * joined). refused_at_end: the caller says itself that a udp:// destination refused the end
+ * (status 1). */
+void tp_monitor_finish(struct tp_monitor *m, const struct tp_tuning *t, bool refused_at_end);
 void tp_monitor_destroy(struct tp_monitor *m);
 
 #endif

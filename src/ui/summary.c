@@ -161,7 +161,19 @@ void tp_summary_print_text(FILE *out, const struct tp_summary *s)
 	if (s->write_calls)
 		fprintf(out, ", latency min %s / avg %s / max %s", format_secs(a, sizeof(a), s->write_min),
 			format_secs(b, sizeof(b), s->write_avg), format_secs(c, sizeof(c), s->write_max));
-	fprintf(out, "; engine %s\n", s->engine ? s->engine : "unknown");
+	fprintf(out, "; engine %s\n", s->engine ? s->engine : s->n_outputs ? "per output" : "unknown");
+	for (unsigned i = 0; i < s->n_outputs; i++) {
+		const struct tp_summary_output *o = &s->outputs[i];
+		tp_summary_prefix(out, s);
+		fputs("output ", out);
+		for (const unsigned char *p = (const unsigned char *)o->name; *p; p++)
+			fputc(*p < 0x20 || *p == 0x7f ? '?' : *p, out);
+		fprintf(out, ": %s (%llu bytes) in %llu write%s, engine %s, waited for data %s%s%s\n",
+			tp_format_bytes(a, sizeof(a), (double)o->bytes), (unsigned long long)o->bytes,
+			(unsigned long long)o->write_calls, o->write_calls == 1 ? "" : "s",
+			o->engine ? o->engine : "none", format_secs(b, sizeof(b), o->writer_wait),
+			o->dropped ? "; dropped: " : "", o->dropped ? o->dropped : "");
+	}
 	tp_summary_prefix(out, s);
 	fprintf(out, "ring: high-water %u of %u chunks of %s\n", s->ring_high_water, s->ring_depth,
 		tp_format_bytes(a, sizeof(a), (double)s->chunk_size));
@@ -294,6 +306,23 @@ void tp_summary_print_json(FILE *out, const struct tp_summary *s)
 		json_key_number(out, "line_rate_avg", secs > 0 ? (double)s->lines / secs : 0);
 		fprintf(out, ",\"rate_limit_unit\":\"%s\"", s->rate_lines ? "lines" : "bytes");
 	}
+	if (s->n_outputs)
+		fputs(",\"outputs\":[", out);
+	for (unsigned i = 0; i < s->n_outputs; i++) {
+		const struct tp_summary_output *o = &s->outputs[i];
+		fputs(i ? ",{\"name\":" : "{\"name\":", out);
+		json_string(out, o->name);
+		fputs(",\"engine\":", out);
+		json_string(out, o->engine);
+		fprintf(out, ",\"bytes\":%llu,\"write_calls\":%llu", (unsigned long long)o->bytes,
+			(unsigned long long)o->write_calls);
+		json_key_number(out, "writer_wait_s", o->writer_wait);
+		fputs(",\"dropped\":", out);
+		json_string(out, o->dropped);
+		fputc('}', out);
+	}
+	if (s->n_outputs)
+		fputc(']', out);
 	tp_summary_print_link_json(out, s);
 	fputs("}\n", out);
 }

@@ -18,6 +18,16 @@ struct tp_rate_track {
 int tp_rate_track_add(struct tp_rate_track *t, double rate); /* 0 or -ENOMEM */
 void tp_rate_track_free(struct tp_rate_track *t);
 
+/* One of several outputs (-o given more than once). */
+struct tp_summary_output {
+	const char *name;           /* the sink's name */
+	const char *engine;         /* NULL: it never got one */
+	uint64_t bytes;             /* written to it */
+	uint64_t write_calls;
+	double writer_wait;         /* s its writer waited for data */
+	const char *dropped;        /* why it was dropped, or NULL when it got everything */
+};
+
 struct tp_summary {
 	const char *name;           /* -N, or NULL */
 	const char *engine;         /* "io_uring" or "write" */
@@ -47,6 +57,10 @@ struct tp_summary {
 	bool udp_in;                /* datagrams the kernel dropped before we read them */
 	uint64_t kernel_drops;
 	const struct tp_rx_stats *rx; /* -D: what the receiver verified, refused and lost */
+	/* Several outputs: each one's figures (the ones above are the slowest live output's
+	 * amounts and every output's write calls); n_outputs 0 with one output. */
+	const struct tp_summary_output *outputs;
+	unsigned n_outputs;
 };
 
 /* Fills intervals, rate_min, rate_max and rate_mean_dev from the track. */

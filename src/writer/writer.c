@@ -15,10 +15,18 @@
 
 /* Takes the next chunk, counting the time spent waiting for the reader. Paced, that time
  * is the input's idleness, which the pacer forgives. */
+static void set_state(struct tp_writer *w, enum tp_writer_state state)
+{
+	atomic_store_explicit(&w->state, (int)state, memory_order_relaxed);
+}
+
 static int take(struct tp_writer *w, bool wait, struct tp_chunk **chunk, struct tp_pacer *pacer)
 {
 	uint64_t t0 = wait ? tp_clock_ns() : 0;
-	int err = tp_handoff_take(w->p.handoff, wait, chunk);
+	if (wait)
+		set_state(w, TP_WRITER_IDLE);
+	int err = tp_handoff_take(w->p.handoff, w->p.out, wait, chunk);
+	set_state(w, TP_WRITER_WRITING);
 
 	if (wait) {
 		uint64_t t1 = tp_clock_ns();
@@ -95,7 +103,7 @@ static int write_unpaced(struct tp_writer *w)
 				w->pos = chunk->offset + chunk->len;
 				if (rc == TP_ENGINE_DONE) {
 					note_sent(w, chunk);
-					tp_handoff_release(w->p.handoff, chunk);
+					tp_handoff_release(w->p.handoff, w->p.out, chunk);
 				}
 				continue;
 			}
@@ -106,7 +114,7 @@ static int write_unpaced(struct tp_writer *w)
 		if (rc < 0)
 			return rc;
 		note_sent(w, chunk);
-		tp_handoff_release(w->p.handoff, chunk);
+		tp_handoff_release(w->p.handoff, w->p.out, chunk);
 	}
 }
 
@@ -175,6 +183,7 @@ static int sleep_until(struct tp_writer *w, uint64_t now_ns, uint64_t when_ns)
 {
 	uint64_t target = tp_wake_target(&w->wake, now_ns, when_ns);
 
+	set_state(w, TP_WRITER_PACING);
 	if (target > now_ns) {
 		struct timespec ts = { (time_t)(target / 1000000000u), (long)(target % 1000000000u) };
 		int rc;
@@ -189,6 +198,7 @@ static int sleep_until(struct tp_writer *w, uint64_t now_ns, uint64_t when_ns)
 	while ((t = tp_clock_ns()) < when_ns)
 		; /* at most the lead, TP_WAKE_MAX_LEAD_NS */
 	tp_counter_add(&w->p.counters->pace_wait_ns, t - now_ns);
+	set_state(w, TP_WRITER_WRITING);
 	return 0;
 }
 
@@ -288,7 +298,7 @@ static int send_copies(struct tp_writer *w, struct tp_pacer *pacer, struct held 
 		tp_counter_add(&w->p.counters->copies, 1);
 	}
 	if (h->n && h->copies[0] == w->p.repeat) {
-		tp_handoff_release(w->p.handoff, h->chunk[0]);
+		tp_handoff_release(w->p.handoff, w->p.out, h->chunk[0]);
 		h->n--;
 		memmove(h->chunk, h->chunk + 1, h->n * sizeof(h->chunk[0]));
 		memmove(h->copies, h->copies + 1, h->n * sizeof(h->copies[0]));
@@ -334,7 +344,7 @@ static int write_in_turn(struct tp_writer *w)
 			h.chunk[h.n] = chunk;
 			h.copies[h.n++] = 0;
 		} else {
-			tp_handoff_release(w->p.handoff, chunk);
+			tp_handoff_release(w->p.handoff, w->p.out, chunk);
 			if (!pacer.rate)
 				return SWITCH_LOOP; /* unpaced now (-R -L 0): queue chunks again */
 		}
@@ -357,8 +367,13 @@ static void *writer_main(void *arg)
 	do
 		rc = w->rate || w->p.repeat ? write_in_turn(w) : write_unpaced(w);
 	while (rc == SWITCH_LOOP);
+	/* A failed output gives its chunks up: none may still be in the kernel's hands when
+	 * the reader refills them. */
+	if (rc < 0 && w->p.engine->inflight)
+		tp_engine_cancel(w->p.engine);
 	w->error = rc;
-	tp_handoff_writer_exit(w->p.handoff);
+	set_state(w, TP_WRITER_IDLE);
+	tp_handoff_writer_exit(w->p.handoff, w->p.out, rc < 0);
 	return NULL;
 }
 
@@ -372,6 +387,7 @@ int tp_writer_start(struct tp_writer *w, const struct tp_writer_params *p)
 	w->carry = NULL;
 	w->pos = 0;
 	atomic_init(&w->rate_asked, false);
+	atomic_init(&w->state, TP_WRITER_IDLE);
 	pthread_mutex_init(&w->rate_lock, NULL);
 	/* The thread inherits the caller's signal mask, in which our signals are blocked. */
 	return -pthread_create(&w->thread, NULL, writer_main, w);

@@ -16,6 +16,7 @@
 /* What the writer is started with. */
 struct tp_writer_params {
 	struct tp_handoff *handoff;
+	unsigned out;                 /* which of the hand-off's outputs this writer is */
 	struct tp_engine *engine;     /* set up (tp_engine_init); the writer's from the start */
 	struct tp_counters *counters; /* the writer's fields of it (stats.h) */
 	uint64_t rate;                /* -L in bytes/s (lines/s with pace_lines); 0 = unpaced */
@@ -45,10 +46,25 @@ struct tp_writer {
 	/* A new pace asked for by the main thread (tp_writer_set_rate), taken by the writer at
 	 * its next send: rate_lock guards rate_req; rate_asked says one is waiting, so that the
 	 * writer looks at every send without taking the lock. */
+	/* Written by the writer thread, read by the main thread (the stall watchdog): what it
+	 * is doing, enum tp_writer_state. */
+	atomic_int state;
 	pthread_mutex_t rate_lock;
 	struct { uint64_t rate, burst; bool lines; } rate_req;
 	atomic_bool rate_asked;
 };
+
+/* What a writer is doing, for the stall watchdog: only a write can stall. */
+enum tp_writer_state {
+	TP_WRITER_IDLE,     /* waiting for a chunk from the reader, or ended */
+	TP_WRITER_PACING,   /* sleeping to hold the rate */
+	TP_WRITER_WRITING,  /* a write is out, or about to be */
+};
+
+static inline enum tp_writer_state tp_writer_state(struct tp_writer *w)
+{
+	return (enum tp_writer_state)atomic_load_explicit(&w->state, memory_order_relaxed);
+}
 
 /* Starts the thread; signals are blocked in it (the caller blocks them first). 0 or -errno. */
 int tp_writer_start(struct tp_writer *w, const struct tp_writer_params *p);

@@ -1,0 +1,162 @@
+#!/bin/bash
+# Several outputs (-o more than once): every output gets every byte in order, whatever kind it
+# is (a file, standard output, a pipe, /dev/null, udp://), with every engine; an output that
+# fails (a full disk, a closed pipe, one that cannot be opened) is named in one line and
+# dropped while the others go on (status 1); --stall-timeout names and drops an output that
+# takes nothing; the statistics and --explain are per output. Nothing here times anything:
+# slow and stopped consumers are processes the test controls.
+[ -n "$BASH_VERSION" ] || exec bash "$0" "$@"
+. "${SRCDIR:-$(dirname "$0")/..}/tests/lib.sh"
+
+IN=$(pattern_file 5000000)
+SMALL=$(pattern_file 300000)
+DROPPED='dropped, the other outputs go on$'
+
+# --- every output gets every byte -------------------------------------------------------------
+for eng in $(engines); do
+	"$TPIPE" -q --engine="$eng" -o "$T/a" -o - -o /dev/null -o "$T/b" "$IN" 2>"$T/err" |
+		cat >"$T/piped"
+	status_is 0 "${PIPESTATUS[0]}" "four outputs, --engine=$eng" "$T/err"
+	same_file "$T/a" "$IN" "four outputs, --engine=$eng: the first file"
+	same_file "$T/b" "$IN" "four outputs, --engine=$eng: the last file"
+	same_file "$T/piped" "$IN" "four outputs, --engine=$eng: standard output, a pipe"
+	expect_stderr_empty "four outputs, --engine=$eng"
+done
+
+# Sizes that end on no chunk boundary, several inputs in order, and nothing at all.
+for size in 0 1 4097 1048577; do
+	f=$(pattern_file "$size")
+	tp -C 4K -o "$T/a" -o "$T/b" "$f" "$f"
+	expect_status 0 "two outputs, two inputs of $size bytes"
+	cat "$f" "$f" >"$T/want"
+	same_file "$T/a" "$T/want" "two outputs, $size + $size bytes: the first"
+	same_file "$T/b" "$T/want" "two outputs, $size + $size bytes: the second"
+done
+
+# A slow consumer sets the pace: the fast outputs still get everything, in order.
+"$TPIPE" -q -B 1M -C 64K -o "$T/a" -o - "$IN" 2>"$T/err" | pv -q -L 20M >"$T/slow"
+status_is 0 "${PIPESTATUS[0]}" "a slow reader among two outputs" "$T/err"
+same_file "$T/slow" "$IN" "a slow reader among two outputs: the slow one"
+same_file "$T/a" "$IN" "a slow reader among two outputs: the file"
+
+# Paced (-L) and framed (-F, with --repeat) into two outputs: both decode byte-exact.
+tp -L 20M -o "$T/a" -o "$T/b" "$SMALL"
+expect_status 0 "-L with two outputs"
+same_file "$T/a" "$SMALL" "-L with two outputs: the first"
+same_file "$T/b" "$SMALL" "-L with two outputs: the second"
+tp -F --repeat 1 -o "$T/a.f" -o "$T/b.f" "$IN"
+expect_status 0 "-F --repeat 1 into two files"
+for x in a b; do
+	tp -D -o "$T/$x.d" "$T/$x.f"
+	expect_status 0 "-D of the $x file"
+	same_file "$T/$x.d" "$IN" "-F into two files, $x decoded"
+done
+
+# A udp:// output beside a file: the datagrams carry the same bytes.
+"$TPIPE" -q --idle-timeout 5 -o "$T/udp.out" udp://127.0.0.1:0 --explain 2>"$T/rx.err" &
+rx=$!
+track "$rx"
+wait_for 20 grep -q 'listening on' "$T/rx.err"
+port=$(sed -n 's/.*listening on udp:.*:\([0-9]*\)$/\1/p' "$T/rx.err" | head -n 1)
+if [ -n "$port" ]; then
+	tp -L 40MB -o "$T/a" -o "udp://127.0.0.1:$port" "$SMALL"
+	expect_status 0 "a file and udp://"
+	wait_exit "$rx" 60
+	same_file "$T/a" "$SMALL" "a file and udp://: the file"
+	same_file "$T/udp.out" "$SMALL" "a file and udp://: the datagrams"
+else
+	fail "a udp:// receiver said its port ($(head -c 200 "$T/rx.err"))"
+fi
+
+# --- failures: named, dropped, the others go on ---------------------------------------------
+tp -o "$T/a" -o /dev/full -o "$T/b" "$IN"
+expect_status 1 "/dev/full among three outputs"
+expect_stderr_line "^tpipe: /dev/full: No space left on device: $DROPPED" "/dev/full among three outputs"
+same_file "$T/a" "$IN" "/dev/full among three outputs: the first"
+same_file "$T/b" "$IN" "/dev/full among three outputs: the third"
+
+tp -o "$T/a" -o "$T/nodir/x" "$IN"
+expect_status 1 "an output that cannot be opened"
+expect_stderr_line "^tpipe: $T/nodir/x: No such file or directory$" "an output that cannot be opened"
+same_file "$T/a" "$IN" "an output that cannot be opened: the other"
+
+tp -o "$T/nodir/x" -o /dev/full "$IN"
+expect_status 1 "no output left"
+check "no output left: two lines, one for each" [ "$(wc -l <"$T/err")" = 2 ]
+
+# A closed pipe among several is a failure like another (141 is for a single output).
+"$TPIPE" -q -o "$T/a" -o - "$IN" 2>"$T/err" | head -c 10 >/dev/null
+status_is 1 "${PIPESTATUS[0]}" "a closed pipe among two outputs"
+expect_stderr_line "^tpipe: standard output: Broken pipe: $DROPPED" "a closed pipe among two outputs"
+same_file "$T/a" "$IN" "a closed pipe among two outputs: the file"
+"$TPIPE" -q "$IN" 2>"$T/err" | head -c 10 >/dev/null
+status_is 141 "${PIPESTATUS[0]}" "a closed pipe, the only output"
+expect_stderr_empty "a closed pipe, the only output"
+
+# An input that is one of the outputs would never end.
+cp "$SMALL" "$T/loop"
+tp -o "$T/a" -o "$T/loop" "$T/loop"
+expect_status 1 "an input that is the second output"
+expect_stderr_line 'input file is output file' "an input that is the second output"
+
+# --- --stall-timeout -------------------------------------------------------------------------
+# The consumer is a FIFO whose reader we hold open and never read from.
+mkfifo "$T/fifo"
+exec 3<>"$T/fifo"
+tp --stall-timeout 0.5 -B 1M -o "$T/fifo" "$IN"
+expect_status 1 "--stall-timeout, the only output"
+expect_stderr_line '^tpipe: .*/fifo: took nothing for [0-9.]+ s while data waited for it \(--stall-timeout\)$' \
+	"--stall-timeout, the only output"
+exec 3>&-
+exec 3<>"$T/fifo"
+tp --stall-timeout 0.5 -B 1M -o "$T/a" -o "$T/fifo" --stats=json "$IN"
+expect_status 1 "--stall-timeout, one of two"
+check "--stall-timeout, one of two: the stall said, the others go on" \
+	grep -Eq "^tpipe: .*/fifo: took nothing for [0-9.]+ s while data waited for it \(--stall-timeout\): $DROPPED" "$T/err"
+same_file "$T/a" "$IN" "--stall-timeout, one of two: the file"
+check "--stall-timeout: the statistics say which was dropped and why" \
+	grep -q '"dropped":"took nothing for [0-9.]* s (--stall-timeout)"' "$T/err"
+exec 3>&-
+# A reader that is slow but steady is not stalled.
+"$TPIPE" -q --stall-timeout 3 -B 256K -C 64K "$SMALL" 2>"$T/err" | pv -q -L 200k >"$T/slow"
+status_is 0 "${PIPESTATUS[0]}" "--stall-timeout 3, a slow steady reader" "$T/err"
+same_file "$T/slow" "$SMALL" "--stall-timeout 3, a slow steady reader"
+# A paced output waits for its pace, not for the output: no stall.
+"$TPIPE" -q --stall-timeout 0.2 -L 500K "$SMALL" 2>"$T/err" | cat >"$T/a"
+status_is 0 "${PIPESTATUS[0]}" "--stall-timeout 0.2 at -L 500K into a pipe" "$T/err"
+same_file "$T/a" "$SMALL" "--stall-timeout 0.2 at -L 500K into a pipe"
+
+# --- statistics and --explain per output ---------------------------------------------------
+tp --stats -o "$T/a" -o /dev/null "$SMALL"
+expect_status 0 "--stats with two outputs"
+check "--stats: a line per output with its bytes" \
+	bash -c 'grep -q "^tpipe: output $1: 293 KiB (300000 bytes) in [0-9]* writes\?, engine " "$2" &&
+		grep -q "^tpipe: output /dev/null: 293 KiB (300000 bytes)" "$2"' _ "$T/a" "$T/err"
+tp --stats=json -o "$T/a" -o /dev/full "$SMALL"
+expect_status 1 "--stats=json with a failed output"
+check "--stats=json: each output's bytes and why one was dropped" \
+	python3 -c 'import json, sys
+d = json.loads([l for l in open(sys.argv[1]) if l.startswith("{")][0])
+o = d["outputs"]
+assert len(o) == 2 and o[0]["bytes"] == 300000 and o[0]["dropped"] is None, o
+assert o[1]["name"] == "/dev/full" and o[1]["dropped"] == "No space left on device", o
+assert d["bytes"] == 300000, d["bytes"]' "$T/err"
+tp --explain -o "$T/a" -o - "$SMALL"
+check "--explain: an engine line per output, and the ring shared" \
+	bash -c 'grep -q "^tpipe: output $1: engine: " "$2" && grep -q "^tpipe: output standard output: engine: " "$2" &&
+		grep -q "^tpipe: outputs: 2, each written by a thread of its own" "$2"' _ "$T/a" "$T/err"
+
+# --- usage errors ---------------------------------------------------------------------------
+tp -F -o "$T/a" -o udp://127.0.0.1:9 "$SMALL"
+expect_status 2 "-F with a file and udp://"
+expect_stderr_line '^tpipe: -F: the outputs must be all udp:// or none' "-F with a file and udp://"
+args=()
+for i in $(seq 17); do args+=(-o /dev/null); done
+tp "${args[@]}" "$SMALL"
+expect_status 2 "17 outputs"
+expect_stderr_line '^tpipe: --output: at most 16 outputs$' "17 outputs"
+tp --stall-timeout soon "$SMALL"
+expect_status 2 "--stall-timeout soon"
+expect_stderr_line "^tpipe: --stall-timeout: 'soon' is not a duration" "--stall-timeout soon"
+
+finish
