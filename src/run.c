@@ -240,6 +240,15 @@ static struct tp_output *lead_output(struct tp_outputs *outs)
 	return lead;
 }
 
+static unsigned all_flags(const struct tp_outputs *outs)
+{
+	unsigned flags = 0;
+
+	for (unsigned i = 0; i < outs->n; i++)
+		flags |= outs->o[i].opened ? outs->o[i].sink.flags : 0;
+	return flags;
+}
+
 /* Opens every output; with several, one that cannot be opened is said and dropped, and the
  * others go on. The number opened (0: the status is set). */
 static unsigned open_outputs(const struct tp_options *opts, struct tp_outputs *outs,
@@ -283,7 +292,8 @@ static int set_up_engines(const struct tp_options *opts, struct tp_outputs *outs
 			.kind = tp_engine_kind_for(choice, no_splice, splice_err), .sink = &o->sink,
 			.counters = o->counters, .depth = tuning->depth,
 			.dgram_size = tuning->frame_size, .dgram_framed = opts->frame,
-			.count_lines = opts->line_mode, .line_end = line_end });
+			.count_lines = opts->line_mode, .line_end = line_end,
+			.shared_pipes = outs->n > 1 });
 		if (err == -ENOTSUP && opts->engine == TP_ENGINE_URING) {
 			tp_report("io_uring", "not built in (configured --without-liburing)");
 			return -1;
@@ -357,6 +367,7 @@ void tp_run(const struct tp_options *opts, struct tp_result *result)
 		.asked = opts->engine, .bytes_touched = opts->frame || opts->deframe ||
 						     wants_tail(opts),
 		.lines_counted = opts->line_mode, .several_outputs = outs.n > 1,
+		.all_sink_flags = all_flags(&outs),
 		.datagram_input = udp_input(opts), .sink_flags = lead->flags,
 	};
 	const char *no_splice = tp_engine_splice_refusal(&choice);

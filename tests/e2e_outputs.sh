@@ -9,6 +9,7 @@
 . "${SRCDIR:-$(dirname "$0")/..}/tests/lib.sh"
 
 IN=$(pattern_file 5000000)
+: >"$T/nothing"
 SMALL=$(pattern_file 300000)
 DROPPED='dropped, the other outputs go on$'
 
@@ -40,10 +41,13 @@ same_file "$T/slow" "$IN" "a slow reader among two outputs: the slow one"
 same_file "$T/a" "$IN" "a slow reader among two outputs: the file"
 
 # Paced (-L) and framed (-F, with --repeat) into two outputs: both decode byte-exact.
-tp -L 20M -o "$T/a" -o "$T/b" "$SMALL"
-expect_status 0 "-L with two outputs"
-same_file "$T/a" "$SMALL" "-L with two outputs: the first"
-same_file "$T/b" "$SMALL" "-L with two outputs: the second"
+# Paced, a chunk goes out in pieces: the tee engine (auto) tees it whole once.
+for eng in $(engines); do
+	tp --engine="$eng" -L 20M -o "$T/a" -o "$T/b" "$SMALL"
+	expect_status 0 "-L with two outputs, --engine=$eng"
+	same_file "$T/a" "$SMALL" "-L with two outputs, --engine=$eng: the first"
+	same_file "$T/b" "$SMALL" "-L with two outputs, --engine=$eng: the second"
+done
 tp -F --repeat 1 -o "$T/a.f" -o "$T/b.f" "$IN"
 expect_status 0 "-F --repeat 1 into two files"
 for x in a b; do
@@ -142,9 +146,12 @@ assert len(o) == 2 and o[0]["bytes"] == 300000 and o[0]["dropped"] is None, o
 assert o[1]["name"] == "/dev/full" and o[1]["dropped"] == "No space left on device", o
 assert d["bytes"] == 300000, d["bytes"]' "$T/err"
 tp --explain -o "$T/a" -o - "$SMALL"
-check "--explain: an engine line per output, and the ring shared" \
-	bash -c 'grep -q "^tpipe: output $1: engine: " "$2" && grep -q "^tpipe: output standard output: engine: " "$2" &&
+check "--explain: an engine line per output (tee: nothing copied), and the ring shared" \
+	bash -c 'grep -q "^tpipe: output $1: engine: tee " "$2" && grep -q "^tpipe: output standard output: engine: tee " "$2" &&
 		grep -q "^tpipe: outputs: 2, each written by a thread of its own" "$2"' _ "$T/a" "$T/err"
+tp --explain -o "$T/a" -o udp://127.0.0.1:9 "$T/nothing"
+check "--explain: with a udp:// output the bytes are in memory (no tee)" \
+	bash -c '! grep -q "engine: tee" "$1" && grep -q "no splice: several outputs, one of them udp://" "$1"' _ "$T/err"
 
 # --- usage errors ---------------------------------------------------------------------------
 tp -F -o "$T/a" -o udp://127.0.0.1:9 "$SMALL"

@@ -13,6 +13,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 #include "cli.h"
+#include "engine.h"
 #include "pipes.h"
 #include "reader.h"
 #include "ring.h"
@@ -211,6 +212,85 @@ static void flush_case(uint64_t size, size_t want)
 	tp_handoff_destroy(&r.handoff);
 }
 
+
+/* Several outputs: the tee engine gives each sink the chunk's bytes and leaves them in the
+ * chunk's pipe for the others; pieces (paced) go on in order; a sink that splice cannot
+ * write to gets them by read and write; tp_pipes_discard empties the chunk's pipe. */
+static void read_all(int fd, unsigned char *buf, size_t len)
+{
+	for (size_t got = 0; got < len;) {
+		ssize_t n = read(fd, buf + got, len - got);
+		ck_assert_int_gt(n, 0);
+		got += (size_t)n;
+	}
+}
+
+START_TEST(test_tee_engine_leaves_the_bytes)
+{
+	static unsigned char in[CHUNK], out[CHUNK];
+	struct tp_ring ring;
+	struct tp_counters counters = { .write_ns_min = UINT64_MAX };
+	struct tp_engine eng[2];
+	struct tp_sink sink[2];
+	int p[2][2];
+
+	fill_pattern(in, CHUNK, 7);
+	ck_assert_int_eq(tp_ring_init(&ring, CHUNK, 2, 0), 0);
+	ck_assert_int_eq(tp_pipes_attach(&ring, CHUNK), 0);
+	struct tp_chunk *c = &ring.chunks[0];
+	for (size_t off = 0; off < CHUNK;)
+		off += (size_t)tp_pipes_put(c, in + off, CHUNK - off);
+	c->len = CHUNK;
+	for (int i = 0; i < 2; i++) {
+		ck_assert_int_eq(pipe(p[i]), 0);
+		ck_assert_int_ge(fcntl(p[i][1], F_SETPIPE_SZ, (int)(2 * CHUNK)), (int)(2 * CHUNK));
+		sink[i] = (struct tp_sink){ .fd = p[i][1], .flags = TP_SINK_PIPE, .name = "pipe" };
+		ck_assert_int_eq(tp_engine_init(&eng[i], &(struct tp_engine_params){
+			.kind = TP_ENGINE_SPLICE, .sink = &sink[i], .counters = &counters,
+			.depth = 2, .shared_pipes = true }), 0);
+		ck_assert_str_eq(eng[i].ops->name, "tee");
+	}
+	/* The first output takes the chunk whole, the second in three pieces. */
+	ck_assert_int_eq(tp_engine_submit(&eng[0], c), TP_ENGINE_DONE);
+	ck_assert_uint_eq(tp_pipes_waiting(c->pipe_rd), CHUNK); /* still there */
+	size_t cut[] = { 0, 1000, 40000, CHUNK };
+	for (int k = 0; k < 3; k++) {
+		struct tp_chunk piece = { .data = c->data + cut[k], .len = cut[k + 1] - cut[k],
+					  .cap = cut[k + 1] - cut[k], .pipe_rd = c->pipe_rd,
+					  .pipe_wr = c->pipe_wr, .piece_off = cut[k] };
+		ck_assert_int_eq(tp_engine_submit(&eng[1], &piece), TP_ENGINE_DONE);
+	}
+	for (int i = 0; i < 2; i++) {
+		memset(out, 0, sizeof(out));
+		read_all(p[i][0], out, CHUNK);
+		ck_assert_uint_eq(tp_pipes_waiting(p[i][0]), 0);
+		ck_assert(memcmp(out, in, CHUNK) == 0);
+	}
+	ck_assert_uint_eq(counters.bytes_out, 2 * CHUNK);
+	ck_assert_int_eq(tp_pipes_discard(c), 0);
+	ck_assert_uint_eq(tp_pipes_waiting(c->pipe_rd), 0);
+	for (int i = 0; i < 2; i++) {
+		tp_engine_exit(&eng[i]);
+		close(p[i][0]);
+		close(p[i][1]);
+	}
+
+	/* /dev/full takes no splice: written instead, it says it is full. */
+	for (size_t off = 0; off < CHUNK;)
+		off += (size_t)tp_pipes_put(c, in + off, CHUNK - off);
+	int full = open("/dev/full", O_WRONLY);
+	ck_assert_int_ge(full, 0);
+	sink[0] = (struct tp_sink){ .fd = full, .name = "/dev/full" };
+	ck_assert_int_eq(tp_engine_init(&eng[0], &(struct tp_engine_params){
+		.kind = TP_ENGINE_SPLICE, .sink = &sink[0], .counters = &counters, .depth = 2,
+		.shared_pipes = true }), 0);
+	ck_assert_int_eq(tp_engine_submit(&eng[0], c), -ENOSPC);
+	tp_engine_exit(&eng[0]);
+	close(full);
+	tp_ring_destroy(&ring);
+}
+END_TEST
+
 START_TEST(test_stage_flushed_at_the_end)
 {
 	flush_case(0, 10000);
@@ -229,6 +309,7 @@ int main(void)
 	tcase_add_test(tc, test_splice_from_a_file);
 	tcase_add_test(tc, test_stage_flushed_at_the_end);
 	tcase_add_test(tc, test_refused_leaves_nothing);
+	tcase_add_test(tc, test_tee_engine_leaves_the_bytes);
 	suite_add_tcase(s, tc);
 
 	return tp_unit_run(s);

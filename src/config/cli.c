@@ -42,7 +42,7 @@ static const struct argp_option options[] = {
 	{ NULL, 0, NULL, 0, "Buffering:", 2 },
 	{ "buffer-size", 'B', "SIZE", 0, "total memory of the ring (default 16M)", 2 },
 	{ "chunk-size", 'C', "SIZE|auto", 0, "size of each ring chunk (default auto: 1M unpaced, about 4 ms of output when paced; at most a quarter of the ring)", 2 },
-	{ "engine", OPT_ENGINE, "auto|splice|uring|write", 0, "writer engine; auto splices through a ring of pipes when the output is a pipe and the bytes need no touching, else uses io_uring and falls back to write() (default auto)", 2 },
+	{ "engine", OPT_ENGINE, "auto|splice|uring|write", 0, "writer engine; auto splices through a ring of pipes when the output is a pipe (with several outputs: none udp:// or a terminal, each teeing the pipes) and the bytes need no touching, else uses io_uring and falls back to write() (default auto)", 2 },
 
 	{ NULL, 0, NULL, 0, "Pacing:", 3 },
 	{ "stall-timeout", OPT_STALL_TIMEOUT, "SEC", 0, "an output that takes nothing for SEC while data waits for it is named and dropped (status 1; the other outputs go on; default 0: never)", 1 },

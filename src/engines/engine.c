@@ -37,7 +37,8 @@ int tp_engine_init(struct tp_engine *eng, const struct tp_engine_params *p)
 	if (p->sink->flags & TP_SINK_DGRAM) /* datagrams have an engine of their own */
 		return tp_engine_init_ops(eng, &tp_engine_dgram_ops, p);
 	if (p->kind == TP_ENGINE_SPLICE)
-		return tp_engine_init_ops(eng, &tp_engine_splice_ops, p);
+		return tp_engine_init_ops(eng, p->shared_pipes ? &tp_engine_tee_ops
+					  : &tp_engine_splice_ops, p);
 	int fallback_err = 0;
 	/* A shared file position (sink.h): write() only, whatever was asked. */
 	if (p->kind != TP_ENGINE_WRITE && !(p->sink->flags & TP_SINK_SHARED)) {

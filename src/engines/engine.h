@@ -67,6 +67,8 @@ struct tp_engine_params {
 	bool count_lines;             /* -l, -0: count line_end bytes into lines_out (never
 	                               * for TP_ENGINE_PIPES: its bytes are not in memory) */
 	unsigned char line_end;       /* '\n', or '\0' with -0 */
+	bool shared_pipes;            /* TP_ENGINE_SPLICE for one of several outputs: the tee
+	                               * engine, which leaves the chunks' pipes to the others */
 };
 
 struct tp_engine {
@@ -88,6 +90,7 @@ struct tp_engine {
 extern const struct tp_engine_ops tp_engine_write_ops;
 extern const struct tp_engine_ops tp_engine_dgram_ops;
 extern const struct tp_engine_ops tp_engine_splice_ops;
+extern const struct tp_engine_ops tp_engine_tee_ops;
 extern const struct tp_engine_ops tp_engine_null_ops;
 extern const struct tp_engine_ops tp_engine_null_async_ops;
 #ifdef HAVE_LIBURING
@@ -96,7 +99,8 @@ extern const struct tp_engine_ops tp_engine_uring_ops;
 
 /* Sets up the engine of p->kind for the sink: the datagram engine for a datagram sink;
  * for TP_ENGINE_AUTO io_uring and then write(); write() for a TP_SINK_SHARED sink, even for
- * TP_ENGINE_URING. TP_ENGINE_SPLICE only when the ring's chunks have pipes (tp_pipes_attach).
+ * TP_ENGINE_URING. TP_ENGINE_SPLICE only when the ring's chunks have pipes (tp_pipes_attach):
+ * the splice engine, or with shared_pipes the tee engine.
  * 0 or -errno (-ENOTSUP: io_uring asked for and not built in). */
 int tp_engine_init(struct tp_engine *eng, const struct tp_engine_params *p);
 

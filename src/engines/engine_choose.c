@@ -15,9 +15,12 @@ const char *tp_engine_splice_refusal(const struct tp_engine_choice *c)
 		return "-l counts the lines in the bytes, which splice never brings into memory";
 	if (c->datagram_input)
 		return "a udp:// input comes in datagrams";
-	if (c->several_outputs)
-		return "several outputs: each writes every chunk from memory";
-	if (!(c->sink_flags & TP_SINK_PIPE))
+	/* Several outputs tee the chunks' pipes (engine_tee.c): into anything splice writes. */
+	if (c->several_outputs && (c->all_sink_flags & TP_SINK_DGRAM))
+		return "several outputs, one of them udp://, which sends datagrams from memory";
+	if (c->several_outputs && (c->all_sink_flags & TP_SINK_TTY))
+		return "several outputs, one of them a terminal";
+	if (!c->several_outputs && !(c->sink_flags & TP_SINK_PIPE))
 		return "the output is not a pipe";
 	if (!tp_pipes_kernel_ok())
 		return "kernel older than 5.17 (CVE-2022-0847)";
@@ -33,7 +36,12 @@ enum tp_engine_kind tp_engine_kind_for(const struct tp_engine_choice *c, const c
 void tp_engine_explain(const struct tp_engine_choice *c, const struct tp_engine *eng,
 		       unsigned depth, const char *no_splice, int splice_err, char *buf, size_t len)
 {
-	if (eng->ops == &tp_engine_splice_ops)
+	if (eng->ops == &tp_engine_tee_ops)
+		snprintf(buf, len, "%s; a ring of %u pipes that each output tee()s into a pipe of its "
+			 "own: the bytes are never copied into tpipe",
+			 c->asked == TP_ENGINE_SPLICE ? "set by --engine" :
+			 "default for several outputs when no option touches the bytes", depth);
+	else if (eng->ops == &tp_engine_splice_ops)
 		snprintf(buf, len, "%s; a ring of %u pipes, one per chunk: the bytes are never copied "
 			 "into tpipe", c->asked == TP_ENGINE_SPLICE ? "set by --engine" :
 			 "default for a pipe output when no option touches the bytes", depth);

@@ -15,6 +15,7 @@ struct tp_engine_choice {
 	bool lines_counted;         /* -l, -0: the bytes are read in memory, for their lines */
 	bool datagram_input;        /* a udp:// input */
 	bool several_outputs;       /* -o more than once */
+	unsigned all_sink_flags;    /* with several: every output's flags, or'ed */
 	unsigned sink_flags;        /* enum tp_sink_flags (of the output being set up) */
 };
 

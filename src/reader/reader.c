@@ -11,6 +11,7 @@
 #include <string.h>
 #include <time.h>
 #include "lines.h"
+#include "pipes.h"
 #include "report.h"
 #include "signals.h"
 
@@ -112,6 +113,13 @@ static bool get_chunk(struct tp_reader *r, bool draining)
 			return false;
 		r->chunk = tp_handoff_get_free(&r->handoff);
 		if (r->chunk) {
+			/* Several outputs tee the chunk's pipe and leave its bytes (engine_tee.c);
+			 * splicing to /dev/null, opened with the pipes, cannot fail. */
+			if (r->chunk->pipe_rd >= 0 && r->handoff.ring.n_out > 1) {
+				int err = tp_pipes_discard(r->chunk);
+				assert(err == 0);
+				(void)err;
+			}
 			r->chunk->len = 0;
 			r->chunk->offset = r->out_offset;
 			break;

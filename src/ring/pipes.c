@@ -48,11 +48,17 @@ static int open_pipe(struct tp_chunk *c, size_t want, size_t least)
 	return (size_t)got < least ? -ENOSPC : 0;
 }
 
+/* Where tp_pipes_discard throws bytes away: opened with the first ring of pipes, kept to the
+ * end (the main thread's). */
+static int null_fd = -1;
+
 int tp_pipes_attach(struct tp_ring *ring, size_t chunk_size)
 {
 	struct rlimit was;
 	int err = 0;
 
+	if (null_fd < 0 && (null_fd = open("/dev/null", O_WRONLY | O_CLOEXEC)) < 0)
+		return -errno;
 	make_room_for_fds(ring->depth, &was);
 	for (unsigned i = 0; i < ring->depth && !err; i++)
 		err = chunk_size > SIZE_MAX / TP_SPLICE_PIPE_FACTOR ? -EFBIG :
@@ -104,6 +110,38 @@ ssize_t tp_pipes_splice_out(const struct tp_chunk *chunk, int fd, size_t len)
 	ssize_t n = splice(chunk->pipe_rd, NULL, fd, NULL, len, SPLICE_F_MOVE);
 
 	return n < 0 ? -errno : n;
+}
+
+ssize_t tp_pipes_tee_out(const struct tp_chunk *chunk, int fd, size_t len)
+{
+	ssize_t n;
+
+	do
+		n = tee(chunk->pipe_rd, fd, len, 0);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return -errno;
+	return (size_t)n == len ? n : -EIO; /* cannot be resumed: see pipes.h */
+}
+
+int tp_pipes_discard(const struct tp_chunk *chunk)
+{
+	size_t left;
+
+	/* Splicing to /dev/null only drops the page references. */
+	while ((left = tp_pipes_waiting(chunk->pipe_rd)) > 0) {
+		ssize_t n = splice(chunk->pipe_rd, NULL, null_fd, NULL, left, SPLICE_F_NONBLOCK);
+		if (n < 0 && errno != EINTR)
+			return -errno;
+	}
+	return 0;
+}
+
+size_t tp_pipes_size(const struct tp_chunk *chunk)
+{
+	int n = fcntl(chunk->pipe_rd, F_GETPIPE_SZ);
+
+	return n > 0 ? (size_t)n : 0;
 }
 
 bool tp_pipes_kernel_ok(void)

@@ -57,4 +57,18 @@ size_t tp_pipes_waiting(int fd);
  * that is full: > 0, -EAGAIN when fd is non-blocking and full, or -errno. */
 ssize_t tp_pipes_splice_out(const struct tp_chunk *chunk, int fd, size_t len);
 
+/* Several outputs: duplicates the chunk's first len bytes into the pipe fd without taking
+ * them out of the chunk's pipe (tee(2): page references, nothing copied), so each output gets
+ * them while they stay for the others: len, or -errno. fd must be an empty pipe at least as
+ * large as the chunk's (tp_pipes_size): a tee cut short could not be resumed, as the next
+ * one would start again at the chunk's first byte. */
+ssize_t tp_pipes_tee_out(const struct tp_chunk *chunk, int fd, size_t len);
+
+/* Several outputs, before the reader fills the chunk again: throws away what is left in its
+ * pipe (the outputs took copies). 0 or -errno. */
+int tp_pipes_discard(const struct tp_chunk *chunk);
+
+/* The size of the chunk's pipe (F_GETPIPE_SZ), or 0. */
+size_t tp_pipes_size(const struct tp_chunk *chunk);
+
 #endif

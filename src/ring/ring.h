@@ -25,6 +25,9 @@ struct tp_chunk {
 	/* The splice path (pipes.h): the chunk's bytes wait in a pipe of its own instead of in
 	 * data, so they are never copied into tpipe; -1 when the chunk holds them in data. */
 	int pipe_rd, pipe_wr;
+	/* A piece of a chunk (the paced writer sends a chunk in pieces): where in its chunk it
+	 * starts; 0 for a whole chunk. */
+	size_t piece_off;
 };
 
 /* The most outputs (-o) one ring feeds: each has a take and a release count of its own. */

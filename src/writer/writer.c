@@ -259,6 +259,7 @@ static int send_chunk(struct tp_writer *w, struct tp_pacer *pacer, struct tp_chu
 			.data = chunk->data + off, .cap = n, .len = n,
 			.offset = *pos, .index = chunk->index,
 			.pipe_rd = chunk->pipe_rd, .pipe_wr = chunk->pipe_wr, /* the splice path */
+			.piece_off = off,
 		};
 		long slept = voluntary_switches();
 		uint64_t start = tp_clock_ns();
