@@ -106,21 +106,27 @@ expect_stderr_line 'input file is output file' "an input that is the second outp
 # --- --stall-timeout -------------------------------------------------------------------------
 # The consumer is a FIFO whose reader we hold open and never read from.
 mkfifo "$T/fifo"
-exec 3<>"$T/fifo"
-tp --stall-timeout 0.5 -B 1M -o "$T/fifo" "$IN"
-expect_status 1 "--stall-timeout, the only output"
-expect_stderr_line '^tpipe: .*/fifo: took nothing for [0-9.]+ s while data waited for it \(--stall-timeout\)$' \
-	"--stall-timeout, the only output"
-exec 3>&-
-exec 3<>"$T/fifo"
-tp --stall-timeout 0.5 -B 1M -o "$T/a" -o "$T/fifo" --stats=json "$IN"
-expect_status 1 "--stall-timeout, one of two"
-check "--stall-timeout, one of two: the stall said, the others go on" \
-	grep -Eq "^tpipe: .*/fifo: took nothing for [0-9.]+ s while data waited for it \(--stall-timeout\): $DROPPED" "$T/err"
-same_file "$T/a" "$IN" "--stall-timeout, one of two: the file"
-check "--stall-timeout: the statistics say which was dropped and why" \
-	grep -q '"dropped":"took nothing for [0-9.]* s (--stall-timeout)"' "$T/err"
-exec 3>&-
+for eng in $(engines); do
+	exec 3<>"$T/fifo"
+	tp --engine="$eng" --stall-timeout 0.5 -B 1M -o "$T/fifo" "$IN"
+	expect_status 1 "--stall-timeout, the only output, --engine=$eng"
+	expect_stderr_line '^tpipe: .*/fifo: took nothing for [0-9.]+ s while data waited for it \(--stall-timeout\)$' \
+		"--stall-timeout, the only output, --engine=$eng"
+	exec 3>&-
+done
+# Each engine gives up its stalled write: io_uring cancels it in the kernel, write() and
+# splice are interrupted.
+for eng in $(engines); do
+	exec 3<>"$T/fifo"
+	tp --engine="$eng" --stall-timeout 0.5 -B 1M -o "$T/a" -o "$T/fifo" --stats=json "$IN"
+	expect_status 1 "--stall-timeout, one of two, --engine=$eng"
+	check "--stall-timeout, one of two, --engine=$eng: the stall said, the others go on" \
+		grep -Eq "^tpipe: .*/fifo: took nothing for [0-9.]+ s while data waited for it \(--stall-timeout\): $DROPPED" "$T/err"
+	same_file "$T/a" "$IN" "--stall-timeout, one of two, --engine=$eng: the file"
+	check "--stall-timeout, --engine=$eng: the statistics say which was dropped and why" \
+		grep -q '"dropped":"took nothing for [0-9.]* s (--stall-timeout)"' "$T/err"
+	exec 3>&-
+done
 # A reader that is slow but steady is not stalled.
 "$TPIPE" -q --stall-timeout 3 -B 256K -C 64K "$SMALL" 2>"$T/err" | pv -q -L 200k >"$T/slow"
 status_is 0 "${PIPESTATUS[0]}" "--stall-timeout 3, a slow steady reader" "$T/err"
