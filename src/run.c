@@ -143,8 +143,8 @@ static int set_up_ring(const struct tp_options *o, const char **no_splice, struc
 	return tp_handoff_init(h, t->chunk, t->depth, 0);
 }
 
-/* Opens the output; a FIFO waits for its reader, so signals act meanwhile. 0 or -errno,
- * said (-EINTR: a signal came first, the status is its). */
+/* Opens an output; a FIFO waits for its reader, so signals act meanwhile. 0 or -errno
+ * (-EINTR: a signal came first, the status is its). Not said: see say_open_error. */
 static int open_sink(const struct tp_options *opts, const char *dest, struct tp_sink *sink,
 		     struct tp_result *result)
 {
@@ -159,11 +159,17 @@ static int open_sink(const struct tp_options *opts, const char *dest, struct tp_
 	} while (err == -EINTR && !tp_signals_stop_requested());
 	if (err == -EINTR)
 		result->status = 128 + tp_signals_stop_requested();
-	else if (err && sink->why)
-		tp_report(sink->name ? sink->name : dest, sink->why);
-	else if (err)
-		tp_report_errno(sink->name ? sink->name : dest, err);
 	return err;
+}
+
+/* Says why an output could not be opened; `more`: what happens next (several outputs). */
+static void say_open_error(const struct tp_sink *sink, const char *dest, int err, const char *more)
+{
+	char why[256];
+	const char *name = sink->name ? sink->name : dest;
+
+	snprintf(why, sizeof(why), "%s%s", sink->why ? sink->why : strerror(-err), more);
+	tp_report(name, why);
 }
 
 /* What became of one output, said when it failed (a stall was said when it happened, a
@@ -240,6 +246,10 @@ static struct tp_output *lead_output(struct tp_outputs *outs)
 	return lead;
 }
 
+/* With --stall-timeout, a write call carries at most this much to a pipe, socket or terminal:
+ * an output that takes less in the timeout looks stalled. */
+#define TP_STALL_WRITE_MAX (64u << 10)
+
 static unsigned all_flags(const struct tp_outputs *outs)
 {
 	unsigned flags = 0;
@@ -265,8 +275,14 @@ static unsigned open_outputs(const struct tp_options *opts, struct tp_outputs *o
 			return 0; /* a signal: its status */
 		o->opened = err == 0;
 		o->failed = err != 0;
+		o->error = err;
 		opened += o->opened;
 	}
+	/* Said once all were tried, so that "the others go on" is only said when some do. */
+	for (unsigned i = 0; i < outs->n; i++)
+		if (outs->o[i].failed)
+			say_open_error(&outs->o[i].sink, outs->o[i].dest, outs->o[i].error,
+				       opened ? ": dropped, the other outputs go on" : "");
 	if (opened < outs->n)
 		result->status = TP_EXIT_FAILURE;
 	return opened;
@@ -274,9 +290,22 @@ static unsigned open_outputs(const struct tp_options *opts, struct tp_outputs *o
 
 /* Sets up each opened output's engine; one that cannot have one is said and dropped when
  * there are others. 0 or -1 (said; with --engine=uring unbuilt, or a single output). */
+static void exit_engines(struct tp_outputs *outs)
+{
+	for (unsigned i = 0; i < outs->n; i++)
+		if (outs->o[i].has_engine)
+			tp_engine_exit(&outs->o[i].engine);
+	for (unsigned i = 0; i < outs->n; i++)
+		outs->o[i].has_engine = false;
+}
+
+/* Several outputs on the splice path: each tee engine wants a pipe as large as a chunk's (the
+ * per-user pipe pages may run out). -EAGAIN (nothing set up, nothing said) when one is
+ * refused: then the ring is set up in memory instead. */
 static int set_up_engines(const struct tp_options *opts, struct tp_outputs *outs,
 			  struct tp_engine_choice *choice, const char *no_splice, int splice_err,
-			  const struct tp_tuning *tuning, struct tp_counters *counters)
+			  const struct tp_tuning *tuning, struct tp_counters *counters,
+			  size_t pipe_size)
 {
 	unsigned char line_end = tp_lines_terminator(opts->null_lines);
 
@@ -293,7 +322,15 @@ static int set_up_engines(const struct tp_options *opts, struct tp_outputs *outs
 			.counters = o->counters, .depth = tuning->depth,
 			.dgram_size = tuning->frame_size, .dgram_framed = opts->frame,
 			.count_lines = opts->line_mode, .line_end = line_end,
-			.shared_pipes = outs->n > 1 });
+			.shared_pipes = outs->n > 1,
+			/* --stall-timeout: a slow reader of a pipe, socket or terminal must be seen
+			 * taking bytes within a blocked chunk's write (a file's never blocks). */
+			.max_write = opts->stall_timeout_ns && !(o->sink.flags & TP_SINK_SEEKABLE)
+				     ? TP_STALL_WRITE_MAX : 0, .pipe_size = pipe_size });
+		if (err && pipe_size && outs->n > 1 && opts->engine != TP_ENGINE_SPLICE) {
+			exit_engines(outs);
+			return -EAGAIN;
+		}
 		if (err == -ENOTSUP && opts->engine == TP_ENGINE_URING) {
 			tp_report("io_uring", "not built in (configured --without-liburing)");
 			return -1;
@@ -372,6 +409,7 @@ void tp_run(const struct tp_options *opts, struct tp_result *result)
 	};
 	const char *no_splice = tp_engine_splice_refusal(&choice);
 	int splice_err = 0;
+	struct tp_tuning memory_tuning = tuning;
 	err = set_up_ring(opts, &no_splice, &r.handoff, &tuning, &splice_err);
 	if (err) {
 		tp_report_errno("buffer", err);
@@ -386,7 +424,24 @@ void tp_run(const struct tp_options *opts, struct tp_result *result)
 	}
 	err = tp_handoff_set_outputs(&r.handoff, outs.n);
 	assert(err == 0); /* cli.c allows at most TP_MAX_OUTPUTS */
-	if (set_up_engines(opts, &outs, &choice, no_splice, splice_err, &tuning, &r.counters))
+	bool pipes = r.handoff.ring.chunks[0].pipe_rd >= 0;
+	err = set_up_engines(opts, &outs, &choice, no_splice, splice_err, &tuning, &r.counters,
+			     pipes ? tp_pipes_size(&r.handoff.ring.chunks[0]) : 0);
+	if (err == -EAGAIN) {
+		/* An output's own pipe was refused: the ring in memory instead, as tuned for it. */
+		tp_handoff_destroy(&r.handoff);
+		tuning = memory_tuning;
+		no_splice = "several outputs: a pipe for each was refused (the per-user pipe pages)";
+		err = set_up_ring(opts, &no_splice, &r.handoff, &tuning, &splice_err);
+		if (err) {
+			tp_report_errno("buffer", err);
+			goto close_sinks;
+		}
+		tp_handoff_set_outputs(&r.handoff, outs.n);
+		err = set_up_engines(opts, &outs, &choice, no_splice, splice_err, &tuning,
+				     &r.counters, 0);
+	}
+	if (err)
 		goto exit_engines;
 	/* The last bytes written, for %A and %L asked for at the start (a -R that asks for them
 	 * later shows them empty): kept only then, the copy is not free on small chunks. */
@@ -473,9 +528,7 @@ void tp_run(const struct tp_options *opts, struct tp_result *result)
 	result->status = exit_status(opts, &r, &outs, in_status);
 	tp_monitor_destroy(&r.monitor);
 exit_engines:
-	for (unsigned i = 0; i < outs.n; i++)
-		if (outs.o[i].has_engine)
-			tp_engine_exit(&outs.o[i].engine);
+	exit_engines(&outs);
 free_ring:
 	tp_handoff_destroy(&r.handoff);
 close_sinks:

@@ -13,7 +13,9 @@ EMU=$TESTDIR/line-emu
 line() {
 	local name=$1
 	shift
-	"$EMU" --paths "$T/$name.paths" --stats "$T/$name.emu" "$@" &
+	# --idle-ms 10000: a sender or receiver held up for seconds on a loaded machine (CI
+	# under ASan) is not taken for one that has gone (the default, 2 s, was).
+	"$EMU" --paths "$T/$name.paths" --stats "$T/$name.emu" --idle-ms 10000 "$@" &
 	emu_pid=$!
 	track "$emu_pid"
 	A= B=
@@ -34,13 +36,28 @@ send_recv() {
 	shift
 	recv=("$@")
 	with_timeout "$TMO" "$TPIPE" "${recv[@]}" "$B" -o "$T/$name.out" 2>"$T/$name.rerr" &
-	local rx=$!
+	local rx=$! tx_status
 	track "$rx"
-	sleep 0.2 # the receiver has opened and flushed its side before anything is sent
+	# The receiver has opened its side (and flushed it, just after) before anything is sent:
+	# what came before would be flushed away.
+	wait_for 20 child_has_open "$rx" "$B" || fail "$name: the receiver did not open $B"
+	sleep 0.2
 	with_timeout "$TMO" "$TPIPE" "${send[@]}" -o "$A" 2>"$T/$name.serr"
-	status=$?
+	tx_status=$?
 	wait_exit "$rx" 60
 	rx_status=$status
+	status=$tx_status
+}
+
+# child_has_open PID PATH: PID or a process below it (tpipe under `timeout` in a background
+# subshell) has PATH open.
+child_has_open() {
+	local c
+	has_open "$1" "$2" && return 0
+	for c in $(cat /proc/"$1"/task/*/children 2>/dev/null); do
+		child_has_open "$c" "$2" && return 0
+	done
+	return 1
 }
 
 [ -x "$EMU" ] || { fail "tests/line-emu is missing"; finish; }

@@ -10,9 +10,10 @@
 static volatile sig_atomic_t stop_signal;
 static volatile sig_atomic_t status_requested;
 static volatile sig_atomic_t line_open;
-/* Each writer thread's own (one per output): set by on_wake, which runs in the thread the
- * wake-up was sent to, so giving up on one output leaves the others writing. */
-static __thread volatile sig_atomic_t writer_abandoned;
+/* Each writer thread's own flag (one per output), set by the main thread before it sends
+ * the wake-up (never by the handler: a stray SIGURG from outside must not end a writer), so
+ * giving up on one output leaves the others writing. */
+static __thread volatile sig_atomic_t *writer_abandoned;
 static sigset_t wait_mask;
 /* Added by the main thread, read by the handler: each slot is filled before the count
  * grows, and a pointer store is one instruction. */
@@ -46,8 +47,7 @@ static void on_status(int sig)
 
 static void on_wake(int sig)
 {
-	/* Being delivered is the point too: the writer's blocking call returns EINTR. */
-	writer_abandoned = 1;
+	/* Nothing: being delivered is the point (the writer's blocking call returns EINTR). */
 }
 
 int tp_signals_init(void)
@@ -137,8 +137,9 @@ bool tp_signals_take_status_request(void)
 	return true;
 }
 
-void tp_signals_writer_init(void)
+void tp_signals_writer_init(volatile sig_atomic_t *abandoned)
 {
+	writer_abandoned = abandoned;
 	sigset_t wake;
 
 	sigemptyset(&wake);
@@ -146,12 +147,13 @@ void tp_signals_writer_init(void)
 	pthread_sigmask(SIG_UNBLOCK, &wake, NULL);
 }
 
-void tp_signals_abandon_writer(pthread_t writer)
+void tp_signals_abandon_writer(pthread_t writer, volatile sig_atomic_t *abandoned)
 {
+	*abandoned = 1;
 	pthread_kill(writer, TP_SIGNAL_WAKE);
 }
 
 bool tp_signals_writer_abandoned(void)
 {
-	return writer_abandoned;
+	return writer_abandoned && *writer_abandoned;
 }

@@ -33,17 +33,17 @@ void tp_signals_set_line_open(bool open);
 bool tp_signals_take_status_request(void);
 
 /* The writer thread's one signal, TP_SIGNAL_WAKE: blocked everywhere else, let in by the
- * writer (tp_signals_writer_init) with a handler that only marks that writer thread as given up
- * on, and no SA_RESTART, so that it interrupts a write that blocks (EINTR) without ending the
- * process. */
+ * writer (tp_signals_writer_init) with a handler that does nothing and no SA_RESTART, so that
+ * it interrupts a write that blocks (EINTR) without ending the process. */
 #define TP_SIGNAL_WAKE SIGURG
-/* In the writer thread, at its start. */
-void tp_signals_writer_init(void);
+/* In a writer thread, at its start: abandoned is its flag (below), which the thread only
+ * reads. */
+void tp_signals_writer_init(volatile sig_atomic_t *abandoned);
 /* The main thread gives up on a writer thread (the drain after SIGINT or SIGTERM took longer
- * than --drain-timeout, or its output stalled): the signal sets that thread's flag below and
+ * than --drain-timeout, or its output stalled): sets that thread's flag, then the signal
  * interrupts what it waits in. Call again until the writer ends: a signal that came just
  * before a blocking call does not stop it. */
-void tp_signals_abandon_writer(pthread_t writer);
+void tp_signals_abandon_writer(pthread_t writer, volatile sig_atomic_t *abandoned);
 /* In a writer thread: whether to give up (after every EINTR, and between pieces); each
  * writer thread has a flag of its own. */
 bool tp_signals_writer_abandoned(void);

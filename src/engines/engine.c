@@ -24,6 +24,8 @@ int tp_engine_init_ops(struct tp_engine *eng, const struct tp_engine_ops *ops,
 	eng->dgram_framed = p->dgram_framed;
 	eng->count_lines = p->count_lines;
 	eng->line_end = p->line_end;
+	eng->max_write = p->max_write;
+	eng->pipe_size = p->pipe_size;
 	int err = ops->init ? ops->init(eng, p->depth) : 0;
 	/* A synchronous engine never has more than the chunk it is writing. */
 	assert(err || !(ops->flags & TP_ENGINE_SYNC) || eng->max_inflight == 1);

@@ -69,6 +69,10 @@ struct tp_engine_params {
 	unsigned char line_end;       /* '\n', or '\0' with -0 */
 	bool shared_pipes;            /* TP_ENGINE_SPLICE for one of several outputs: the tee
 	                               * engine, which leaves the chunks' pipes to the others */
+	size_t pipe_size;             /* the tee engine: the chunks' pipes' size, its own pipe's */
+	size_t max_write;             /* most bytes one write call may carry (0: no limit):
+	                               * --stall-timeout sees a blocked write's progress only
+	                               * as each call returns */
 };
 
 struct tp_engine {
@@ -81,6 +85,8 @@ struct tp_engine {
 	bool dgram_framed;
 	bool count_lines;             /* as in tp_engine_params */
 	unsigned char line_end;
+	size_t max_write;             /* as in tp_engine_params */
+	size_t pipe_size;
 	int fallback_err;             /* why "auto" fell back to write(), or 0 */
 	/* The writer thread's. */
 	unsigned inflight;            /* chunks queued and not yet reaped */

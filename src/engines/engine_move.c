@@ -19,7 +19,10 @@ int tp_move_all(const struct tp_engine *eng, const struct tp_chunk *chunk, tp_mo
 
 	for (size_t off = 0; off < chunk->len;) {
 		uint64_t t0 = tp_clock_ns();
-		ssize_t n = move(fd, chunk, off, chunk->len - off);
+		size_t left = chunk->len - off;
+		if (eng->max_write && left > eng->max_write)
+			left = eng->max_write;
+		ssize_t n = move(fd, chunk, off, left);
 		tp_counters_note_write(counters, tp_clock_ns() - t0);
 		tp_counter_add(&counters->write_calls, 1);
 		if (n == -EAGAIN) {

@@ -23,16 +23,27 @@ struct tee_priv {
 
 #define TEE_COPY_SIZE (64u << 10)
 
+/* Our pipe, as large as the chunks' (pipe_size), had at once: the per-user pipe pages may
+ * refuse it, and then the transfer is better set up in memory than failing at its first
+ * chunk. */
 static int tee_init(struct tp_engine *eng, unsigned depth)
 {
+	size_t pipe_size = eng->pipe_size;
 	struct tee_priv *p = malloc(sizeof(*p));
-	int fd[2];
+	int fd[2], err = 0;
 
 	(void)depth;
 	if (!p)
 		return -ENOMEM;
 	if (pipe2(fd, O_CLOEXEC) < 0) {
-		int err = -errno;
+		err = -errno;
+		free(p);
+		return err;
+	}
+	if (pipe_size && fcntl(fd[1], F_SETPIPE_SZ, (int)pipe_size) < 0) {
+		err = -errno;
+		close(fd[0]);
+		close(fd[1]);
 		free(p);
 		return err;
 	}

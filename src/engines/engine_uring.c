@@ -69,7 +69,9 @@ static void queue_write(struct tp_engine *eng, struct uring_req *req)
 	struct uring_priv *p = eng->priv;
 	struct io_uring_sqe *sqe = io_uring_get_sqe(&p->ring);
 	size_t left = req->chunk->len - req->done;
-	unsigned len = left > URING_MAX_WRITE ? URING_MAX_WRITE : (unsigned)left;
+	size_t most = eng->max_write && eng->max_write < URING_MAX_WRITE ? eng->max_write
+		      : URING_MAX_WRITE;
+	unsigned len = left > most ? (unsigned)most : (unsigned)left;
 	/* -1: the current file position, which is what a stream wants. */
 	__u64 off = p->stream ? (__u64)-1 : req->chunk->offset + req->done;
 
@@ -174,15 +176,15 @@ static int uring_reap(struct tp_engine *eng, struct tp_chunk **done)
 	return 1;
 }
 
-/* Cancels every request on the sink's descriptor and waits for the completions still owed
- * (a blocked pipe write in an io-wq worker is interrupted by the cancel), for a few seconds
- * at most: a write that cannot be cancelled must not hold the other outputs for ever. */
+/* Cancels every request on the sink's descriptor and waits for every completion still owed
+ * (a blocked pipe write in an io-wq worker is interrupted by the cancel): until then the
+ * kernel may still read the chunks, which the reader refills once this output is dropped.
+ * What a write got out before it was cancelled is counted. */
 static void uring_cancel(struct tp_engine *eng)
 {
 	struct uring_priv *p = eng->priv;
 	struct io_uring_sqe *sqe = io_uring_get_sqe(&p->ring);
 	unsigned owed = 0;
-	uint64_t give_up = tp_clock_ns() + 5000000000ull;
 
 	/* The submit below sends the prepared writes too, and the cancel after them. */
 	for (unsigned i = 0; i < p->count; i++)
@@ -191,14 +193,18 @@ static void uring_cancel(struct tp_engine *eng)
 	io_uring_prep_cancel_fd(sqe, eng->sink->fd, IORING_ASYNC_CANCEL_ALL);
 	io_uring_sqe_set_data(sqe, NULL);
 	io_uring_submit(&p->ring);
-	while (owed && tp_clock_ns() < give_up) {
+	while (owed) {
 		struct io_uring_cqe *cqe;
-		struct __kernel_timespec ts = { .tv_sec = 0, .tv_nsec = 100000000 };
-		if (io_uring_wait_cqe_timeout(&p->ring, &cqe, &ts) != 0)
-			continue;
+		int err = io_uring_wait_cqe(&p->ring, &cqe);
+		if (err == -EINTR)
+			continue; /* the main thread prodding us again */
+		if (err)
+			break; /* the ring itself failed: nothing more will come */
 		struct uring_req *req = io_uring_cqe_get_data(cqe);
 		if (req && req->in_kernel) {
 			req->in_kernel = false;
+			if (cqe->res > 0)
+				tp_engine_count_out(eng, req->chunk->data + req->done, (size_t)cqe->res);
 			owed--;
 		}
 		io_uring_cqe_seen(&p->ring, cqe);

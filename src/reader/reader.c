@@ -17,27 +17,31 @@
 
 /* Several outputs: the transfer's counters from theirs; an output whose writer failed is
  * said at once, and one that stalled is said and given up on (its writer ends); the others
- * write on. */
+ * write on. All that came to an end are marked before any is said, so that "the others go
+ * on" is only said when some do. */
 static void watch_outputs(struct tp_reader *r)
 {
-	struct tp_output *o;
-	char why[160];
+	struct tp_output *failed[TP_MAX_OUTPUTS], *stalled[TP_MAX_OUTPUTS], *o;
+	unsigned n_failed = 0, n_stalled = 0;
+	char why[192];
 
 	if (!r->outputs)
 		return;
 	if (r->outputs->n > 1)
 		tp_outputs_fold(r->outputs, &r->counters);
-	while ((o = tp_outputs_failed(r->outputs))) {
-		snprintf(why, sizeof(why), "%s%s", strerror(-o->error),
-			 tp_outputs_live(r->outputs) ? ": dropped, the other outputs go on" : "");
-		tp_report(o->sink.name, why);
+	while ((o = tp_outputs_failed(r->outputs)))
+		failed[n_failed++] = o;
+	while ((o = tp_outputs_watch(r->outputs, tp_clock_ns())))
+		stalled[n_stalled++] = o;
+	const char *others = tp_outputs_live(r->outputs) ? ": dropped, the other outputs go on" : "";
+	for (unsigned i = 0; i < n_failed; i++) {
+		snprintf(why, sizeof(why), "%s%s", strerror(-failed[i]->error), others);
+		tp_report(failed[i]->sink.name, why);
 	}
-	while ((o = tp_outputs_watch(r->outputs, tp_clock_ns()))) {
-		bool others = tp_outputs_live(r->outputs) > 0;
+	for (unsigned i = 0; i < n_stalled; i++) {
 		snprintf(why, sizeof(why), "took nothing for %.3g s while data waited for it "
-			 "(--stall-timeout)%s", (double)o->stall_ns / 1e9,
-			 others ? ": dropped, the other outputs go on" : "");
-		tp_report(o->sink.name, why);
+			 "(--stall-timeout)%s", (double)stalled[i]->stall_ns / 1e9, others);
+		tp_report(stalled[i]->sink.name, why);
 	}
 }
 

@@ -62,6 +62,15 @@ static bool output_idle(const struct tp_handoff *h)
 	return false;
 }
 
+/* Called with the lock held: every writer still at work has taken every full chunk. */
+static bool all_idle(const struct tp_handoff *h)
+{
+	for (unsigned i = 0; i < h->ring.n_out; i++)
+		if (!(h->done & (1u << i)) && tp_ring_waiting(&h->ring, i) != 0)
+			return false;
+	return true;
+}
+
 struct tp_chunk *tp_handoff_get_free(struct tp_handoff *h)
 {
 	pthread_mutex_lock(&h->lock);
@@ -167,10 +176,12 @@ void tp_handoff_release(struct tp_handoff *h, unsigned out, struct tp_chunk *chu
 	 * chunk: the writer still has the other three quarters to write meanwhile, and each
 	 * wake-up costs both cores a context switch. */
 	unsigned free_chunks = h->ring.depth - tp_ring_used(&h->ring);
-	/* Sooner when a writer has taken everything: it has nothing to do but wait for the
-	 * reader then (and with --repeat it holds chunks, so a quarter may never come free). */
+	/* Sooner when the writers have taken everything: they have nothing to do but wait for
+	 * the reader then (and with --repeat one holds chunks, so a quarter may never come
+	 * free). Not when only a fast one has: the slowest sets the pace, and waking the reader
+	 * for each chunk it gives back would cost both cores a switch per chunk. */
 	if (h->reader_waiting && free_chunks > 0 &&
-	    (free_chunks >= h->wake_free || output_idle(h)))
+	    (free_chunks >= h->wake_free || all_idle(h)))
 		wake_reader(h);
 	pthread_mutex_unlock(&h->lock);
 }

@@ -16,9 +16,13 @@ unsigned tp_outputs_live(const struct tp_outputs *outs)
 {
 	unsigned n = 0;
 
-	for (unsigned i = 0; i < outs->n; i++)
-		n += outs->o[i].opened && !outs->o[i].failed && !outs->o[i].stalled &&
-		     !outs->o[i].said;
+	for (unsigned i = 0; i < outs->n; i++) {
+		const struct tp_output *o = &outs->o[i];
+		/* A writer that has ended with an error is no longer live, said or not. */
+		bool ended_badly = o->started && tp_handoff_output_done(o->writer.p.handoff, i) &&
+				   o->writer.error < 0;
+		n += o->opened && !o->failed && !o->stalled && !o->said && !ended_badly;
+	}
 	return n;
 }
 

@@ -363,7 +363,7 @@ static void *writer_main(void *arg)
 {
 	struct tp_writer *w = arg;
 
-	tp_signals_writer_init();
+	tp_signals_writer_init(&w->abandoned);
 	int rc;
 	do
 		rc = w->rate || w->p.repeat ? write_in_turn(w) : write_unpaced(w);
@@ -389,6 +389,7 @@ int tp_writer_start(struct tp_writer *w, const struct tp_writer_params *p)
 	w->pos = 0;
 	atomic_init(&w->rate_asked, false);
 	atomic_init(&w->state, TP_WRITER_IDLE);
+	w->abandoned = 0;
 	pthread_mutex_init(&w->rate_lock, NULL);
 	/* The thread inherits the caller's signal mask, in which our signals are blocked. */
 	return -pthread_create(&w->thread, NULL, writer_main, w);
@@ -406,7 +407,7 @@ void tp_writer_set_rate(struct tp_writer *w, uint64_t rate, uint64_t burst, bool
 
 void tp_writer_abandon(struct tp_writer *w)
 {
-	tp_signals_abandon_writer(w->thread);
+	tp_signals_abandon_writer(w->thread, &w->abandoned);
 }
 
 int tp_writer_join(struct tp_writer *w)

@@ -5,6 +5,7 @@
 #define TP_WRITER_H
 
 #include <pthread.h>
+#include <signal.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include "engine.h"
@@ -49,6 +50,8 @@ struct tp_writer {
 	/* Written by the writer thread, read by the main thread (the stall watchdog): what it
 	 * is doing, enum tp_writer_state. */
 	atomic_int state;
+	/* Set by the main thread (tp_writer_abandon), read by the writer thread: give up. */
+	volatile sig_atomic_t abandoned;
 	pthread_mutex_t rate_lock;
 	struct { uint64_t rate, burst; bool lines; } rate_req;
 	atomic_bool rate_asked;
