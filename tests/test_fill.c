@@ -1,10 +1,14 @@
-/* The fill levels' gates (fill.h), driven as the hand-off drives them, without threads. */
+/* The fill levels' gates (fill.h), driven as the hand-off drives them, without threads; then
+ * the hand-off's hooks, one thread playing both sides. */
 #include "config.h"
 
 #include <check.h>
 #include "unit.h"
+#include <errno.h>
+#include <poll.h>
 #include <string.h>
 #include "fill.h"
+#include "handoff.h"
 
 START_TEST(test_defaults_are_no_gates)
 {
@@ -218,6 +222,76 @@ START_TEST(test_explain)
 }
 END_TEST
 
+/* The hooks in the hand-off, one thread playing both sides (take without waiting). */
+static bool woken(struct tp_handoff *h)
+{
+	struct pollfd pfd = { .fd = h->wake_fd, .events = POLLIN };
+	bool yes = poll(&pfd, 1, 0) == 1;
+
+	tp_handoff_clear_wake(h);
+	return yes;
+}
+
+START_TEST(test_handoff_write_gate)
+{
+	struct tp_handoff h;
+	struct tp_chunk *c, *taken[8];
+
+	ck_assert_int_eq(tp_handoff_init(&h, 4096, 8, 0), 0);
+	tp_handoff_set_fill(&h, 50, 100);
+	ck_assert_int_eq(tp_handoff_hold(&h), TP_HOLD_FILLING);
+	for (int i = 0; i < 3; i++) {
+		tp_handoff_put(&h, tp_handoff_get_free(&h));
+		ck_assert_int_eq(tp_handoff_take(&h, false, &c), -EAGAIN);
+	}
+	/* Held back, the reader's partial chunk fills on (whole chunks count). */
+	ck_assert(tp_handoff_writer_has_work(&h));
+	tp_handoff_put(&h, tp_handoff_get_free(&h));
+	ck_assert_int_eq(tp_handoff_hold(&h), TP_HOLD_NONE);
+	for (int i = 0; i < 4; i++)
+		ck_assert_int_eq(tp_handoff_take(&h, false, &taken[i]), 0);
+	ck_assert_int_eq(tp_handoff_take(&h, false, &c), -EAGAIN); /* dry: closed again */
+	ck_assert_int_eq(tp_handoff_hold(&h), TP_HOLD_FILLING);
+	for (int i = 0; i < 4; i++)
+		tp_handoff_release(&h, taken[i]);
+	tp_handoff_put(&h, tp_handoff_get_free(&h));
+	ck_assert_int_eq(tp_handoff_take(&h, false, &c), -EAGAIN);
+	tp_handoff_close(&h);                 /* the end: what is there goes */
+	ck_assert_int_eq(tp_handoff_take(&h, false, &c), 0);
+	tp_handoff_release(&h, c);
+	ck_assert_int_eq(tp_handoff_take(&h, false, &c), -ENODATA);
+	tp_handoff_destroy(&h);
+}
+END_TEST
+
+START_TEST(test_handoff_read_gate)
+{
+	struct tp_handoff h;
+	struct tp_chunk *c, *taken[8];
+
+	ck_assert_int_eq(tp_handoff_init(&h, 4096, 8, 0), 0);
+	tp_handoff_set_fill(&h, 0, 50);
+	while ((c = tp_handoff_get_free(&h)))
+		tp_handoff_put(&h, c);
+	ck_assert(h.reader_waiting);
+	ck_assert_int_eq(tp_handoff_hold(&h), TP_HOLD_DRAINING);
+	for (int i = 0; i < 8; i++)
+		ck_assert_int_eq(tp_handoff_take(&h, false, &taken[i]), 0);
+	ck_assert(!woken(&h));
+	/* Two free is a quarter, which wakes a reader without the gate: not with it. */
+	for (int i = 0; i < 4; i++) {
+		tp_handoff_release(&h, taken[i]);
+		ck_assert(!woken(&h));
+		ck_assert_ptr_null(tp_handoff_get_free(&h));
+	}
+	tp_handoff_release(&h, taken[4]);     /* 3 of 8 in use: below 50 % */
+	ck_assert(woken(&h));
+	ck_assert_int_eq(tp_handoff_hold(&h), TP_HOLD_NONE);
+	ck_assert_ptr_nonnull(tp_handoff_get_free(&h));
+	tp_handoff_destroy(&h);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("fill");
@@ -233,6 +307,10 @@ int main(void)
 	tcase_add_test(tc, test_read_gate_opens_for_a_starved_writer);
 	tcase_add_test(tc, test_both_gates);
 	tcase_add_test(tc, test_explain);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("handoff");
+	tcase_add_test(tc, test_handoff_write_gate);
+	tcase_add_test(tc, test_handoff_read_gate);
 	suite_add_tcase(s, tc);
 	return tp_unit_run(s);
 }

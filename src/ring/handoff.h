@@ -7,6 +7,7 @@
 
 #include <pthread.h>
 #include <stdbool.h>
+#include "fill.h"
 #include "ring.h"
 
 /* Threads: the reader is the main thread, the writer the writer thread. Only the functions
@@ -27,15 +28,19 @@ struct tp_handoff {
 	bool reader_holding;      /* the reader keeps filling a chunk while the writer has work:
 	                           * wake it when the writer runs out */
 	bool writer_done;         /* the writer has returned; no chunk will be freed again */
+	struct tp_fill fill;      /* --write-above, --read-below: when each side may go on */
 	unsigned high_water;      /* most chunks in use at once (read without the lock only
 	                           * after tp_writer_join) */
 };
 
 int tp_handoff_init(struct tp_handoff *h, size_t chunk_size, unsigned depth, size_t room);
 void tp_handoff_destroy(struct tp_handoff *h);
+/* The fill levels (fill.h), in percent; before the writer starts. Default: 0 and 100. */
+void tp_handoff_set_fill(struct tp_handoff *h, unsigned write_above, unsigned read_below);
 
 /* Reader side. */
-/* A free chunk, or NULL (then wake_fd turns readable when one is freed or the writer ends). */
+/* A free chunk, or NULL (then wake_fd turns readable when one is freed or the writer ends,
+ * or with --read-below once the ring has drained below it). */
 struct tp_chunk *tp_handoff_get_free(struct tp_handoff *h);
 void tp_handoff_put(struct tp_handoff *h, struct tp_chunk *chunk);
 /* Whether the writer still has full chunks it has not taken. Then a chunk that holds some
@@ -50,10 +55,12 @@ void tp_handoff_clear_wake(struct tp_handoff *h);
 bool tp_handoff_writer_done(struct tp_handoff *h);
 /* Chunks currently full or being written (for status lines). */
 unsigned tp_handoff_used(struct tp_handoff *h);
+/* What the fill levels hold back now (for status lines). */
+enum tp_hold tp_handoff_hold(struct tp_handoff *h);
 
 /* Writer side. */
-/* Takes the oldest full chunk: 0 and *chunk set; -EAGAIN if none and !wait;
- * -ENODATA when the reader has closed and every chunk has been taken. */
+/* Takes the oldest full chunk: 0 and *chunk set; -EAGAIN if none (or --write-above holds
+ * it back) and !wait; -ENODATA when the reader has closed and every chunk has been taken. */
 int tp_handoff_take(struct tp_handoff *h, bool wait, struct tp_chunk **chunk);
 void tp_handoff_release(struct tp_handoff *h, struct tp_chunk *chunk);
 /* The writer is finished (done or failed): wakes the reader. */
