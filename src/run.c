@@ -415,6 +415,7 @@ void tp_run(const struct tp_options *opts, struct tp_result *result)
 		tp_report_errno("buffer", err);
 		goto close_sinks;
 	}
+	tp_handoff_set_fill(&r.handoff, opts->write_above, opts->read_below);
 	if (opts->engine == TP_ENGINE_SPLICE && (no_splice || splice_err)) {
 		if (no_splice)
 			tp_report("--engine=splice", no_splice);
@@ -437,6 +438,7 @@ void tp_run(const struct tp_options *opts, struct tp_result *result)
 			tp_report_errno("buffer", err);
 			goto close_sinks;
 		}
+		tp_handoff_set_fill(&r.handoff, opts->write_above, opts->read_below);
 		tp_handoff_set_outputs(&r.handoff, outs.n);
 		err = set_up_engines(opts, &outs, &choice, no_splice, splice_err, &tuning,
 				     &r.counters, 0);

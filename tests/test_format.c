@@ -54,6 +54,9 @@ START_TEST(test_each_sequence)
 	ck_assert_str_eq(fmt("%r", &bytes_units, &half, 80), "[1.00MiB/s]");
 	ck_assert_str_eq(fmt("%a", &bytes_units, &half, 80), "[1.00MiB/s]");
 	ck_assert_str_eq(fmt("%T", &bytes_units, &half, 80), "{  7%}");
+	struct tp_progress_view held = half;
+	held.hold = TP_HOLD_DRAINING;           /* the fill levels hold back: said inside */
+	ck_assert_str_eq(fmt("%T", &bytes_units, &held, 80), "{  7% draining}");
 	ck_assert_str_eq(fmt("%{progress-amount-only}", &bytes_units, &half, 80), " 50%");
 	ck_assert_str_eq(fmt("100%% done", &bytes_units, &half, 80), "100% done");
 	ck_assert_str_eq(fmt("%{bytes}|%{transferred}|%{timer}", &bytes_units, &half, 80),

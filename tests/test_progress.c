@@ -109,6 +109,12 @@ START_TEST(test_unknown_total)
 		"1.50 GiB 0:00:12 [ 120 MiB/s] [ 118 MiB/s avg] ring  45%");
 	ck_assert_str_eq(render(40, "in", &v), "in: 1.50 GiB 0:00:12 [ 120 MiB/s]");
 	ck_assert_str_eq(render(20, NULL, &v), "1.50 GiB 0:00:12");
+	/* The fill levels holding back: the word goes (and is dropped) with the ring's fill. */
+	v.hold = TP_HOLD_FILLING;
+	ck_assert_str_eq(render(200, NULL, &v),
+		"1.50 GiB 0:00:12 [ 120 MiB/s] [ 118 MiB/s avg] ring  45% filling");
+	v.hold = TP_HOLD_DRAINING;
+	ck_assert_str_eq(render(40, "in", &v), "in: 1.50 GiB 0:00:12 [ 120 MiB/s]");
 }
 END_TEST
 

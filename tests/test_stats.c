@@ -51,6 +51,15 @@ START_TEST(test_status_line)
 	snap.elapsed = 0; /* no division by zero at the very start */
 	tp_format_status(line, sizeof(line), NULL, &snap);
 	ck_assert_ptr_nonnull(strstr(line, " 0 B/s,"));
+	/* The fill levels holding back: said after the ring's fill. */
+	snap.total = 0;
+	snap.hold = TP_HOLD_FILLING;
+	tp_format_status(line, sizeof(line), NULL, &snap);
+	ck_assert_str_eq(line, "2.00 MiB (2097152 bytes) in 0.0 s, 0 B/s, ring 3/16 full, filling");
+	snap.hold = TP_HOLD_DRAINING;
+	snap.lines = true;
+	tp_format_status(line, sizeof(line), NULL, &snap);
+	ck_assert_str_eq(line, "2097152 lines in 0.0 s, 0 lines/s, ring 3/16 full, draining");
 }
 END_TEST
 

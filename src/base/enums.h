@@ -48,4 +48,12 @@ enum tp_stats_format { TP_STATS_NONE, TP_STATS_TEXT, TP_STATS_JSON };
 /* --repeat: the most extra copies of every chunk's frames (the writer holds that many). */
 #define TP_MAX_REPEAT 15u
 
+/* What the fill levels (--write-above, --read-below; ring/fill.h) hold back right now, for
+ * the progress and status lines. */
+enum tp_hold {
+	TP_HOLD_NONE,      /* nothing: data flows as it comes */
+	TP_HOLD_FILLING,   /* the writer waits for the ring to fill to --write-above */
+	TP_HOLD_DRAINING,  /* the reader waits for the ring to drain below --read-below */
+};
+
 #endif

@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <time.h>
+#include "enums.h"
 
 struct tp_counters {
 	uint64_t reader_wait_ns; /* reader: time spent waiting for a free chunk */
@@ -66,6 +67,7 @@ struct tp_snapshot {
 	double elapsed;        /* seconds since the start */
 	unsigned ring_used;    /* chunks full or being written */
 	unsigned ring_depth;
+	enum tp_hold hold;     /* what the fill levels hold back (--write-above, --read-below) */
 	uint64_t total;        /* expected size, 0 if unknown */
 	bool lines;            /* -l: bytes_out and total are lines */
 };
@@ -75,8 +77,14 @@ char *tp_format_bytes(char *buf, size_t len, double bytes);
 /* "20.0 MB" style: decimal units (as rates are given), three significant digits. */
 char *tp_format_decimal(char *buf, size_t len, double bytes);
 
-/* One status line (no newline) into buf: name, bytes, elapsed, average rate, ring fill,
- * and percentage when the total is known. Returns the length snprintf would have written. */
+/* The word the progress and status lines add to the ring's fill while the fill levels hold
+ * back: "filling" (the writer waits for --write-above), "draining" (the reader waits for
+ * --read-below); NULL for TP_HOLD_NONE. */
+const char *tp_format_hold(enum tp_hold hold);
+
+/* One status line (no newline) into buf: name, bytes, elapsed, average rate, ring fill (and
+ * the hold word), and percentage when the total is known. Returns the length snprintf would
+ * have written. */
 int tp_format_status(char *buf, size_t len, const char *name, const struct tp_snapshot *snap);
 
 #endif

@@ -30,6 +30,8 @@ enum {
 	OPT_DRAIN_TIMEOUT,
 	OPT_FORMAT,
 	OPT_DELAY_START,
+	OPT_WRITE_ABOVE,
+	OPT_READ_BELOW,
 };
 
 static const struct argp_option options[] = {
@@ -42,6 +44,8 @@ static const struct argp_option options[] = {
 	{ NULL, 0, NULL, 0, "Buffering:", 2 },
 	{ "buffer-size", 'B', "SIZE", 0, "total memory of the ring (default 16M)", 2 },
 	{ "chunk-size", 'C', "SIZE|auto", 0, "size of each ring chunk (default auto: 1M unpaced, about 4 ms of output when paced; at most a quarter of the ring)", 2 },
+	{ "write-above", OPT_WRITE_ABOVE, "PERCENT", 0, "start writing only once PERCENT of the ring is full, and again each time it ran empty before the input's end, for long runs (mbuffer's -P; default 0: at once); the progress line says 'filling' meanwhile", 2 },
+	{ "read-below", OPT_READ_BELOW, "PERCENT", 0, "once the ring is full, read again only when it has drained below PERCENT (mbuffer's -p; default 100: as soon as a chunk is free); the progress line says 'draining' meanwhile", 2 },
 	{ "engine", OPT_ENGINE, "auto|splice|uring|write", 0, "writer engine; auto splices through a ring of pipes when the output is a pipe (with several outputs: none udp:// or a terminal, each teeing the pipes) and the bytes need no touching, else uses io_uring and falls back to write() (default auto)", 2 },
 
 	{ NULL, 0, NULL, 0, "Pacing:", 3 },
@@ -240,6 +244,22 @@ static unsigned uint_arg(struct argp_state *state, const char *opt, const char *
 	if (tp_parse_uint(arg, max, &n) != 0 || n < min)
 		argp_failure(state, 2, 0, "%s: '%s' is not %s", opt, arg, what);
 	return (unsigned)n;
+}
+
+/* A percentage 0..100, as a whole number with an optional '%'. */
+static unsigned percent_arg(struct argp_state *state, const char *opt, const char *arg)
+{
+	char digits[8];
+	size_t n = strlen(arg);
+
+	if (n > 1 && arg[n - 1] == '%' && n < sizeof(digits)) {
+		memcpy(digits, arg, n - 1);
+		digits[n - 1] = '\0';
+		uint64_t v = 0;
+		if (tp_parse_uint(digits, 100, &v) == 0)
+			return (unsigned)v;
+	}
+	return uint_arg(state, opt, arg, 0, 100, "a percentage (0-100)");
 }
 
 /* An empty name is no file: said as a usage error, before anything is opened. */
@@ -485,6 +505,12 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		o->repeat = uint_arg(state, "--repeat", arg, 0, TP_MAX_REPEAT,
 				     "a number from 0 to 15");
 		break;
+	case OPT_WRITE_ABOVE:
+		o->write_above = percent_arg(state, "--write-above", arg);
+		break;
+	case OPT_READ_BELOW:
+		o->read_below = percent_arg(state, "--read-below", arg);
+		break;
 	case OPT_ON_GAP:
 		if (strcmp(arg, "stop") == 0)
 			o->on_gap = TP_GAP_STOP;
@@ -551,6 +577,7 @@ void tp_cli_parse(int argc, char **argv, struct tp_options *opts)
 
 	memset(opts, 0, sizeof(*opts));
 	opts->buffer_size = TP_DEFAULT_BUFFER_SIZE;
+	opts->read_below = 100;
 	opts->engine = TP_ENGINE_AUTO;
 	opts->interval_ns = TP_DEFAULT_INTERVAL_NS;
 	opts->drain_timeout_ns = TP_DEFAULT_DRAIN_TIMEOUT_NS;

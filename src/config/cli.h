@@ -15,6 +15,8 @@ struct tp_options {
 	bool append;                /* --append */
 	uint64_t buffer_size;       /* -B: total ring memory */
 	uint64_t chunk_size;        /* -C, rounded up to whole pages: 0 = auto */
+	unsigned write_above;       /* --write-above: percent of the ring (mbuffer's -P); 0 */
+	unsigned read_below;        /* --read-below: percent of the ring (mbuffer's -p); 100 */
 	uint64_t size;              /* -s: expected total, 0 = unknown (unless size_set) */
 	bool size_set;              /* -s was given (-S -s 0 stops at once) */
 	bool stop_at_size;          /* -S */

@@ -20,6 +20,7 @@ int tp_handoff_init(struct tp_handoff *h, size_t chunk_size, unsigned depth, siz
 		return err;
 	}
 	h->wake_free = depth / 4 ? depth / 4 : 1;
+	tp_fill_init(&h->fill, depth, 0, 100);
 	pthread_mutex_init(&h->lock, NULL);
 	pthread_cond_init(&h->filled, NULL);
 	return 0;
@@ -31,6 +32,13 @@ void tp_handoff_destroy(struct tp_handoff *h)
 	pthread_mutex_destroy(&h->lock);
 	tp_ring_destroy(&h->ring);
 	close(h->wake_fd);
+}
+
+void tp_handoff_set_fill(struct tp_handoff *h, unsigned write_above, unsigned read_below)
+{
+	pthread_mutex_lock(&h->lock);
+	tp_fill_init(&h->fill, h->ring.depth, write_above, read_below);
+	pthread_mutex_unlock(&h->lock);
 }
 
 /* Called with the lock held; one eventfd write wakes the reader's ppoll. */
@@ -74,7 +82,8 @@ static bool all_idle(const struct tp_handoff *h)
 struct tp_chunk *tp_handoff_get_free(struct tp_handoff *h)
 {
 	pthread_mutex_lock(&h->lock);
-	struct tp_chunk *chunk = tp_ring_peek_free(&h->ring);
+	struct tp_chunk *chunk = tp_fill_may_get(&h->fill, tp_ring_used(&h->ring))
+				 ? tp_ring_peek_free(&h->ring) : NULL;
 	if (!chunk)
 		h->reader_waiting = true;
 	pthread_mutex_unlock(&h->lock);
@@ -90,14 +99,18 @@ void tp_handoff_put(struct tp_handoff *h, struct tp_chunk *chunk)
 	(void)err;
 	if (tp_ring_used(&h->ring) > h->high_water)
 		h->high_water = tp_ring_used(&h->ring);
-	wake_writers(h);
+	/* Below --write-above the writers may not take it: no use waking them for nothing. */
+	if (tp_fill_put(&h->fill, tp_ring_used(&h->ring)))
+		wake_writers(h);
 	pthread_mutex_unlock(&h->lock);
 }
 
 bool tp_handoff_writer_has_work(struct tp_handoff *h)
 {
 	pthread_mutex_lock(&h->lock);
-	bool work = !h->writer_done && !output_idle(h);
+	/* Held back by --write-above, the reader's chunk could not go out sooner either: it
+	 * fills on, so the level counts whole chunks. */
+	bool work = !h->writer_done && (!output_idle(h) || tp_fill_filling(&h->fill));
 	h->reader_holding = work;
 	pthread_mutex_unlock(&h->lock);
 	return work;
@@ -107,6 +120,7 @@ void tp_handoff_close(struct tp_handoff *h)
 {
 	pthread_mutex_lock(&h->lock);
 	h->closed = true;
+	tp_fill_end(&h->fill);
 	pthread_cond_broadcast(&h->filled);
 	pthread_mutex_unlock(&h->lock);
 }
@@ -136,13 +150,23 @@ unsigned tp_handoff_used(struct tp_handoff *h)
 	return used;
 }
 
+enum tp_hold tp_handoff_hold(struct tp_handoff *h)
+{
+	pthread_mutex_lock(&h->lock);
+	enum tp_hold hold = tp_fill_hold(&h->fill);
+	pthread_mutex_unlock(&h->lock);
+	return hold;
+}
+
 int tp_handoff_take(struct tp_handoff *h, unsigned out, bool wait, struct tp_chunk **chunk)
 {
 	int err = 0;
 
 	pthread_mutex_lock(&h->lock);
 	for (;;) {
-		*chunk = tp_ring_take(&h->ring, out);
+		/* One gate for all outputs: any that runs dry closes it (fill.h). */
+		unsigned waiting = tp_ring_waiting(&h->ring, out);
+		*chunk = tp_fill_may_take(&h->fill, waiting) ? tp_ring_take(&h->ring, out) : NULL;
 		if (*chunk)
 			break;
 		if (h->closed) {
@@ -157,6 +181,9 @@ int tp_handoff_take(struct tp_handoff *h, unsigned out, bool wait, struct tp_chu
 			err = -EAGAIN;
 			break;
 		}
+		/* Asleep, the writer frees nothing: a reader held by --read-below must read. */
+		if (tp_fill_starved(&h->fill) && h->reader_waiting)
+			wake_reader(h);
 		h->writers_waiting++;
 		pthread_cond_wait(&h->filled, &h->lock);
 		h->writers_waiting--;
@@ -176,12 +203,14 @@ void tp_handoff_release(struct tp_handoff *h, unsigned out, struct tp_chunk *chu
 	 * chunk: the writer still has the other three quarters to write meanwhile, and each
 	 * wake-up costs both cores a context switch. */
 	unsigned free_chunks = h->ring.depth - tp_ring_used(&h->ring);
+	/* --read-below: not before the ring has drained below it, then at once. */
+	bool opened = tp_fill_released(&h->fill, tp_ring_used(&h->ring));
 	/* Sooner when the writers have taken everything: they have nothing to do but wait for
 	 * the reader then (and with --repeat one holds chunks, so a quarter may never come
 	 * free). Not when only a fast one has: the slowest sets the pace, and waking the reader
 	 * for each chunk it gives back would cost both cores a switch per chunk. */
-	if (h->reader_waiting && free_chunks > 0 &&
-	    (free_chunks >= h->wake_free || all_idle(h)))
+	if (h->reader_waiting && free_chunks > 0 && tp_fill_read_open(&h->fill) &&
+	    (opened || free_chunks >= h->wake_free || all_idle(h)))
 		wake_reader(h);
 	pthread_mutex_unlock(&h->lock);
 }

@@ -8,6 +8,7 @@
 
 #include <pthread.h>
 #include <stdbool.h>
+#include "fill.h"
 #include "ring.h"
 
 /* Threads: the reader is the main thread, the writers the writer threads. Only the functions
@@ -29,6 +30,7 @@ struct tp_handoff {
 	                           * wake it when one runs out */
 	uint32_t done;            /* bit i: output i's writer has returned */
 	bool writer_done;         /* every writer has returned; no chunk will be freed again */
+	struct tp_fill fill;      /* --write-above, --read-below: when each side may go on */
 	unsigned high_water;      /* most chunks in use at once (read without the lock only
 	                           * after tp_writer_join) */
 };
@@ -38,9 +40,12 @@ int tp_handoff_init(struct tp_handoff *h, size_t chunk_size, unsigned depth, siz
 /* n outputs (tp_ring_set_outputs), before any chunk is put: 0 or -EINVAL. */
 int tp_handoff_set_outputs(struct tp_handoff *h, unsigned n);
 void tp_handoff_destroy(struct tp_handoff *h);
+/* The fill levels (fill.h), in percent; before the writer starts. Default: 0 and 100. */
+void tp_handoff_set_fill(struct tp_handoff *h, unsigned write_above, unsigned read_below);
 
 /* Reader side. */
-/* A free chunk, or NULL (then wake_fd turns readable when one is freed or the writer ends). */
+/* A free chunk, or NULL (then wake_fd turns readable when one is freed or the writer ends,
+ * or with --read-below once the ring has drained below it). */
 struct tp_chunk *tp_handoff_get_free(struct tp_handoff *h);
 void tp_handoff_put(struct tp_handoff *h, struct tp_chunk *chunk);
 /* Whether every writer still has full chunks it has not taken. Then a chunk that holds some
@@ -58,9 +63,12 @@ bool tp_handoff_writer_done(struct tp_handoff *h);
 bool tp_handoff_output_done(struct tp_handoff *h, unsigned out);
 /* Chunks currently full or being written (for status lines). */
 unsigned tp_handoff_used(struct tp_handoff *h);
+/* What the fill levels hold back now (for status lines). */
+enum tp_hold tp_handoff_hold(struct tp_handoff *h);
 
 /* Writer side: the writer of output `out`. */
-/* Takes the oldest full chunk it has not taken: 0 and *chunk set; -EAGAIN if none and !wait;
+/* Takes the oldest full chunk it has not taken: 0 and *chunk set; -EAGAIN if none (or --write-above holds
+ * it back) and !wait;
  * -ENODATA when the reader has closed and every chunk has been taken. */
 int tp_handoff_take(struct tp_handoff *h, unsigned out, bool wait, struct tp_chunk **chunk);
 void tp_handoff_release(struct tp_handoff *h, unsigned out, struct tp_chunk *chunk);

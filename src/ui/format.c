@@ -10,6 +10,7 @@
 #include <string.h>
 #include <time.h>
 #include "enums.h"
+#include "stats.h"
 
 /* Beyond a century an ETA means nothing, and the conversion to an integer stays defined. */
 #define ETA_MAX_SECONDS 3.6e9
@@ -350,9 +351,15 @@ static void piece(const struct tp_format *f, const struct tp_format_seg *s,
 		else
 			amount(out, len, (double)v->bytes, u, "");
 		break;
-	case TP_SEG_BUFFER:
-		snprintf(out, len, u->numeric ? "%u" : "{%3u%%}", v->ring_pct);
+	case TP_SEG_BUFFER: {
+		/* pv's "{ 50%}", with the fill levels' word inside while they hold back. */
+		const char *hold = u->numeric ? NULL : tp_format_hold(v->hold);
+		if (hold)
+			snprintf(out, len, "{%3u%% %s}", v->ring_pct, hold);
+		else
+			snprintf(out, len, u->numeric ? "%u" : "{%3u%%}", v->ring_pct);
 		break;
+	}
 	case TP_SEG_LAST: {
 		size_t n = v->last_len < s->arg ? v->last_len : s->arg;
 		printable(out, len, v->last ? v->last + v->last_len - n : NULL, n);

@@ -27,6 +27,7 @@ static void snapshot(struct tp_monitor *m, struct tp_snapshot *snap)
 		.elapsed = (double)elapsed_ns(m) / 1e9,
 		.ring_used = tp_handoff_used(m->handoff),
 		.ring_depth = m->handoff->ring.depth,
+		.hold = tp_handoff_hold(m->handoff),
 		.total = m->total,
 		.lines = m->opts->line_mode,
 	};
@@ -315,6 +316,10 @@ void tp_monitor_explain(struct tp_monitor *m, const struct tp_tuning *t)
 	if (t->meta_every)
 		fprintf(stderr, "tpipe: meta: three at the start, then one every %u DATA frames (%s)\n",
 			t->meta_every, t->meta_why);
+	/* The levels' settings are fixed before the writer starts: no lock needed for them. */
+	char levels[256];
+	if (tp_fill_explain(&m->handoff->fill, levels, sizeof(levels)) > 0)
+		fprintf(stderr, "tpipe: fill levels: %s\n", levels);
 }
 
 /* Several outputs: each one's line of the statistics, and why it was dropped. */

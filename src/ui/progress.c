@@ -88,7 +88,9 @@ size_t tp_progress_render(char *buf, size_t len, unsigned width, const char *nam
 	format_hms(text[P_ELAPSED], sizeof(text[0]), v->elapsed);
 	snprintf(text[P_RATE], sizeof(text[0]), "[%8s/s]", tp_format_bytes(tmp, sizeof(tmp), sane(v->rate_now)));
 	snprintf(text[P_AVG], sizeof(text[0]), "[%8s/s avg]", tp_format_bytes(tmp, sizeof(tmp), sane(v->rate_avg)));
-	snprintf(text[P_RING], sizeof(text[0]), "ring %3u%%", v->ring_pct);
+	const char *hold = tp_format_hold(v->hold);
+	snprintf(text[P_RING], sizeof(text[0]), "ring %3u%%%s%s", v->ring_pct, hold ? " " : "",
+		 hold ? hold : "");
 	for (int i = P_BYTES; i <= P_RING; i++)
 		s[i] = text[i];
 	if (v->no_ring)
@@ -237,6 +239,7 @@ void tp_progress_draw(struct tp_progress *p, const struct tp_snapshot *snap, uns
 		.elapsed = snap->elapsed,
 		.rate_avg = snap->elapsed > 0 ? (double)snap->bytes_out / snap->elapsed : 0,
 		.ring_pct = snap->ring_depth ? (unsigned)((uint64_t)snap->ring_used * 100 / snap->ring_depth) : 0,
+		.hold = snap->hold,
 		.total = snap->total,
 	};
 	/* The current rate is over the time since it was last measured. The final draw can come

@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include "enums.h"
 
 /* What one progress line shows. */
 struct tp_progress_view {
@@ -14,6 +15,7 @@ struct tp_progress_view {
 	double rate_now;    /* per second, over the last interval */
 	double rate_avg;    /* per second, since the start */
 	unsigned ring_pct;  /* ring fill, 0..100 */
+	enum tp_hold hold;  /* the fill levels hold back: said after the ring's fill */
 	bool no_ring;       /* no ring of ours (-d watches another process): tpipe's line omits it */
 	uint64_t total;     /* expected size; 0 = unknown (no bar, percentage or ETA) */
 	/* For --format and the display letters (format.h); tp_progress_render ignores them. */
