@@ -80,7 +80,8 @@ static void meta_for(const struct tp_options *o, const struct tp_tuning *t,
 	const char *name = o->name;
 	uint64_t total = tp_inputs_total(o->inputs, o->n_inputs, o->size);
 
-	if (!name && strcmp(o->inputs[0], "-") != 0 && strncmp(o->inputs[0], "udp://", 6) != 0) {
+	if (!name && strcmp(o->inputs[0], "-") != 0 && strncmp(o->inputs[0], "udp://", 6) != 0 &&
+	    strncmp(o->inputs[0], "tcp://", 6) != 0) {
 		const char *slash = strrchr(o->inputs[0], '/');
 		name = slash ? slash + 1 : o->inputs[0];
 	}
@@ -149,7 +150,8 @@ static int open_sink(const struct tp_options *opts, struct tp_sink *sink, struct
 		tp_signals_let_in(true);
 		err = tp_sink_open(sink, opts->output, &(struct tp_sink_params){
 			.append = opts->append, .baud = opts->baud, .flow = opts->flow,
-			.inputs = opts->inputs, .n_inputs = opts->n_inputs });
+			.inputs = opts->inputs, .n_inputs = opts->n_inputs,
+			.connect_timeout_ns = opts->connect_timeout_ns });
 		tp_signals_let_in(false);
 	} while (err == -EINTR && !tp_signals_stop_requested());
 	if (err == -EINTR)
@@ -169,7 +171,10 @@ static int exit_status(const struct tp_options *opts, struct tp_reader *r, struc
 	char why[192];
 	int status = TP_EXIT_FAILURE;
 
-	if (err == -EPIPE) {
+	if (err == -EPIPE && (sink->flags & TP_SINK_STREAM)) {
+		/* A network receiver that went away is a failed transfer, not a closed pipe. */
+		tp_report(sink->name, "Broken pipe: the receiver closed the connection");
+	} else if (err == -EPIPE) {
 		status = TP_EXIT_SIGPIPE; /* silent, as cat is under SIGPIPE */
 	} else if (err == -ECANCELED || sink->unsent) {
 		say_unwritten(opts, r, sink); /* the status is the signal's */
