@@ -12,6 +12,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <netdb.h>
 #include <poll.h>
 #include <stdio.h>
@@ -36,7 +37,10 @@ static int ms_left(uint64_t deadline_ns)
 
 	if (!deadline_ns)
 		return -1;
-	return now >= deadline_ns ? 0 : (int)((deadline_ns - now + 999999) / 1000000);
+	if (now >= deadline_ns)
+		return 0;
+	uint64_t ms = (deadline_ns - now + 999999) / 1000000;
+	return ms > INT_MAX ? INT_MAX : (int)ms;
 }
 
 /* Waits up to ms (-1: for ever) for fd's events (none: only a signal or the time); a
@@ -88,7 +92,10 @@ static int tcp_connect(const struct addrinfo *ai, uint64_t deadline_ns)
  * timeout_ns has passed (0: one round). The descriptor or -errno. */
 static int connect_any(const struct addrinfo *list, uint64_t timeout_ns)
 {
-	uint64_t deadline = timeout_ns ? tp_clock_ns() + timeout_ns : 0;
+	uint64_t now = tp_clock_ns();
+	/* (A --connect-timeout of centuries is as good as for ever, and must not wrap.) */
+	uint64_t deadline = !timeout_ns ? 0 : timeout_ns > UINT64_MAX - now ? UINT64_MAX
+			    : now + timeout_ns;
 
 	for (;;) {
 		int fd = -ECONNREFUSED;

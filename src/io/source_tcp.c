@@ -124,6 +124,7 @@ static ssize_t take_connection(struct tp_source *src, struct tcp_state *st)
 
 	if (fd < 0) /* gone before we took it (ECONNABORTED), or a spurious wake-up: wait on */
 		return errno == ECONNABORTED || errno == EINTR ? -EAGAIN : -errno;
+	tp_tcp_set_options(fd); /* (Linux copies them from the listener; others may not) */
 	close(src->fd); /* one connection, as mbuffer -I and nc -l take */
 	src->fd = fd;
 	st->connected = true;
