@@ -30,7 +30,8 @@ rx_said() {
 	grep -Ev '^tpipe: (engine|chunk size|ring depth|rate|burst|frame size|META|input: listening on)' "$1"
 }
 
-# rx_clean NAME DESC: the receiver NAME ended with status 0, said nothing else, and wrote WANT.
+# rx_clean NAME DESC WANT: the receiver NAME ended with status 0, said nothing else, and wrote
+# exactly the file WANT.
 rx_clean() {
 	local name=$1 desc=$2 want=$3
 	wait_exit "$rx_pid" "$TMO"
@@ -53,9 +54,6 @@ free_port() {
 	return 1
 }
 
-# listening PORT: something listens on TCP port PORT.
-listening() { [ -n "$(ss -Htln "( sport = :$1 )" 2>/dev/null)" ]; }
-
 command -v ss >/dev/null || { fail "ss (iproute2) is missing: scripts/bootstrap installs it"; finish; }
 
 big=$(pattern_file $((50 * 1000 * 1000)))
@@ -72,9 +70,9 @@ expect_stderr_empty "50 MB to tcp://127.0.0.1: the sender"
 rx_clean v4 "50 MB over IPv4" "$big"
 
 receiver v6 'tcp://[::1]:0'
-tp -o "tcp://[::1]:$rx_port" <"$mid"
-expect_status 0 "3 MiB to tcp://[::1]"
-rx_clean v6 "3 MiB over IPv6" "$mid"
+tp -o "tcp://[::1]:$rx_port" <"$big"
+expect_status 0 "50 MB to tcp://[::1]"
+rx_clean v6 "50 MB over IPv6" "$big"
 
 # tcp://:PORT listens on every address: IPv4 and IPv6 both reach it, and a host name too.
 for dest in 127.0.0.1 '[::1]' localhost; do
@@ -290,6 +288,7 @@ expect_status 130 "SIGINT while the connect is retried"
 receiver wait tcp://127.0.0.1:0
 wait_for 10 catches "$rx_pid" 10
 stop_child "$rx_pid" USR1
+# shellcheck disable=SC2016 # expanded by eval, in each try
 check "SIGUSR1 while waiting for a connection: a status line" \
 	wait_for 10 eval 'rx_said "$T/wait.err" | grep -q .'
 check "SIGUSR1 while waiting for a connection: it waits on" alive "$rx_pid"
