@@ -126,7 +126,7 @@ static const char doc[] =
 	"A peer that resets or goes away is an error (status 1).\n\n"
 	"Exit status: 0 done, 1 an I/O or runtime error (a read error skipped by -E too), 2 a usage error, 3 the receiver (-D) lost "
 	"or could not verify data, 130/143 interrupted, "
-	"141 the reader of the output went away.";
+	"141 the reader of the output (a pipe) went away; a tcp:// receiver that went away is 1.";
 
 static void fail_value(struct argp_state *state, const char *opt, const char *arg, int err,
 		       const char *what)
