@@ -84,7 +84,8 @@ static void meta_for(const struct tp_options *o, const struct tp_tuning *t,
 	const char *name = o->name;
 	uint64_t total = tp_inputs_total(o->inputs, o->n_inputs, o->size);
 
-	if (!name && strcmp(o->inputs[0], "-") != 0 && strncmp(o->inputs[0], "udp://", 6) != 0) {
+	if (!name && strcmp(o->inputs[0], "-") != 0 && strncmp(o->inputs[0], "udp://", 6) != 0 &&
+	    strncmp(o->inputs[0], "tcp://", 6) != 0) {
 		const char *slash = strrchr(o->inputs[0], '/');
 		name = slash ? slash + 1 : o->inputs[0];
 	}
@@ -154,7 +155,8 @@ static int open_sink(const struct tp_options *opts, const char *dest, struct tp_
 		tp_signals_let_in(true);
 		err = tp_sink_open(sink, dest, &(struct tp_sink_params){
 			.append = opts->append, .baud = opts->baud, .flow = opts->flow,
-			.inputs = opts->inputs, .n_inputs = opts->n_inputs });
+			.inputs = opts->inputs, .n_inputs = opts->n_inputs,
+			.connect_timeout_ns = opts->connect_timeout_ns });
 		tp_signals_let_in(false);
 	} while (err == -EINTR && !tp_signals_stop_requested());
 	if (err == -EINTR)
@@ -184,6 +186,11 @@ static int output_end(const struct tp_options *opts, struct tp_reader *r, struct
 
 	if (o->failed || o->stalled || o->said)
 		return -1; /* could not be opened, stalled, or failed while others went on: said */
+	if (err == -EPIPE && (sink->flags & TP_SINK_STREAM)) {
+		/* A network receiver that went away is a failed transfer, not a closed pipe. */
+		tp_report(sink->name, "Broken pipe: the receiver closed the connection");
+		return -1;
+	}
 	if (err == -EPIPE && n_outputs == 1)
 		return -EPIPE; /* silent, as cat is under SIGPIPE */
 	if (err == -ECANCELED || sink->unsent) {

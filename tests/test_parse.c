@@ -344,6 +344,47 @@ START_TEST(endpoint_rejects)
 }
 END_TEST
 
+/* tcp:// takes the same forms as udp://, and neither scheme is taken for the other. */
+static void tcp_ok(const char *text, const char *want_host, unsigned want_port)
+{
+	char host[64];
+	unsigned port = 99999;
+
+	ck_assert_msg(tp_parse_tcp_endpoint(text, host, sizeof(host), &port) == 1, "%s", text);
+	ck_assert_str_eq(host, want_host);
+	ck_assert_uint_eq(port, want_port);
+}
+
+START_TEST(tcp_endpoint_forms)
+{
+	tcp_ok("tcp://127.0.0.1:9090", "127.0.0.1", 9090);
+	tcp_ok("tcp://backup.example:1", "backup.example", 1);
+	tcp_ok("tcp://:9090", "", 9090);
+	tcp_ok("tcp://[::1]:65535", "::1", 65535);
+	tcp_ok("tcp://[::]:0", "::", 0);
+}
+END_TEST
+
+START_TEST(tcp_endpoint_rejects)
+{
+	char host[16];
+	unsigned port;
+	static const char *bad[] = {
+		"tcp://", "tcp://x", "tcp://x:", "tcp://host:9a", "tcp://::1:90", "tcp://[::1]",
+		"tcp://[]:1",
+	};
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		ck_assert_msg(tp_parse_tcp_endpoint(bad[i], host, sizeof(host), &port) == -EINVAL,
+			      "%s", bad[i]);
+	ck_assert_int_eq(tp_parse_tcp_endpoint("tcp://h:65536", host, sizeof(host), &port), -ERANGE);
+	ck_assert_int_eq(tp_parse_tcp_endpoint("udp://h:1", host, sizeof(host), &port), 0);
+	ck_assert_int_eq(tp_parse_udp_endpoint("tcp://h:1", host, sizeof(host), &port), 0);
+	ck_assert_int_eq(tp_parse_tcp_endpoint("tcp:/h:1", host, sizeof(host), &port), 0);
+	ck_assert_int_eq(tp_parse_tcp_endpoint("TCP://h:1", host, sizeof(host), &port), 0);
+}
+END_TEST
+
 /* ---- whole numbers (--repeat, --baud) ---- */
 
 static int uint_to_1000(const char *text, uint64_t *v)
@@ -401,6 +442,8 @@ static Suite *parse_suite(void)
 	tc = tcase_create("endpoint");
 	tcase_add_test(tc, endpoint_forms);
 	tcase_add_test(tc, endpoint_rejects);
+	tcase_add_test(tc, tcp_endpoint_forms);
+	tcase_add_test(tc, tcp_endpoint_rejects);
 	suite_add_tcase(s, tc);
 
 	return s;

@@ -192,14 +192,16 @@ int tp_parse_uint(const char *text, uint64_t max, uint64_t *value)
 	return 0;
 }
 
-int tp_parse_udp_endpoint(const char *text, char *host, size_t hostlen, unsigned *port)
+/* "SCHEME[ADDR]:PORT" for the scheme given ("udp://", "tcp://"): as tp_parse_udp_endpoint. */
+static int parse_endpoint(const char *scheme, const char *text, char *host, size_t hostlen,
+			  unsigned *port)
 {
-	static const char scheme[] = "udp://";
+	size_t slen = strlen(scheme);
 	const char *h, *h_end, *colon;
 
-	if (!text || strncmp(text, scheme, sizeof(scheme) - 1) != 0)
+	if (!text || strncmp(text, scheme, slen) != 0)
 		return 0;
-	h = text + sizeof(scheme) - 1;
+	h = text + slen;
 	if (*h == '[') { /* an IPv6 address: its colons are not the port's */
 		h_end = strchr(++h, ']');
 		if (!h_end || h_end == h || h_end[1] != ':')
@@ -222,4 +224,14 @@ int tp_parse_udp_endpoint(const char *text, char *host, size_t hostlen, unsigned
 	host[h_end - h] = 0;
 	*port = (unsigned)strtoul(p, NULL, 10);
 	return 1;
+}
+
+int tp_parse_udp_endpoint(const char *text, char *host, size_t hostlen, unsigned *port)
+{
+	return parse_endpoint("udp://", text, host, hostlen, port);
+}
+
+int tp_parse_tcp_endpoint(const char *text, char *host, size_t hostlen, unsigned *port)
+{
+	return parse_endpoint("tcp://", text, host, hostlen, port);
 }

@@ -32,4 +32,8 @@ int tp_parse_uint(const char *text, uint64_t max, uint64_t *value);
  * host longer than hostlen - 1. */
 int tp_parse_udp_endpoint(const char *text, char *host, size_t hostlen, unsigned *port);
 
+/* The same for "tcp://HOST:PORT" (an output connects there) and "tcp://[ADDR]:PORT" (an
+ * input listens there; empty ADDR: every local address, IPv6 and IPv4). */
+int tp_parse_tcp_endpoint(const char *text, char *host, size_t hostlen, unsigned *port);
+
 #endif

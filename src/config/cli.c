@@ -32,11 +32,13 @@ enum {
 	OPT_DELAY_START,
 	OPT_WRITE_ABOVE,
 	OPT_READ_BELOW,
+	OPT_CONNECT_TIMEOUT,
 };
 
 static const struct argp_option options[] = {
 	{ NULL, 0, NULL, 0, "Input and output:", 1 },
-	{ "output", 'o', "DEST", 0, "write to DEST: - (standard output, the default), a file, udp://HOST:PORT, or a serial line (a terminal device, or serial:PATH); up to 16 times: every output gets every byte, the slowest sets the pace", 1 },
+	{ "output", 'o', "DEST", 0, "write to DEST: - (standard output, the default), a file, udp://HOST:PORT, tcp://HOST:PORT (connects), or a serial line (a terminal device, or serial:PATH); up to 16 times: every output gets every byte, the slowest sets the pace", 1 },
+	{ "connect-timeout", OPT_CONNECT_TIMEOUT, "SEC", 0, "how long -o tcp:// tries again (every 100 ms) while the connection is refused (default 10; 0: one try)", 1 },
 	{ "append", OPT_APPEND, NULL, 0, "append to the output file instead of truncating it", 1 },
 	{ "size", 's', "SIZE", 0, "expected total size (for percentages; default: sizes of input files; with -l, lines)", 1 },
 	{ "stop-at-size", 'S', NULL, 0, "stop after --size bytes (with -l: just after the --size'th line)", 1 },
@@ -50,7 +52,7 @@ static const struct argp_option options[] = {
 
 	{ NULL, 0, NULL, 0, "Pacing:", 3 },
 	{ "stall-timeout", OPT_STALL_TIMEOUT, "SEC", 0, "an output that takes nothing for SEC while data waits for it is named and dropped (status 1; the other outputs go on; default 0: never)", 1 },
-	{ "idle-timeout", OPT_IDLE_TIMEOUT, "SEC", 0, "an input that may wait (udp://, a pipe, a serial line) ends after SEC without data (with -D, udp:// and serial lines: 10 s by default once data has come; 0: never)", 1 },
+	{ "idle-timeout", OPT_IDLE_TIMEOUT, "SEC", 0, "an input that may wait (udp://, tcp://, a pipe, a serial line) ends after SEC without data (with -D, udp:// and serial lines: 10 s by default once data has come; 0: never)", 1 },
 
 	{ "drain-timeout", OPT_DRAIN_TIMEOUT, "SEC", 0, "after SIGINT or SIGTERM, write out what is buffered for at most SEC (default 5; 0: not at all), then say how much was not written", 1 },
 	{ "baud", OPT_BAUD, "N", 0, "a serial line's rate (raw 8N1; any rate the device takes; default: keep its own)", 1 },
@@ -125,12 +127,15 @@ static const char doc[] =
 	"end.\n\n"
 	"An INPUT or output udp://HOST:PORT sends or receives datagrams (IPv6 in brackets); an "
 	"input udp://:PORT listens on every local address.\n\n"
+	"An INPUT tcp://[ADDR]:PORT listens there (tcp://:PORT on every address, IPv6 and IPv4), "
+	"takes one connection and reads it to its end; -o tcp://HOST:PORT connects there. "
+	"A peer that resets or goes away is an error (status 1).\n\n"
 	"With several -o, an output that fails (cannot be opened, a full disk, a closed pipe, a "
 	"stall under --stall-timeout) is named and dropped, and the others go on to the end.\n\n"
 	"Exit status: 0 done, 1 an I/O or runtime error (a read error skipped by -E too; an output "
 	"dropped among several), 2 a usage error, 3 the receiver (-D) lost "
 	"or could not verify data, 130/143 interrupted, "
-	"141 the reader of the (single) output went away.";
+	"141 the reader of the (single) output, a pipe, went away; a tcp:// receiver that went away is 1.";
 
 static void fail_value(struct argp_state *state, const char *opt, const char *arg, int err,
 		       const char *what)
@@ -169,6 +174,21 @@ static uint64_t page_size(void)
 /* Set by --on-gap, which only means something with -D. */
 static bool on_gap_set;
 
+/* A tcp:// endpoint that does not parse is a usage error too. */
+static bool tcp_endpoint(struct argp_state *state, const char *text, bool input)
+{
+	char host[256];
+	unsigned port;
+	int rc = tp_parse_tcp_endpoint(text, host, sizeof(host), &port);
+
+	if (rc < 0)
+		argp_failure(state, 2, 0, "%s: not tcp://%s:PORT (PORT 0-65535; an IPv6 address in brackets)",
+			     text, input ? "[ADDR]" : "HOST");
+	else if (rc > 0 && !input && (!host[0] || port == 0))
+		argp_failure(state, 2, 0, "%s: an output needs a host and a port other than 0", text);
+	return rc > 0;
+}
+
 /* A udp:// endpoint that does not parse is a usage error, not a file name. */
 static bool udp_endpoint(struct argp_state *state, const char *text, bool input)
 {
@@ -186,15 +206,19 @@ static bool udp_endpoint(struct argp_state *state, const char *text, bool input)
 
 static void check_frame_options(struct argp_state *state, const struct tp_options *o)
 {
-	unsigned n_udp_out = 0;
+	unsigned n_udp_out = 0, n_tcp_out = 0;
 	bool udp_in = false;
 
-	for (unsigned i = 0; i < o->n_outputs; i++)
+	for (unsigned i = 0; i < o->n_outputs; i++) {
 		n_udp_out += udp_endpoint(state, o->outputs[i], false);
-	bool udp_out = n_udp_out > 0;
+		n_tcp_out += tcp_endpoint(state, o->outputs[i], false);
+	}
+	bool udp_out = n_udp_out > 0, tcp_out = n_tcp_out > 0;
 
-	for (int i = 0; i < o->n_inputs; i++)
+	for (int i = 0; i < o->n_inputs; i++) {
 		udp_in |= udp_endpoint(state, o->inputs[i], true);
+		tcp_endpoint(state, o->inputs[i], true);
+	}
 
 	/* A frame is a datagram on udp:// and COBS-stuffed in a byte stream: one ring of frames
 	 * cannot be both. */
@@ -230,8 +254,8 @@ static void check_frame_options(struct argp_state *state, const struct tp_option
 			argp_failure(state, 2, 0, "%s: no serial line among the input and output "
 				     "(a terminal device, or serial:PATH)", o->baud ? "--baud" : "--flow");
 	}
-	if (udp_out && o->append && n_udp_out == o->n_outputs)
-		argp_failure(state, 2, 0, "--append: not for a udp:// output");
+	if ((udp_out || tcp_out) && o->append && n_udp_out + n_tcp_out == o->n_outputs)
+		argp_failure(state, 2, 0, "--append: not for a %s:// output", udp_out ? "udp" : "tcp");
 }
 
 /* A whole number from min to max, digits only as sizes are; anything else is a usage error
@@ -535,6 +559,12 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		o->idle_timeout_set = true; /* 0: wait for ever, even with -D */
 		break;
 	}
+	case OPT_CONNECT_TIMEOUT: {
+		int err = tp_parse_duration(arg, &o->connect_timeout_ns);
+		if (err)
+			fail_value(state, "--connect-timeout", arg, err, "is not a duration (e.g. 10, 500ms, 0)");
+		break;
+	}
 	case OPT_DRAIN_TIMEOUT: {
 		int err = tp_parse_duration(arg, &o->drain_timeout_ns);
 		if (err)
@@ -581,6 +611,7 @@ void tp_cli_parse(int argc, char **argv, struct tp_options *opts)
 	opts->engine = TP_ENGINE_AUTO;
 	opts->interval_ns = TP_DEFAULT_INTERVAL_NS;
 	opts->drain_timeout_ns = TP_DEFAULT_DRAIN_TIMEOUT_NS;
+	opts->connect_timeout_ns = TP_DEFAULT_CONNECT_TIMEOUT_NS;
 	argp_err_exit_status = 2;
 	/* getopt names the program by argv[0] ("./tpipe"); every message says "tpipe:". */
 	static char program[] = PACKAGE;

@@ -60,6 +60,7 @@ struct tp_options {
 	bool idle_timeout_set;      /* --idle-timeout was given (0: no default quiet for -D) */
 	uint64_t drain_timeout_ns;  /* --drain-timeout: after SIGINT/SIGTERM, how long what is
 	                             * buffered may take to go out */
+	uint64_t connect_timeout_ns; /* --connect-timeout: -o tcp:// retries a refused connect */
 	bool rate_set;              /* -L was given (-L 0: unpaced even on a serial line) */
 	unsigned baud;              /* --baud: 0 = keep the line's */
 	int flow;                   /* --flow: enum tp_flow */
@@ -74,6 +75,7 @@ struct tp_options {
 #define TP_MAX_DEPTH (1u << 20)          /* most chunks in a ring */
 #define TP_DEFAULT_INTERVAL_NS 1000000000ull
 #define TP_DEFAULT_DRAIN_TIMEOUT_NS 5000000000ull
+#define TP_DEFAULT_CONNECT_TIMEOUT_NS 10000000000ull
 
 /* Parses argv into opts. Usage errors print one line and exit with status 2 (argp's way);
  * --help and --version print and exit 0. */

@@ -18,7 +18,7 @@ static size_t round_down(uint64_t n, size_t page)
 static const char *output_kind(unsigned sink_flags)
 {
 	return sink_flags & TP_SINK_PIPE ? "pipe" : sink_flags & TP_SINK_TTY ? "terminal"
-	       : sink_flags & TP_SINK_DGRAM ? "udp://"
+	       : sink_flags & TP_SINK_DGRAM ? "udp://" : sink_flags & TP_SINK_STREAM ? "tcp://"
 	       : sink_flags & TP_SINK_SEEKABLE ? "file" : "output";
 }
 

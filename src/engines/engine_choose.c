@@ -20,7 +20,7 @@ const char *tp_engine_splice_refusal(const struct tp_engine_choice *c)
 		return "several outputs, one of them udp://, which sends datagrams from memory";
 	if (c->several_outputs && (c->all_sink_flags & TP_SINK_TTY))
 		return "several outputs, one of them a terminal";
-	if (!c->several_outputs && !(c->sink_flags & TP_SINK_PIPE))
+	if (!c->several_outputs && !(c->sink_flags & (TP_SINK_PIPE | TP_SINK_STREAM)))
 		return "the output is not a pipe";
 	if (!tp_pipes_kernel_ok())
 		return "kernel older than 5.17 (CVE-2022-0847)";
@@ -44,7 +44,9 @@ void tp_engine_explain(const struct tp_engine_choice *c, const struct tp_engine 
 	else if (eng->ops == &tp_engine_splice_ops)
 		snprintf(buf, len, "%s; a ring of %u pipes, one per chunk: the bytes are never copied "
 			 "into tpipe", c->asked == TP_ENGINE_SPLICE ? "set by --engine" :
-			 "default for a pipe output when no option touches the bytes", depth);
+			 eng->sink->flags & TP_SINK_STREAM ? "default for a tcp:// output when no option "
+			 "touches the bytes" : "default for a pipe output when no option touches the bytes",
+			 depth);
 	else if (eng->sink->flags & TP_SINK_SHARED)
 		snprintf(buf, len, "a file inherited as standard output: io_uring would move a file "
 			 "position others may share without its lock, write() keeps every writer's bytes");

@@ -18,6 +18,9 @@ enum tp_sink_flags {
 	TP_SINK_SHARED   = 1 << 5, /* a regular file inherited, not in append mode: its file
 	                            * position may be shared with other writers (`> f 2>&1`);
 	                            * only write() updates it under the kernel's lock */
+	TP_SINK_STREAM   = 1 << 6, /* a connected stream socket (tcp://): written in order, as a
+	                            * pipe is, spliced to where that pays; a receiver that went
+	                            * away (EPIPE) is an error said in a line, not SIGPIPE's 141 */
 };
 
 struct tp_sink;
@@ -29,6 +32,8 @@ struct tp_sink_params {
 	int flow;             /* --flow: enum tp_flow */
 	char *const *inputs;  /* the inputs: a file that is one of them is not truncated */
 	int n_inputs;
+	uint64_t connect_timeout_ns; /* --connect-timeout: how long tcp:// retries a refused
+	                            * connect (0: one try) */
 };
 
 struct tp_sink_ops {
@@ -70,9 +75,10 @@ struct tp_sink {
 extern const struct tp_sink_ops tp_sink_fd_ops;
 extern const struct tp_sink_ops tp_sink_udp_ops;
 extern const struct tp_sink_ops tp_sink_serial_ops;
+extern const struct tp_sink_ops tp_sink_tcp_ops;
 
-/* Picks the sink for a destination ("-", a path, udp://HOST:PORT, serial:PATH or a terminal
- * device) and opens it. */
+/* Picks the sink for a destination ("-", a path, udp://HOST:PORT, tcp://HOST:PORT,
+ * serial:PATH or a terminal device) and opens it. */
 int tp_sink_open(struct tp_sink *sink, const char *dest, const struct tp_sink_params *p);
 
 static inline int tp_sink_finish(struct tp_sink *sink, uint64_t deadline_ns, uint64_t drain_ns)

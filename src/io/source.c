@@ -14,6 +14,8 @@ int tp_source_open(struct tp_source *src, const char *spec, const struct tp_sour
 	unsigned port;
 	if (tp_parse_udp_endpoint(spec, host, sizeof(host), &port) != 0)
 		src->ops = &tp_source_udp_ops;
+	else if (tp_parse_tcp_endpoint(spec, host, sizeof(host), &port) != 0)
+		src->ops = &tp_source_tcp_ops;
 	else if (tp_serial_path(spec))
 		src->ops = &tp_source_serial_ops;
 	else

@@ -62,12 +62,13 @@ struct tp_source {
 extern const struct tp_source_ops tp_source_fd_ops;
 extern const struct tp_source_ops tp_source_udp_ops;
 extern const struct tp_source_ops tp_source_serial_ops;
+extern const struct tp_source_ops tp_source_tcp_ops;
 
 /* The room a datagram source's read() needs. */
 #define TP_DATAGRAM_ROOM 65536u
 
-/* Picks the source for an input spec ("-", a path, udp://[ADDR]:PORT, serial:PATH or a
- * terminal device) and opens it. */
+/* Picks the source for an input spec ("-", a path, udp://[ADDR]:PORT, tcp://[ADDR]:PORT,
+ * serial:PATH or a terminal device) and opens it. */
 int tp_source_open(struct tp_source *src, const char *spec, const struct tp_source_params *p);
 
 static inline ssize_t tp_source_read(struct tp_source *src, void *buf, size_t len)
