@@ -93,6 +93,22 @@ else
 	skip "16 outputs as an unprivileged user (needs root and setpriv to become nobody)"
 fi
 
+# A tcp:// output beside a file (the tee engine into a socket), received by another tpipe.
+port=$((20000 + RANDOM % 40000))
+for i in $(seq 100); do
+	[ -z "$(ss -Htan "( sport = :$port or dport = :$port )" 2>/dev/null)" ] && break
+	port=$((20000 + RANDOM % 40000))
+done
+with_timeout "$TMO" "$TPIPE" -q "tcp://127.0.0.1:$port" >"$T/tcp.out" 2>"$T/tcp.err" &
+rx=$!
+track "$rx"
+tp -o "tcp://127.0.0.1:$port" -o "$T/a" "$IN"
+expect_status 0 "a tcp:// output and a file"
+wait_exit "$rx" 60
+status_is 0 "$status" "a tcp:// output and a file: the receiver" "$T/tcp.err"
+same_file "$T/tcp.out" "$IN" "a tcp:// output and a file: what the receiver got"
+same_file "$T/a" "$IN" "a tcp:// output and a file: the file"
+
 # --- failures: named, dropped, the others go on ---------------------------------------------
 tp -o "$T/a" -o /dev/full -o "$T/b" "$IN"
 expect_status 1 "/dev/full among three outputs"
