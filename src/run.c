@@ -297,7 +297,7 @@ static unsigned open_outputs(const struct tp_options *opts, struct tp_outputs *o
 
 /* Sets up each opened output's engine; one that cannot have one is said and dropped when
  * there are others. 0 or -1 (said; with --engine=uring unbuilt, or a single output). */
-static void exit_engines(struct tp_outputs *outs)
+static void exit_all_engines(struct tp_outputs *outs)
 {
 	for (unsigned i = 0; i < outs->n; i++)
 		if (outs->o[i].has_engine)
@@ -335,7 +335,7 @@ static int set_up_engines(const struct tp_options *opts, struct tp_outputs *outs
 			.max_write = opts->stall_timeout_ns && !(o->sink.flags & TP_SINK_SEEKABLE)
 				     ? TP_STALL_WRITE_MAX : 0, .pipe_size = pipe_size });
 		if (err && pipe_size && outs->n > 1 && opts->engine != TP_ENGINE_SPLICE) {
-			exit_engines(outs);
+			exit_all_engines(outs);
 			return -EAGAIN;
 		}
 		if (err == -ENOTSUP && opts->engine == TP_ENGINE_URING) {
@@ -432,6 +432,8 @@ void tp_run(const struct tp_options *opts, struct tp_result *result)
 	}
 	err = tp_handoff_set_outputs(&r.handoff, outs.n);
 	assert(err == 0); /* cli.c allows at most TP_MAX_OUTPUTS */
+	/* The first chunk's pipe is the largest: tp_pipes_attach gives later ones less only when
+	 * the pipe pages run short. */
 	bool pipes = r.handoff.ring.chunks[0].pipe_rd >= 0;
 	err = set_up_engines(opts, &outs, &choice, no_splice, splice_err, &tuning, &r.counters,
 			     pipes ? tp_pipes_size(&r.handoff.ring.chunks[0]) : 0);
@@ -537,7 +539,7 @@ void tp_run(const struct tp_options *opts, struct tp_result *result)
 	result->status = exit_status(opts, &r, &outs, in_status);
 	tp_monitor_destroy(&r.monitor);
 exit_engines:
-	exit_engines(&outs);
+	exit_all_engines(&outs);
 free_ring:
 	tp_handoff_destroy(&r.handoff);
 close_sinks:

@@ -247,7 +247,7 @@ START_TEST(test_tee_engine_leaves_the_bytes)
 		sink[i] = (struct tp_sink){ .fd = p[i][1], .flags = TP_SINK_PIPE, .name = "pipe" };
 		ck_assert_int_eq(tp_engine_init(&eng[i], &(struct tp_engine_params){
 			.kind = TP_ENGINE_SPLICE, .sink = &sink[i], .counters = &counters,
-			.depth = 2, .shared_pipes = true }), 0);
+			.depth = 2, .shared_pipes = true, .pipe_size = tp_pipes_size(c) }), 0);
 		ck_assert_str_eq(eng[i].ops->name, "tee");
 	}
 	/* The first output takes the chunk whole, the second in three pieces. */
@@ -283,7 +283,7 @@ START_TEST(test_tee_engine_leaves_the_bytes)
 	sink[0] = (struct tp_sink){ .fd = full, .name = "/dev/full" };
 	ck_assert_int_eq(tp_engine_init(&eng[0], &(struct tp_engine_params){
 		.kind = TP_ENGINE_SPLICE, .sink = &sink[0], .counters = &counters, .depth = 2,
-		.shared_pipes = true }), 0);
+		.shared_pipes = true, .pipe_size = tp_pipes_size(c) }), 0);
 	ck_assert_int_eq(tp_engine_submit(&eng[0], c), -ENOSPC);
 	tp_engine_exit(&eng[0]);
 	close(full);

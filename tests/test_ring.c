@@ -180,33 +180,42 @@ static void *consume(void *arg)
 	return NULL;
 }
 
+/* The reader's side: ROUNDS chunks, each holding its number (also its offset), then the
+ * end; waits until every writer has ended. Returns the sum of the numbers. */
+static uint64_t produce(struct tp_handoff *h)
+{
+	uint64_t sum = 0;
+
+	for (uint64_t v = 0; v < ROUNDS; v++) {
+		struct tp_chunk *chunk;
+		while (!(chunk = tp_handoff_get_free(h))) {
+			/* The ring is full: the wake fd must turn readable once a writer frees one. */
+			struct pollfd pfd = { .fd = h->wake_fd, .events = POLLIN };
+			ck_assert_int_eq(poll(&pfd, 1, 10000), 1);
+			tp_handoff_clear_wake(h);
+		}
+		memcpy(chunk->data, &v, sizeof(v));
+		chunk->len = sizeof(v);
+		chunk->offset = v;
+		tp_handoff_put(h, chunk);
+		sum += v;
+	}
+	tp_handoff_close(h);
+	struct pollfd pfd = { .fd = h->wake_fd, .events = POLLIN };
+	while (!tp_handoff_writer_done(h))
+		ck_assert_int_eq(poll(&pfd, 1, 10000), 1);
+	return sum;
+}
+
 START_TEST(test_handoff_threads)
 {
 	struct tp_handoff h;
 	struct consumer c = { .h = &h };
 	pthread_t t;
-	uint64_t sum = 0;
 
 	ck_assert_int_eq(tp_handoff_init(&h, 4096, 4, 0), 0);
 	ck_assert_int_eq(pthread_create(&t, NULL, consume, &c), 0);
-	for (uint64_t v = 0; v < ROUNDS; v++) {
-		struct tp_chunk *chunk;
-		while (!(chunk = tp_handoff_get_free(&h))) {
-			/* The ring is full: the wake fd must turn readable once the consumer frees one. */
-			struct pollfd pfd = { .fd = h.wake_fd, .events = POLLIN };
-			ck_assert_int_eq(poll(&pfd, 1, 10000), 1);
-			tp_handoff_clear_wake(&h);
-		}
-		memcpy(chunk->data, &v, sizeof(v));
-		chunk->len = sizeof(v);
-		chunk->offset = v;
-		tp_handoff_put(&h, chunk);
-		sum += v;
-	}
-	tp_handoff_close(&h);
-	struct pollfd pfd = { .fd = h.wake_fd, .events = POLLIN };
-	while (!tp_handoff_writer_done(&h))
-		ck_assert_int_eq(poll(&pfd, 1, 10000), 1);
+	uint64_t sum = produce(&h);
 	pthread_join(t, NULL);
 	ck_assert_uint_eq(c.count, ROUNDS);
 	ck_assert_uint_eq(c.sum, sum);
@@ -225,7 +234,6 @@ START_TEST(test_handoff_several_outputs)
 	struct tp_handoff h;
 	struct consumer c[4];
 	pthread_t t[4];
-	uint64_t sum = 0;
 
 	ck_assert_int_eq(tp_handoff_init(&h, 4096, 4, 0), 0);
 	ck_assert_int_eq(tp_handoff_set_outputs(&h, 4), 0);
@@ -233,23 +241,7 @@ START_TEST(test_handoff_several_outputs)
 		c[i] = (struct consumer){ .h = &h, .out = i, .fail_after = i == 3 ? ROUNDS / 3 : 0 };
 		ck_assert_int_eq(pthread_create(&t[i], NULL, consume, &c[i]), 0);
 	}
-	for (uint64_t v = 0; v < ROUNDS; v++) {
-		struct tp_chunk *chunk;
-		while (!(chunk = tp_handoff_get_free(&h))) {
-			struct pollfd pfd = { .fd = h.wake_fd, .events = POLLIN };
-			ck_assert_int_eq(poll(&pfd, 1, 10000), 1);
-			tp_handoff_clear_wake(&h);
-		}
-		memcpy(chunk->data, &v, sizeof(v));
-		chunk->len = sizeof(v);
-		chunk->offset = v;
-		tp_handoff_put(&h, chunk);
-		sum += v;
-	}
-	tp_handoff_close(&h);
-	struct pollfd pfd = { .fd = h.wake_fd, .events = POLLIN };
-	while (!tp_handoff_writer_done(&h))
-		ck_assert_int_eq(poll(&pfd, 1, 10000), 1);
+	uint64_t sum = produce(&h);
 	for (unsigned i = 0; i < 4; i++) {
 		pthread_join(t[i], NULL);
 		ck_assert_uint_eq(c[i].bad_order, 0);

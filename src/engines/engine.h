@@ -69,7 +69,8 @@ struct tp_engine_params {
 	unsigned char line_end;       /* '\n', or '\0' with -0 */
 	bool shared_pipes;            /* TP_ENGINE_SPLICE for one of several outputs: the tee
 	                               * engine, which leaves the chunks' pipes to the others */
-	size_t pipe_size;             /* the tee engine: the chunks' pipes' size, its own pipe's */
+	size_t pipe_size;             /* the tee engine: its own pipe's size, at least the largest
+	                               * chunk pipe's (tee cannot resume a short copy) */
 	size_t max_write;             /* most bytes one write call may carry (0: no limit):
 	                               * --stall-timeout sees a blocked write's progress only
 	                               * as each call returns */

@@ -54,19 +54,6 @@ static int tee_init(struct tp_engine *eng, unsigned depth)
 	return 0;
 }
 
-/* Our pipe must take all of a chunk's pipe at once: as large as it, set the first time. */
-static int fit_pipe(struct tee_priv *p, const struct tp_chunk *chunk)
-{
-	size_t want = tp_pipes_size(chunk);
-	int have = fcntl(p->wr, F_GETPIPE_SZ);
-
-	if (have < 0)
-		return -errno;
-	if ((size_t)have >= want)
-		return 0;
-	return fcntl(p->wr, F_SETPIPE_SZ, (int)want) < 0 ? -errno : 0;
-}
-
 /* tp_move_all's step: on from our pipe to the sink; step_priv is the calling writer
  * thread's engine's. */
 static __thread struct tee_priv *step_priv;
@@ -106,7 +93,7 @@ static ssize_t tee_step(int fd, const struct tp_chunk *chunk, size_t off, size_t
 static int tee_submit(struct tp_engine *eng, struct tp_chunk *chunk)
 {
 	struct tee_priv *p = eng->priv;
-	int err = fit_pipe(p, chunk);
+	int err = 0;
 
 	/* The first piece of a chunk brings all of it into our pipe; the pieces go on from
 	 * there. */

@@ -4,10 +4,12 @@
 #ifndef TP_SINK_H
 #define TP_SINK_H
 
+#include <errno.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/socket.h>
 #include <sys/types.h>
+#include <unistd.h>
 
 enum tp_sink_flags {
 	TP_SINK_SEEKABLE = 1 << 0, /* a regular file tpipe opened and truncated: writes at offsets */
@@ -84,6 +86,17 @@ int tp_sink_open(struct tp_sink *sink, const char *dest, const struct tp_sink_pa
 static inline int tp_sink_finish(struct tp_sink *sink, uint64_t deadline_ns, uint64_t drain_ns)
 {
 	return sink->ops->finish ? sink->ops->finish(sink, deadline_ns, drain_ns) : 0;
+}
+
+/* For a transport's close: closes the descriptor it opened; 0 or -errno. */
+static inline int tp_sink_close_own_fd(struct tp_sink *sink)
+{
+	int err = 0;
+
+	if (sink->own_fd && sink->fd >= 0 && close(sink->fd) < 0)
+		err = -errno;
+	sink->fd = -1;
+	return err;
 }
 
 static inline int tp_sink_close(struct tp_sink *sink)

@@ -147,19 +147,9 @@ static int tcp_open(struct tp_sink *sink, const char *dest, const struct tp_sink
 	return 0;
 }
 
-static int tcp_close(struct tp_sink *sink)
-{
-	int err = 0;
-
-	/* close() of a socket reports nothing about delivery; the engines saw every error. */
-	if (sink->own_fd && sink->fd >= 0 && close(sink->fd) < 0)
-		err = -errno;
-	sink->fd = -1;
-	return err;
-}
-
+/* close() of a socket reports nothing about delivery; the engines saw every error. */
 const struct tp_sink_ops tp_sink_tcp_ops = {
 	.name = "tcp",
 	.open = tcp_open,
-	.close = tcp_close,
+	.close = tp_sink_close_own_fd,
 };

@@ -126,19 +126,9 @@ static int udp_finish(struct tp_sink *sink, uint64_t deadline_ns, uint64_t drain
 	return -ECONNREFUSED;
 }
 
-static int udp_close(struct tp_sink *sink)
-{
-	int err = 0;
-
-	if (sink->own_fd && sink->fd >= 0 && close(sink->fd) < 0)
-		err = -errno;
-	sink->fd = -1;
-	return err;
-}
-
 const struct tp_sink_ops tp_sink_udp_ops = {
 	.name = "udp",
 	.open = udp_open,
 	.finish = udp_finish,
-	.close = udp_close,
+	.close = tp_sink_close_own_fd,
 };

@@ -131,19 +131,6 @@ static ssize_t take_connection(struct tp_source *src, struct tcp_state *st)
 	return -EAGAIN;
 }
 
-static ssize_t tcp_read(struct tp_source *src, void *buf, size_t len)
-{
-	struct tcp_state *st = src->priv;
-	ssize_t n;
-
-	if (!st->connected)
-		return take_connection(src, st);
-	do
-		n = read(src->fd, buf, len);
-	while (n < 0 && errno == EINTR);
-	return n < 0 ? -errno : n;
-}
-
 static ssize_t tcp_readv(struct tp_source *src, const struct iovec *iov, int cnt)
 {
 	struct tcp_state *st = src->priv;
@@ -155,6 +142,13 @@ static ssize_t tcp_readv(struct tp_source *src, const struct iovec *iov, int cnt
 		n = readv(src->fd, iov, cnt);
 	while (n < 0 && errno == EINTR);
 	return n < 0 ? -errno : n;
+}
+
+static ssize_t tcp_read(struct tp_source *src, void *buf, size_t len)
+{
+	struct iovec iov = { .iov_base = buf, .iov_len = len };
+
+	return tcp_readv(src, &iov, 1);
 }
 
 static void tcp_close(struct tp_source *src)
