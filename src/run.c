@@ -94,6 +94,11 @@ static void meta_for(const struct tp_options *o, const struct tp_tuning *t,
 	m->total = total ? total : TP_FRAME_TOTAL_UNKNOWN;
 	m->frame_size = (uint32_t)t->frame_size;
 	m->repeat = (uint16_t)o->repeat;
+	if (o->fec_k) {
+		m->fec_k = (uint16_t)o->fec_k;
+		m->fec_m = (uint16_t)o->fec_m;
+		m->fec_depth = (uint16_t)t->fec_depth;
+	}
 }
 
 /* A progress line that shows the data (%A, %L) needs it in memory: no splice then. */
@@ -369,6 +374,7 @@ void tp_run(const struct tp_options *opts, struct tp_result *result)
 	} };
 	struct tp_tuning tuning;
 	struct tp_framer framer;
+	struct tp_fec_tx fec_tx = { 0 };
 	char why[192];
 	int err;
 
@@ -397,6 +403,15 @@ void tp_run(const struct tp_options *opts, struct tp_result *result)
 		tp_framer_init(&framer, !(lead->flags & TP_SINK_DGRAM), tuning.frame_size,
 			       new_session(), tuning.meta_every, &meta);
 		r.framer = &framer;
+		if (opts->fec_k) {
+			err = tp_fec_tx_init(&fec_tx, opts->fec_k, opts->fec_m, tuning.fec_depth,
+					     tuning.frame_size);
+			if (err) {
+				tp_report_errno("--fec", err);
+				goto close_sinks;
+			}
+			tp_framer_set_fec(&framer, &fec_tx);
+		}
 	}
 	r.stage = malloc(TP_DATAGRAM_ROOM);
 	if (!r.stage || (opts->deframe && (err = tp_rx_init(&r, &(struct tp_rx_params){
@@ -470,7 +485,7 @@ void tp_run(const struct tp_options *opts, struct tp_result *result)
 		.rx = opts->deframe ? &r.rx : NULL,
 		.kernel_drops = choice.datagram_input ? &r.kernel_drops : NULL,
 		.udp_out = lead->flags & TP_SINK_DGRAM, .sink_name = lead->name, .tail = tail,
-		.outputs = &outs });
+		.outputs = &outs, .fec = opts->fec_k ? &fec_tx : NULL });
 	if (opts->explain) {
 		for (unsigned i = 0; i < outs.n; i++) {
 			struct tp_output *o = &outs.o[i];
@@ -545,6 +560,7 @@ free_ring:
 close_sinks:
 	if (opts->deframe)
 		tp_rx_destroy(&r);
+	tp_fec_tx_destroy(&fec_tx);
 	free(r.stage);
 	/* Some file systems report a failed write-back only here (NFS, quotas). */
 	for (unsigned i = 0; i < outs.n; i++) {

@@ -121,6 +121,7 @@ struct rx {
 	size_t n, cap;
 	struct bytes data;        /* DATA payloads in arrival order */
 	uint32_t n_data;
+	uint32_t n_parity;
 	struct tp_frame_end end;  /* the last END */
 	/* Optional: the real tracker behind the deframer. */
 	struct tp_track *track;
@@ -160,6 +161,9 @@ static int rx_on_frame(void *ctx, const struct tp_frame *f)
 	}
 	case TP_FRAME_END:
 		REQUIRE_INT_EQ(tp_frame_end_decode(f->payload, f->len, &rx->end), 0);
+		break;
+	case TP_FRAME_PARITY:
+		rx->n_parity++;
 		break;
 	}
 	if (rx->track) {
@@ -487,6 +491,9 @@ static void check_run(const struct rx *rx, const unsigned char *in, size_t n, ui
 		case TP_FRAME_END:
 			ends = 1;
 			REQUIRE_EQ(g->len, TP_FRAME_END_SIZE);
+			break;
+		case TP_FRAME_PARITY:
+			REQUIRE_MSG(false, "a PARITY frame without --fec");
 			break;
 		}
 	}

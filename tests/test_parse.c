@@ -409,6 +409,32 @@ START_TEST(uint_forms)
 }
 END_TEST
 
+START_TEST(fec_code_forms)
+{
+	unsigned k = 0, m = 0;
+
+	ck_assert_int_eq(tp_parse_fec("32+8", 256, &k, &m), 0);
+	ck_assert_uint_eq(k, 32);
+	ck_assert_uint_eq(m, 8);
+	ck_assert_int_eq(tp_parse_fec("1+1", 256, &k, &m), 0);
+	ck_assert_int_eq(tp_parse_fec("255+1", 256, &k, &m), 0);
+	ck_assert_uint_eq(k, 255);
+	ck_assert_int_eq(tp_parse_fec("128+128", 256, &k, &m), 0);
+	/* Out of range: a count of 0, or more than 256 symbols. */
+	ck_assert_int_eq(tp_parse_fec("0+1", 256, &k, &m), -ERANGE);
+	ck_assert_int_eq(tp_parse_fec("4+0", 256, &k, &m), -ERANGE);
+	ck_assert_int_eq(tp_parse_fec("300+300", 256, &k, &m), -ERANGE);
+	ck_assert_int_eq(tp_parse_fec("200+57", 256, &k, &m), -ERANGE);
+	ck_assert_int_eq(tp_parse_fec("99999999999+1", 256, &k, &m), -ERANGE);
+	/* Malformed. */
+	const char *bad[] = { "4", "4+", "+2", "4 + 2", "4+2+1", "a+b", "4+2x", "", "-4+2",
+			      "12345678901234567+1" };
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		ck_assert_msg(tp_parse_fec(bad[i], 256, &k, &m) == -EINVAL, "%s", bad[i]);
+	ck_assert_int_eq(tp_parse_fec(NULL, 256, &k, &m), -EINVAL);
+}
+END_TEST
+
 static Suite *parse_suite(void)
 {
 	Suite *s = suite_create("parse");
@@ -444,6 +470,7 @@ static Suite *parse_suite(void)
 	tcase_add_test(tc, endpoint_rejects);
 	tcase_add_test(tc, tcp_endpoint_forms);
 	tcase_add_test(tc, tcp_endpoint_rejects);
+	tcase_add_test(tc, fec_code_forms);
 	suite_add_tcase(s, tc);
 
 	return s;

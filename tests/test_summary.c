@@ -485,7 +485,9 @@ START_TEST(test_link_json_rx)
 	absent(o, "datagrams_sent");
 	absent(o, "kernel_drops");
 	r = get(o, "rx", json_type_object);
-	ck_assert_int_eq(json_object_object_length(r), 16);
+	ck_assert_int_eq(json_object_object_length(r), 26);
+	eq_uint(r, "fec_k", 0);
+	eq_uint(r, "fec_repaired", 0);
 	eq_uint(r, "frames", 1001);
 	static const char *const conflicts[] = { "too_long", "past_total", "out_of_line",
 						 "overlap", "end", "meta" };
@@ -522,7 +524,9 @@ START_TEST(test_link_json_rx)
 	rx.digest_ok = true;
 	o = parse(&s);
 	r = get(o, "rx", json_type_object);
-	ck_assert_int_eq(json_object_object_length(r), 16);
+	ck_assert_int_eq(json_object_object_length(r), 26);
+	eq_uint(r, "fec_k", 0);
+	eq_uint(r, "fec_repaired", 0);
 	c = get(r, "corrupt", json_type_object);
 	for (int i = 0; i < 7; i++)
 		eq_uint(c, reasons[i], 0);

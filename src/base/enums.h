@@ -47,6 +47,8 @@ enum tp_stats_format { TP_STATS_NONE, TP_STATS_TEXT, TP_STATS_JSON };
 
 /* --repeat: the most extra copies of every chunk's frames (the writer holds that many). */
 #define TP_MAX_REPEAT 15u
+/* --fec-depth: the most groups interleaved (each holds its parity in the sender's memory). */
+#define TP_FEC_MAX_DEPTH 64u
 
 /* What the fill levels (--write-above, --read-below; ring/fill.h) hold back right now, for
  * the progress and status lines. */

@@ -192,6 +192,29 @@ int tp_parse_uint(const char *text, uint64_t max, uint64_t *value)
 	return 0;
 }
 
+int tp_parse_fec(const char *text, unsigned max, unsigned *k, unsigned *m)
+{
+	const char *plus = text ? strchr(text, '+') : NULL;
+	char first[16];
+	uint64_t a, b;
+	int err;
+
+	if (!plus || (size_t)(plus - text) >= sizeof(first))
+		return -EINVAL;
+	memcpy(first, text, (size_t)(plus - text));
+	first[plus - text] = '\0';
+	/* Both are parsed before the range is judged: "x+0" is malformed, not out of range. */
+	int ea = tp_parse_uint(first, UINT32_MAX, &a), eb = tp_parse_uint(plus + 1, UINT32_MAX, &b);
+	err = ea == -EINVAL || eb == -EINVAL ? -EINVAL : ea ? ea : eb;
+	if (err)
+		return err;
+	if (a == 0 || b == 0 || a + b > max)
+		return -ERANGE;
+	*k = (unsigned)a;
+	*m = (unsigned)b;
+	return 0;
+}
+
 /* "SCHEME[ADDR]:PORT" for the scheme given ("udp://", "tcp://"): as tp_parse_udp_endpoint. */
 static int parse_endpoint(const char *scheme, const char *text, char *host, size_t hostlen,
 			  unsigned *port)

@@ -24,6 +24,11 @@ int tp_parse_duration(const char *text, uint64_t *nsec);
  * max. -EINVAL when malformed, -ERANGE past max. */
 int tp_parse_uint(const char *text, uint64_t max, uint64_t *value);
 
+/* CODE: "K+M" (--fec), two whole numbers: K data frames and M parity frames a group, each
+ * at least 1, K + M at most max (a Reed-Solomon code over GF(2^8) has 256 symbols). -EINVAL
+ * when malformed ("4", "4+", "+2", "4 + 2"), -ERANGE when a count is 0 or the sum past max. */
+int tp_parse_fec(const char *text, unsigned max, unsigned *k, unsigned *m);
+
 /* ENDPOINT: "udp://HOST:PORT", where HOST is a name, an IPv4 address, an IPv6 address in
  * brackets ("udp://[::1]:9000"), or empty ("udp://:9000": any local address). PORT is
  * 0..65535. host receives the host without brackets (empty when none; hostlen bytes at most,

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include "fec.h"
 #include "frame.h"
 #include "parse.h"
 #include "serial.h"
@@ -22,6 +23,8 @@ enum {
 	OPT_EXPLAIN,
 	OPT_FRAME_SIZE,
 	OPT_REPEAT,
+	OPT_FEC,
+	OPT_FEC_DEPTH,
 	OPT_ON_GAP,
 	OPT_IDLE_TIMEOUT,
 	OPT_STALL_TIMEOUT,
@@ -63,6 +66,8 @@ static const struct argp_option options[] = {
 	{ "deframe", 'D', NULL, 0, "the input is framed: verify every frame, drop duplicates, report loss, write only verified data", 5 },
 	{ "frame-size", OPT_FRAME_SIZE, "SIZE", 0, "payload bytes per frame or datagram (default: 1444 framed / 1472 raw on udp://, 64 to 1K from the baud rate on a serial line, 64K on other streams)", 5 },
 	{ "repeat", OPT_REPEAT, "N", 0, "send every frame N more times, interleaved (default 0, at most 15)", 5 },
+	{ "fec", OPT_FEC, "K+M", 0, "erasure code (implies -F): after every K data frames, M parity frames, so that any K of the K+M rebuild them (K + M at most 256; -D needs no option)", 5 },
+	{ "fec-depth", OPT_FEC_DEPTH, "D", 0, "--fec: interleave D groups, so a burst of loss takes at most a few frames of each (default: from the frame size and rate, at most 8)", 5 },
 	{ "on-gap", OPT_ON_GAP, "stop|skip|zero", 0, "when data is missing for good: stop there (default), skip it, or write zeros in its place; exit status 3 in every case", 5 },
 
 	{ "rate-limit", 'L', "RATE", 0, "pace the output to RATE, smoothly (with -l, lines per second; 0 = unlimited)", 3 },
@@ -225,6 +230,20 @@ static void check_frame_options(struct argp_state *state, const struct tp_option
 	if (o->frame && n_udp_out && n_udp_out < o->n_outputs)
 		argp_failure(state, 2, 0, "-F: the outputs must be all udp:// or none (a frame is one "
 			     "datagram on udp://, stuffed into the byte stream elsewhere)");
+	if (o->fec_k && o->deframe)
+		argp_failure(state, 2, 0, "--fec: for the sender; -D learns the code from the frames");
+	if (o->fec_depth && !o->fec_k)
+		argp_failure(state, 2, 0, "--fec-depth: needs --fec");
+	if (o->fec_k && o->frame_size + TP_FRAME_PARITY_EXTRA > TP_FRAME_MAX_PAYLOAD)
+		argp_failure(state, 2, 0, "--frame-size: with --fec, at most %u (a parity frame carries "
+			     "%u bytes more)", TP_FRAME_MAX_PAYLOAD - TP_FRAME_PARITY_EXTRA,
+			     TP_FRAME_PARITY_EXTRA);
+	if (o->fec_k && udp_out && o->frame_size + TP_FRAME_OVERHEAD + TP_FRAME_PARITY_EXTRA >
+	    TP_UDP_MAX_PAYLOAD)
+		argp_failure(state, 2, 0, "--frame-size: with --fec, a datagram holds at most %u bytes "
+			     "of payload (a parity frame carries %u more)",
+			     TP_UDP_MAX_PAYLOAD - TP_FRAME_OVERHEAD - TP_FRAME_PARITY_EXTRA,
+			     TP_FRAME_PARITY_EXTRA);
 	if (o->deframe && o->frame)
 		argp_failure(state, 2, 0, "-D with -F: re-framing a received stream takes two tpipes (tpipe -D | tpipe -F)");
 	if (o->deframe && o->n_inputs > 1)
@@ -528,6 +547,25 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		_Static_assert(TP_MAX_REPEAT == 15, "the message below names the limit");
 		o->repeat = uint_arg(state, "--repeat", arg, 0, TP_MAX_REPEAT,
 				     "a number from 0 to 15");
+		break;
+	case OPT_FEC:
+		switch (tp_parse_fec(arg, TP_FEC_MAX_SYMBOLS, &o->fec_k, &o->fec_m)) {
+		case 0:
+			o->frame = true;
+			break;
+		case -ERANGE:
+			argp_failure(state, 2, 0, "--fec: '%s': K and M must be at least 1, and K + M at "
+				     "most %u", arg, TP_FEC_MAX_SYMBOLS);
+			break;
+		default:
+			argp_failure(state, 2, 0, "--fec: '%s' is not K+M (data and parity frames a "
+				     "group, as in 32+8)", arg);
+		}
+		break;
+	case OPT_FEC_DEPTH:
+		_Static_assert(TP_FEC_MAX_DEPTH == 64, "the message below names the limit");
+		o->fec_depth = uint_arg(state, "--fec-depth", arg, 1, TP_FEC_MAX_DEPTH,
+					"a number from 1 to 64");
 		break;
 	case OPT_WRITE_ABOVE:
 		o->write_above = percent_arg(state, "--write-above", arg);

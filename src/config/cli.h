@@ -54,6 +54,8 @@ struct tp_options {
 	bool deframe;               /* -D: the input is framed: verify, emit only verified data */
 	uint64_t frame_size;        /* --frame-size: payload per frame / datagram; 0 = auto */
 	unsigned repeat;            /* --repeat: extra copies of every frame */
+	unsigned fec_k, fec_m;      /* --fec K+M: 0 = none (it implies -F) */
+	unsigned fec_depth;         /* --fec-depth: groups interleaved; 0 = chosen (tune.c) */
 	enum tp_gap_policy on_gap;  /* --on-gap */
 	uint64_t idle_timeout_ns;   /* --idle-timeout: 0 = none */
 	uint64_t stall_timeout_ns;  /* --stall-timeout: 0 = none */

@@ -37,6 +37,12 @@ static void tune_frames(const struct tp_options *o, unsigned sink_flags, struct 
 	if (o->frame_size) {
 		t->frame_size = (size_t)o->frame_size;
 		snprintf(t->frame_why, sizeof(t->frame_why), "set by --frame-size");
+	} else if (dgram && o->fec_k) {
+		/* The parity frames are the longest datagrams: they must fit too. */
+		t->frame_size = TP_TUNE_UDP_DATAGRAM - TP_FRAME_OVERHEAD - TP_FRAME_PARITY_EXTRA;
+		snprintf(t->frame_why, sizeof(t->frame_why), "a %u-byte parity datagram fits a "
+			 "1500-byte MTU (data frames are %u bytes shorter)", TP_TUNE_UDP_DATAGRAM,
+			 TP_FRAME_PARITY_EXTRA);
 	} else if (dgram) {
 		t->frame_size = TP_TUNE_UDP_DATAGRAM - (o->frame ? TP_FRAME_OVERHEAD : 0);
 		snprintf(t->frame_why, sizeof(t->frame_why), o->frame
@@ -52,6 +58,49 @@ static void tune_frames(const struct tp_options *o, unsigned sink_flags, struct 
 		t->meta_every = every ? (uint32_t)every : 1;
 		snprintf(t->meta_why, sizeof(t->meta_why), "about every MiB of data");
 	}
+}
+
+/* --fec: the depth, once the frame size, the chunk and the rate are known; and a frame small
+ * enough that a parity frame of a full group fits in a chunk (a stream frame is stuffed:
+ * up to 1/254 more, and two delimiters). */
+static void tune_fec(const struct tp_options *o, struct tp_tuning *t)
+{
+	t->fec_depth = 0;
+	t->fec_why[0] = 0;
+	if (!o->fec_k || !t->frame_size)
+		return;
+	size_t room = t->chunk - t->chunk / 254 - 8 - TP_FRAME_OVERHEAD - TP_FRAME_PARITY_EXTRA;
+	if (t->frame_size > room) {
+		t->frame_size = room;
+		snprintf(t->frame_why, sizeof(t->frame_why),
+			 "a parity frame of a full group fits in a chunk");
+	}
+	if (o->fec_depth) {
+		t->fec_depth = o->fec_depth;
+		snprintf(t->fec_why, sizeof(t->fec_why), "set by --fec-depth");
+		return;
+	}
+	uint64_t block = (uint64_t)o->fec_k * t->frame_size;
+	uint64_t per_s = t->rate && !t->rate_lines
+		? t->rate * o->fec_k / (o->fec_k + o->fec_m) * TP_TUNE_FEC_BLOCK_NS / 1000000000ull : 0;
+	unsigned d = TP_TUNE_FEC_DEPTH;
+	while (d > 1 && d * block > TP_TUNE_FEC_BLOCK_BYTES)
+		d--;
+	bool by_rate = false;
+	while (d > 1 && per_s && d * block > per_s) {
+		d--;
+		by_rate = true;
+	}
+	t->fec_depth = d;
+	if (by_rate)
+		snprintf(t->fec_why, sizeof(t->fec_why), "a block of %u groups lasts at most %llu ms "
+			 "at the pace", d, (unsigned long long)(TP_TUNE_FEC_BLOCK_NS / 1000000));
+	else if (d < TP_TUNE_FEC_DEPTH)
+		snprintf(t->fec_why, sizeof(t->fec_why), "a block of %u groups holds at most %u MiB",
+			 d, TP_TUNE_FEC_BLOCK_BYTES >> 20);
+	else
+		snprintf(t->fec_why, sizeof(t->fec_why), "default: a burst of up to %u x M frames "
+			 "costs each group at most M", d);
 }
 
 /* --buffer-size in chunks, at least two. */
@@ -175,6 +224,7 @@ void tp_tune(const struct tp_options *o, unsigned sink_flags, size_t page, struc
 	}
 
 	tune_burst(o, sink_flags, page, o->rate_limit, t);
+	tune_fec(o, t);
 }
 
 /* A serial line's burst for rate_limit, unless --burst was given or it is unpaced. */
@@ -232,6 +282,7 @@ void tp_tune_serial(const struct tp_options *o, unsigned sink_flags, unsigned ba
 		snprintf(t->meta_why, sizeof(t->meta_why), "about every %llu s of line time",
 			 (unsigned long long)(TP_TUNE_SERIAL_META_NS / 1000000000ull));
 	}
+	tune_fec(o, t); /* again: the frame size and the rate are the line's */
 }
 
 void tp_tune_splice(const struct tp_options *o, size_t pipe_max, size_t page, struct tp_tuning *t)

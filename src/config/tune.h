@@ -28,7 +28,16 @@ struct tp_tuning {
 	uint32_t meta_every;   /* -F: DATA frames between two METAs */
 	char meta_why[64];
 	char frame_why[96];
+	unsigned fec_depth;    /* --fec: groups interleaved; 0 without --fec */
+	char fec_why[96];
 };
+
+/* --fec-depth's default: 8 groups, fewer when a block of them (K x depth frames) would hold
+ * more than TP_TUNE_FEC_BLOCK_BYTES, or last longer than TP_TUNE_FEC_BLOCK_NS at the pace:
+ * the receiver holds a block to repair it, so that bounds its memory and the delay. */
+#define TP_TUNE_FEC_DEPTH 8u
+#define TP_TUNE_FEC_BLOCK_BYTES (4u << 20)
+#define TP_TUNE_FEC_BLOCK_NS 1000000000ull
 
 /* Default payloads: a framed datagram fits a 1500-byte MTU (1472 bytes of UDP payload);
  * a stream frame is big enough that header, CRC and stuffing cost under 0.5 %. */

@@ -34,6 +34,7 @@ static bool payload_parses(enum tp_frame_type type, const unsigned char *p, size
 {
 	struct tp_frame_meta m;
 	struct tp_frame_end e;
+	struct tp_frame_parity pr;
 
 	switch (type) {
 	case TP_FRAME_DATA:
@@ -42,6 +43,8 @@ static bool payload_parses(enum tp_frame_type type, const unsigned char *p, size
 		return tp_frame_meta_decode(p, len, &m) == 0;
 	case TP_FRAME_END:
 		return tp_frame_end_decode(p, len, &e) == 0;
+	case TP_FRAME_PARITY:
+		return tp_frame_parity_decode(p, len, &pr) == 0;
 	}
 	return false;
 }
@@ -66,7 +69,7 @@ enum tp_frame_error tp_frame_open(const unsigned char *buf, size_t len, struct t
 
 	unsigned type = buf[2] & 0x0f;
 
-	if (type < TP_FRAME_DATA || type > TP_FRAME_END ||
+	if (type < TP_FRAME_DATA || type > TP_FRAME_PARITY ||
 	    !payload_parses((enum tp_frame_type)type, buf + TP_FRAME_HDR_SIZE, plen))
 		return TP_FRAME_ERR_TYPE;
 
@@ -101,18 +104,27 @@ const char *tp_frame_error_name(enum tp_frame_error e)
 
 #define META_FIXED 16u  /* total, frame_size, repeat, name_len */
 
+#define META_FEC 6u    /* fec_k, fec_m, fec_depth, after the name */
+
 size_t tp_frame_meta_encode(unsigned char *p, size_t cap, const struct tp_frame_meta *m)
 {
 	size_t name_len = strnlen(m->name, TP_FRAME_NAME_MAX);
+	size_t len = META_FIXED + name_len + (m->fec_k ? META_FEC : 0);
 
-	if (cap < META_FIXED + name_len)
+	if (cap < len)
 		return 0;
 	tp_put_le64(p, m->total);
 	tp_put_le32(p + 8, m->frame_size);
 	tp_put_le16(p + 12, m->repeat);
 	tp_put_le16(p + 14, (uint16_t)name_len);
 	memcpy(p + META_FIXED, m->name, name_len);
-	return META_FIXED + name_len;
+	if (m->fec_k) {
+		unsigned char *f = p + META_FIXED + name_len;
+		tp_put_le16(f, m->fec_k);
+		tp_put_le16(f + 2, m->fec_m);
+		tp_put_le16(f + 4, m->fec_depth);
+	}
+	return len;
 }
 
 /* Bytes after the known fields are ignored, so a later sender may append fields. */
@@ -133,6 +145,13 @@ int tp_frame_meta_decode(const unsigned char *p, size_t len, struct tp_frame_met
 	m->repeat = tp_get_le16(p + 12);
 	memcpy(m->name, p + META_FIXED, name_len);
 	m->name[name_len] = '\0';
+	m->fec_k = m->fec_m = m->fec_depth = 0;
+	if (len - META_FIXED - name_len >= META_FEC) {
+		const unsigned char *f = p + META_FIXED + name_len;
+		m->fec_k = tp_get_le16(f);
+		m->fec_m = tp_get_le16(f + 2);
+		m->fec_depth = tp_get_le16(f + 4);
+	}
 	return 0;
 }
 
@@ -154,5 +173,40 @@ int tp_frame_end_decode(const unsigned char *p, size_t len, struct tp_frame_end 
 	e->total = tp_get_le64(p);
 	e->digest = tp_get_le32(p + 8);
 	e->frames = tp_get_le32(p + 12);
+	return 0;
+}
+
+void tp_frame_parity_encode(unsigned char *p, const struct tp_frame_parity *pr)
+{
+	tp_put_le32(p, pr->block);
+	tp_put_le32(p + 4, pr->count);
+	tp_put_le16(p + 8, pr->k);
+	tp_put_le16(p + 10, pr->m);
+	tp_put_le16(p + 12, pr->depth);
+	tp_put_le16(p + 14, pr->group);
+	tp_put_le16(p + 16, pr->index);
+	tp_put_le16(p + 18, 0);
+}
+
+int tp_frame_parity_decode(const unsigned char *p, size_t len, struct tp_frame_parity *pr)
+{
+	if (len < TP_FRAME_PARITY_HDR + TP_FRAME_SYMBOL_OVERHEAD)
+		return -EINVAL;
+	pr->block = tp_get_le32(p);
+	pr->count = tp_get_le32(p + 4);
+	pr->k = tp_get_le16(p + 8);
+	pr->m = tp_get_le16(p + 10);
+	pr->depth = tp_get_le16(p + 12);
+	pr->group = tp_get_le16(p + 14);
+	pr->index = tp_get_le16(p + 16);
+	pr->symbol = p + TP_FRAME_PARITY_HDR;
+	pr->symbol_len = (uint32_t)(len - TP_FRAME_PARITY_HDR);
+	if (!pr->k || !pr->m || pr->k + pr->m > 256 || !pr->depth || pr->index >= pr->m ||
+	    pr->group >= pr->depth || !pr->count || pr->count > (uint32_t)pr->k * pr->depth ||
+	    !tp_frame_group_members(pr->count, pr->depth, pr->group))
+		return -EINVAL;
+	/* The block's frames must have seq numbers: blocks past 2^32 frames cannot exist. */
+	if ((uint64_t)pr->block * pr->k * pr->depth + pr->count > (uint64_t)UINT32_MAX + 1)
+		return -EINVAL;
 	return 0;
 }

@@ -27,7 +27,7 @@
 /* The largest payload a receiver accepts (and --frame-size allows). */
 #define TP_FRAME_MAX_PAYLOAD (1u << 20)
 
-enum tp_frame_type { TP_FRAME_DATA = 1, TP_FRAME_META = 2, TP_FRAME_END = 3 };
+enum tp_frame_type { TP_FRAME_DATA = 1, TP_FRAME_META = 2, TP_FRAME_END = 3, TP_FRAME_PARITY = 4 };
 
 /* Why a frame was refused, in the order they are checked. */
 enum tp_frame_error {
@@ -78,7 +78,8 @@ enum tp_frame_error tp_frame_open(const unsigned char *buf, size_t len, struct t
 const char *tp_frame_error_name(enum tp_frame_error e);
 
 /* META payload: what a receiver that starts late needs to know.
- *   u64 total (UINT64_MAX when unknown), u32 frame_size, u16 repeat, u16 name_len, name bytes */
+ *   u64 total (UINT64_MAX when unknown), u32 frame_size, u16 repeat, u16 name_len, name bytes,
+ *   then (--fec) u16 fec_k, u16 fec_m, u16 fec_depth; a META without them says no --fec. */
 #define TP_FRAME_TOTAL_UNKNOWN UINT64_MAX
 #define TP_FRAME_NAME_MAX 255u
 struct tp_frame_meta {
@@ -86,6 +87,7 @@ struct tp_frame_meta {
 	uint32_t frame_size;
 	uint16_t repeat;
 	char name[TP_FRAME_NAME_MAX + 1]; /* NUL-terminated; "" when unknown */
+	uint16_t fec_k, fec_m, fec_depth; /* --fec K+M and its depth; 0 when none */
 };
 
 /* Writes a META payload to p (room for cap bytes); returns its length, or 0 if cap is too
@@ -105,5 +107,42 @@ struct tp_frame_end {
 
 size_t tp_frame_end_encode(unsigned char *p, size_t cap, const struct tp_frame_end *e);
 int tp_frame_end_decode(const unsigned char *p, size_t len, struct tp_frame_end *e);
+
+/* PARITY (--fec): one parity symbol of a group of DATA frames.
+ * A DATA frame's symbol is its bytes from the offset field to the end of its CRC (offset,
+ * seq, len, payload, crc: its len + TP_FRAME_SYMBOL_OVERHEAD bytes); the fields in front
+ * (magic, version and type, flags 0, session) are the same for every DATA frame of a session.
+ * DATA frames are numbered in blocks of k * depth from seq 0: frame seq is member
+ * (seq % (k * depth)) / depth of group (seq % (k * depth)) % depth of block seq / (k * depth),
+ * so frames next to each other fall into different groups. After a block's last DATA frame
+ * (or, for the last block, before END) come its m * depth parity frames, parity index 0 of
+ * every group, then index 1, and so on. Payload:
+ *   u32 block, u32 count (DATA frames in the block: k * depth, fewer in the last one),
+ *   u16 k, u16 m, u16 depth, u16 group, u16 index (0 .. m-1), u16 0,
+ *   then the parity symbol: the Reed-Solomon parity (fec.h) of the group's members' symbols,
+ *   each padded with zeros to the longest of them, which is the parity's length. */
+#define TP_FRAME_SYMBOL_AT 8u
+#define TP_FRAME_SYMBOL_OVERHEAD (TP_FRAME_OVERHEAD - TP_FRAME_SYMBOL_AT)
+#define TP_FRAME_PARITY_HDR 20u
+/* Parity costs this much more than the longest DATA frame of its group. */
+#define TP_FRAME_PARITY_EXTRA (TP_FRAME_PARITY_HDR + TP_FRAME_SYMBOL_OVERHEAD)
+struct tp_frame_parity {
+	uint32_t block, count;
+	uint16_t k, m, depth, group, index;
+	const unsigned char *symbol;  /* in the frame's payload */
+	uint32_t symbol_len;
+};
+
+/* The DATA frames of group g in a block of `count`: those at positions g, g + depth, ... */
+static inline unsigned tp_frame_group_members(unsigned count, unsigned depth, unsigned g)
+{
+	return count > g ? (count - g + depth - 1) / depth : 0;
+}
+
+/* Writes the parity header to p (TP_FRAME_PARITY_HDR bytes); the symbol follows it. */
+void tp_frame_parity_encode(unsigned char *p, const struct tp_frame_parity *pr);
+/* 0, or -EINVAL when the fields are impossible (k + m over 256, a group past the depth or
+ * with no members, an index past m, a symbol shorter than an empty frame's...). */
+int tp_frame_parity_decode(const unsigned char *p, size_t len, struct tp_frame_parity *pr);
 
 #endif

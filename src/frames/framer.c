@@ -1,6 +1,7 @@
 #include "config.h"
 #include "framer.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <string.h>
 #include "cobs.h"
@@ -22,6 +23,11 @@ void tp_framer_init(struct tp_framer *fr, bool stream, size_t payload_max, uint3
 	fr->metas_due = TP_FRAMER_START_METAS;
 }
 
+void tp_framer_set_fec(struct tp_framer *fr, struct tp_fec_tx *fec)
+{
+	fr->fec = fec;
+}
+
 /* Where a raw frame of up to `len` payload bytes goes when the chunk holds `used` bytes:
  * on streams, far enough on that it can be encoded in place to just after a delimiter. */
 static size_t raw_position(const struct tp_framer *fr, size_t used, size_t len)
@@ -41,6 +47,10 @@ size_t tp_framer_wire_size(const struct tp_framer *fr, size_t len)
 static void seal(struct tp_framer *fr, struct tp_chunk *chunk, size_t at, const struct tp_frame *f)
 {
 	size_t size = tp_frame_seal(chunk->data + at, f);
+
+	/* Before the stuffing, which overwrites the raw frame as it goes. */
+	if (fr->fec && f->type == TP_FRAME_DATA)
+		tp_fec_tx_add(fr->fec, chunk->data + at, f->len);
 
 	if (!fr->stream) {
 		chunk->len = at + size;
@@ -71,6 +81,36 @@ static int put_control(struct tp_framer *fr, struct tp_chunk *chunk, enum tp_fra
 	return 0;
 }
 
+/* Appends the next parity frame of a closed block; -ENOSPC when the chunk has no room. */
+static int put_parity(struct tp_framer *fr, struct tp_chunk *chunk, const struct tp_frame_parity *pr)
+{
+	size_t len = TP_FRAME_PARITY_HDR + pr->symbol_len;
+	size_t at = raw_position(fr, chunk->len, len);
+
+	if (at + tp_frame_size(len) > chunk->cap)
+		return -ENOSPC;
+	unsigned char *payload = chunk->data + at + TP_FRAME_HDR_SIZE;
+	tp_frame_parity_encode(payload, pr);
+	memcpy(payload + TP_FRAME_PARITY_HDR, pr->symbol, pr->symbol_len);
+	struct tp_frame f = { .type = TP_FRAME_PARITY, .session = fr->session, .offset = fr->offset,
+			      .seq = fr->seq, .len = (uint32_t)len };
+	seal(fr, chunk, at, &f);
+	return 0;
+}
+
+/* Sends what a closed block still owes. 0, or -ENOSPC: the chunk is full. */
+static int put_parities(struct tp_framer *fr, struct tp_chunk *chunk)
+{
+	struct tp_frame_parity pr;
+
+	while (fr->fec && tp_fec_tx_peek(fr->fec, &pr)) {
+		if (put_parity(fr, chunk, &pr) < 0)
+			return -ENOSPC;
+		tp_fec_tx_sent(fr->fec);
+	}
+	return 0;
+}
+
 /* Lays out the next frames in an empty part of the chunk: k full-size slots back to back.
  * On a stream the first starts far enough on that each frame, encoded in its turn towards
  * the front, lands before the raw bytes of the next: every encoded frame may be longer than
@@ -85,6 +125,10 @@ static unsigned lay_out(struct tp_framer *fr, const struct tp_chunk *chunk)
 	if (first + frame > chunk->cap)
 		return 0;
 	size_t k = (chunk->cap - first + per) / (frame + per);
+	/* No frame of the next block before this block's parity. */
+	if (fr->fec && k > tp_fec_tx_room(fr->fec))
+		k = tp_fec_tx_room(fr->fec);
+	assert(k > 0);
 	fr->open_at = first + (k - 1) * per;
 	fr->next_slot = fr->open_at + frame;
 	fr->slots_left = (unsigned)(k - 1);
@@ -103,6 +147,8 @@ size_t tp_framer_room(struct tp_framer *fr, struct tp_chunk *chunk, unsigned cha
 				return 0;
 			fr->metas_due--;
 		}
+		if (put_parities(fr, chunk) < 0)
+			return 0;
 		fr->open_len = 0;
 		if (lay_out(fr, chunk)) {
 			fr->open_cap = fr->payload_max;
@@ -196,5 +242,10 @@ bool tp_framer_pending(const struct tp_framer *fr, const struct tp_chunk *chunk)
 int tp_framer_end(struct tp_framer *fr, struct tp_chunk *chunk)
 {
 	tp_framer_flush(fr, chunk);
+	if (fr->fec) {
+		tp_fec_tx_close(fr->fec);
+		if (put_parities(fr, chunk) < 0)
+			return -ENOSPC;
+	}
 	return put_control(fr, chunk, TP_FRAME_END);
 }

@@ -7,7 +7,8 @@
  * and encoded towards the front, in place; that encoding is the one pass over the bytes.
  *
  * A run starts with three META frames and repeats one every meta_every DATA frames; the
- * reader ends it with three END frames (tp_framer_end). */
+ * reader ends it with three END frames (tp_framer_end). With --fec, each block's parity
+ * frames (fec_tx.h) go out as soon as the block is closed, before the next DATA frame. */
 #ifndef TP_FRAMER_H
 #define TP_FRAMER_H
 
@@ -15,6 +16,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/uio.h>
+#include "fec_tx.h"
 #include "frame.h"
 #include "ring.h"
 
@@ -41,11 +43,17 @@ struct tp_framer {
 	 * several frames: where the next starts, and how many are left. */
 	size_t next_slot;
 	unsigned slots_left;
+	struct tp_fec_tx *fec;  /* --fec: the caller's, or NULL */
 };
 
 /* meta: name, total (TP_FRAME_TOTAL_UNKNOWN), frame_size and repeat to announce. */
 void tp_framer_init(struct tp_framer *fr, bool stream, size_t payload_max, uint32_t session,
 		    uint32_t meta_every, const struct tp_frame_meta *meta);
+
+/* --fec: DATA frames are folded into fec's parity as they are sealed, and its parity frames
+ * sent. fec stays the caller's; a chunk must hold a parity frame of a full group
+ * (tp_framer_wire_size of the frame size + TP_FRAME_PARITY_EXTRA). */
+void tp_framer_set_fec(struct tp_framer *fr, struct tp_fec_tx *fec);
 
 /* The most chunk bytes one frame with a payload of len bytes can take (delimiters and
  * stuffing included): a chunk should hold a whole number of these. */
@@ -71,8 +79,8 @@ void tp_framer_flush(struct tp_framer *fr, struct tp_chunk *chunk);
 /* True when the chunk holds something to send (sealed frames, or an open frame with data). */
 bool tp_framer_pending(const struct tp_framer *fr, const struct tp_chunk *chunk);
 
-/* Seals the open frame and appends one END frame. 0, or -ENOSPC: hand the chunk over and
- * call again with an empty one. */
+/* Seals the open frame and appends one END frame (after the last block's parity, with --fec).
+ * 0, or -ENOSPC: hand the chunk over and call again with an empty one. */
 int tp_framer_end(struct tp_framer *fr, struct tp_chunk *chunk);
 
 #endif

@@ -467,6 +467,8 @@ int tp_track_frame(struct tp_track *t, const struct tp_frame *f)
 		case TP_FRAME_END:
 			on_end(t, f);
 			break;
+		case TP_FRAME_PARITY:
+			break; /* the repair layer's (fec_rx.h); it passes on what it rebuilds */
 		}
 	}
 	if (rc < 0)

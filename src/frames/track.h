@@ -49,6 +49,15 @@ struct tp_rx_stats {
 	bool end_seen;            /* an END frame of the current session arrived */
 	bool digest_ok;           /* END's whole-stream digest matched what was emitted */
 	uint64_t total;           /* the stream's total from META or END; UINT64_MAX unknown */
+	/* fec_rx.c (--fec at the sender); fec_k 0: no erasure code seen */
+	uint16_t fec_k, fec_m, fec_depth;
+	uint64_t fec_parity;      /* parity frames verified, copies included */
+	uint64_t fec_groups;      /* groups accounted for (their block passed, or the end) */
+	uint64_t fec_repaired;    /* DATA frames rebuilt, checked and passed on */
+	uint64_t fec_unrepaired;  /* groups still lacking DATA when they were given up */
+	uint64_t fec_lacked_max;  /* the most frames (of K + M) such a group lacked */
+	uint64_t fec_bad;         /* rebuilt frames that failed their check: never written */
+	uint64_t fec_foreign;     /* parity frames of another code than the session's */
 };
 
 /* Frames refused as contradicting, all reasons together. */

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include "deframe.h"
+#include "fec_rx.h"
 #include "report.h"
 #include "signals.h"
 #include "track.h"
@@ -38,6 +39,7 @@ struct tp_rx {
 	struct tp_reader *r;
 	struct tp_deframer deframer;
 	struct tp_track track;
+	struct tp_fec_rx fec;    /* --fec at the sender: rebuilds lost DATA frames */
 	unsigned char *buf;
 	int result;              /* the tracker's last verdict: TP_TRACK_* */
 	struct tp_rx_params p;
@@ -177,9 +179,8 @@ static const struct tp_track_ops rx_ops = {
 	.refused = rx_refused,
 };
 
-/* Every frame goes to the tracker, even after the stream is complete: what comes then is
- * counted (the sender's last copies, or another stream after this one). */
-static int rx_frame(void *ctx, const struct tp_frame *f)
+/* A frame for the tracker: received, or rebuilt by the erasure code. */
+static int rx_track(void *ctx, const struct tp_frame *f)
 {
 	struct tp_rx *rx = ctx;
 	int rc = tp_track_frame(&rx->track, f);
@@ -192,6 +193,28 @@ static int rx_frame(void *ctx, const struct tp_frame *f)
 		rx->end_ns = tp_clock_ns();
 	rx->result = rc;
 	return 0;
+}
+
+/* Every frame goes to the tracker, even after the stream is complete: what comes then is
+ * counted (the sender's last copies, or another stream after this one). The repair layer
+ * sees the frames of the tracker's session only, after the tracker: parity frames of
+ * another session are stale. */
+static int rx_frame(void *ctx, const struct tp_frame *f)
+{
+	struct tp_rx *rx = ctx;
+	int rc = 0;
+
+	if (f->type != TP_FRAME_PARITY) {
+		rc = rx_track(rx, f);
+		if (rc)
+			return rc;
+	}
+	if (rx->track.locked && f->session != rx->track.session) {
+		if (f->type == TP_FRAME_PARITY)
+			rx->r->rx.stale++;
+		return 0;
+	}
+	return rx->result == TP_TRACK_MORE ? tp_fec_rx_frame(&rx->fec, f) : 0;
 }
 
 int tp_rx_init(struct tp_reader *r, const struct tp_rx_params *p)
@@ -210,6 +233,7 @@ int tp_rx_init(struct tp_reader *r, const struct tp_rx_params *p)
 		err = tp_track_init(&rx->track, &rx_ops, rx, &r->rx, p->on_gap,
 				    RX_WINDOW_BYTES, RX_WINDOW_FRAMES);
 		if (err == 0) {
+			tp_fec_rx_init(&rx->fec, &r->rx, rx_track, rx);
 			r->rx_state = rx;
 			return 0;
 		}
@@ -226,6 +250,7 @@ void tp_rx_destroy(struct tp_reader *r)
 
 	if (!rx)
 		return;
+	tp_fec_rx_destroy(&rx->fec);
 	tp_track_destroy(&rx->track);
 	tp_deframer_destroy(&rx->deframer);
 	free(rx->buf);
@@ -348,8 +373,17 @@ int tp_rx_finish(struct tp_reader *r)
 	 * caller. What was not written is not lost by the link. */
 	if (tp_handoff_writer_done(&r->handoff))
 		return 0;
+	tp_fec_rx_finish(&rx->fec, r->rx.end_seen ? rx->track.end.frames : UINT32_MAX);
 	if (rc == TP_TRACK_MORE && !tp_signals_stop_requested())
 		rc = tp_track_finish(&rx->track);
+	if (r->rx.fec_unrepaired) {
+		snprintf(why, sizeof(why), "%" PRIu64 " group%s could not be repaired; one lost up "
+			 "to %" PRIu64 " of its %u frames: try --fec %u+%" PRIu64 " or a larger "
+			 "--fec-depth", r->rx.fec_unrepaired, r->rx.fec_unrepaired == 1 ? "" : "s",
+			 r->rx.fec_lacked_max, r->rx.fec_k + r->rx.fec_m, r->rx.fec_k,
+			 r->rx.fec_lacked_max);
+		tp_report("erasure code", why);
+	}
 	if (rc == -EINTR)
 		rc = TP_TRACK_STOPPED;
 	if (rc != TP_TRACK_COMPLETE)

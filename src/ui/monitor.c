@@ -89,7 +89,8 @@ void tp_monitor_init(struct tp_monitor *m, const struct tp_monitor_params *p)
 				  .total = p->total, .start_ns = tp_clock_ns(), .rx = p->rx,
 				  .kernel_drops = p->kernel_drops, .udp_out = p->udp_out,
 				  .sink_name = p->sink_name, .interval_ns = o->interval_ns,
-				  .display = o->display, .tail = p->tail, .outputs = p->outputs };
+				  .display = o->display, .tail = p->tail, .outputs = p->outputs,
+				  .fec = p->fec };
 	snprintf(m->name, sizeof(m->name), "%s", o->name ? o->name : "");
 	char why[160];
 	if (o->format) {
@@ -316,6 +317,13 @@ void tp_monitor_explain(struct tp_monitor *m, const struct tp_tuning *t)
 	if (t->meta_every)
 		fprintf(stderr, "tpipe: meta: three at the start, then one every %u DATA frames (%s)\n",
 			t->meta_every, t->meta_why);
+	if (t->fec_depth) {
+		unsigned k = m->opts->fec_k, n = k + m->opts->fec_m, d = t->fec_depth;
+		fprintf(stderr, "tpipe: fec: %u+%u, depth %u (%s): any %u of a group's %u frames "
+			"rebuild it; groups interleaved %u deep, so a burst of up to %u frames costs each "
+			"at most %u; +%.1f %% bandwidth\n", k, n - k, d, t->fec_why, k, n, d,
+			d * (n - k), n - k, 100.0 * tp_fec_cost(k, n - k, t->frame_size));
+	}
 	/* The levels' settings are fixed before the writer starts: no lock needed for them. */
 	char levels[256];
 	if (tp_fill_explain(&m->handoff->fill, levels, sizeof(levels)) > 0)
@@ -396,6 +404,11 @@ void tp_monitor_finish(struct tp_monitor *m, const struct tp_tuning *t, bool ref
 		.refused = tp_counter_get(&c->refused),
 		.repeat = m->opts->repeat,
 		.copies = tp_counter_get(&c->copies),
+		.fec_k = m->fec ? m->fec->k : 0,
+		.fec_m = m->fec ? m->fec->m : 0,
+		.fec_depth = m->fec ? m->fec->depth : 0,
+		.parity_frames = m->fec ? m->fec->parity_frames : 0,
+		.frame_size = t->frame_size,
 		.udp_in = m->kernel_drops != NULL,
 		.kernel_drops = m->kernel_drops ? *m->kernel_drops : 0,
 		.rx = m->rx,

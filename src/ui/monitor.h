@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include "cli.h"
 #include "cursor.h"
+#include "fec_tx.h"
 #include "format.h"
 #include "handoff.h"
 #include "outputs.h"
@@ -30,6 +31,8 @@ struct tp_monitor_params {
 	const char *sink_name;            /* for the "nobody listening" line */
 	const struct tp_tail *tail;       /* the writer's last bytes, for %A and %L; NULL: none */
 	const struct tp_outputs *outputs; /* for the statistics: each output's, its engine */
+	const struct tp_fec_tx *fec;      /* --fec: the parity frames sent (the reader's, read
+	                                   * once it is done) */
 };
 
 /* Settings changed while running (-R from another tpipe); 0 / NULL: unchanged. */
@@ -71,6 +74,7 @@ struct tp_monitor {
 	unsigned last_written;
 	const struct tp_tail *tail;
 	const struct tp_outputs *outputs;
+	const struct tp_fec_tx *fec;
 	unsigned char tail_copy[TP_TAIL_SIZE];
 	struct tp_cursor cursor;          /* -c */
 	bool cursor_tried;

@@ -54,6 +54,9 @@ struct tp_summary {
 	uint64_t datagrams, send_retries, refused;
 	unsigned repeat;            /* --repeat, and chunks whose copies went out */
 	uint64_t copies;
+	unsigned fec_k, fec_m, fec_depth; /* --fec, and the parity frames sent */
+	uint64_t parity_frames;
+	size_t frame_size;
 	bool udp_in;                /* datagrams the kernel dropped before we read them */
 	uint64_t kernel_drops;
 	const struct tp_rx_stats *rx; /* -D: what the receiver verified, refused and lost */

@@ -4,6 +4,7 @@
 #include "summary.h"
 
 #include <inttypes.h>
+#include "fec_tx.h"
 
 void tp_summary_print_link_text(FILE *out, const struct tp_summary *s)
 {
@@ -18,6 +19,13 @@ void tp_summary_print_link_text(FILE *out, const struct tp_summary *s)
 		tp_summary_prefix(out, s);
 		fprintf(out, "repeat: every frame sent %u more time%s (%" PRIu64 " chunk copies)\n",
 			s->repeat, s->repeat == 1 ? "" : "s", s->copies);
+	}
+	if (s->fec_k) {
+		tp_summary_prefix(out, s);
+		fprintf(out, "fec: %u+%u, depth %u: %" PRIu64 " parity frame%s sent (+%.1f %% "
+			"bandwidth)\n", s->fec_k, s->fec_m, s->fec_depth, s->parity_frames,
+			s->parity_frames == 1 ? "" : "s",
+			100.0 * tp_fec_cost(s->fec_k, s->fec_m, s->frame_size));
 	}
 	if (s->udp_in) {
 		tp_summary_prefix(out, s);
@@ -48,6 +56,14 @@ void tp_summary_print_link_text(FILE *out, const struct tp_summary *s)
 		fprintf(out, " (%" PRIu64 " zero bytes written in their place)", rx->zero_bytes);
 	fprintf(out, "; %" PRIu64 " sender restart%s, %" PRIu64 " stale frames, %" PRIu64
 		" after the end\n", rx->restarts, rx->restarts == 1 ? "" : "s", rx->stale, rx->after_end);
+	if (rx->fec_k) {
+		tp_summary_prefix(out, s);
+		fprintf(out, "fec: %u+%u, depth %u: %" PRIu64 " parity frames, %" PRIu64 " groups, %"
+			PRIu64 " frames repaired, %" PRIu64 " groups not repaired (lacking up to %" PRIu64
+			" frames), %" PRIu64 " bad rebuilds, %" PRIu64 " of another code\n", rx->fec_k,
+			rx->fec_m, rx->fec_depth, rx->fec_parity, rx->fec_groups, rx->fec_repaired,
+			rx->fec_unrepaired, rx->fec_lacked_max, rx->fec_bad, rx->fec_foreign);
+	}
 	tp_summary_prefix(out, s);
 	fprintf(out, "stream: %s\n", !rx->end_seen ? "no END frame seen: completeness unknown"
 				    : rx->digest_ok ? "END seen, whole-stream digest verified"
@@ -63,6 +79,9 @@ void tp_summary_print_link_json(FILE *out, const struct tp_summary *s)
 			",\"refused\":%" PRIu64, s->datagrams, s->send_retries, s->refused);
 	if (s->repeat)
 		fprintf(out, ",\"repeat\":%u,\"chunk_copies\":%" PRIu64, s->repeat, s->copies);
+	if (s->fec_k)
+		fprintf(out, ",\"fec_k\":%u,\"fec_m\":%u,\"fec_depth\":%u,\"parity_frames\":%" PRIu64,
+			s->fec_k, s->fec_m, s->fec_depth, s->parity_frames);
 	if (s->udp_in)
 		fprintf(out, ",\"kernel_drops\":%" PRIu64, s->kernel_drops);
 	if (!rx)
@@ -79,8 +98,13 @@ void tp_summary_print_link_json(FILE *out, const struct tp_summary *s)
 		",\"lost_frames\":%" PRIu64 ",\"lost_bytes\":%" PRIu64 ",\"gaps\":%" PRIu64
 		",\"zero_bytes\":%" PRIu64 ",\"restarts\":%" PRIu64 ",\"stale\":%" PRIu64
 		",\"after_end\":%" PRIu64
-		",\"verified_bytes\":%" PRIu64 ",\"end_seen\":%s,\"digest_ok\":%s}",
+		",\"verified_bytes\":%" PRIu64 ",\"end_seen\":%s,\"digest_ok\":%s",
 		rx->garbage_bytes, rx->duplicates, rx->reordered, rx->lost_frames, rx->lost_bytes,
 		rx->gaps, rx->zero_bytes, rx->restarts, rx->stale, rx->after_end, rx->bytes_out,
 		rx->end_seen ? "true" : "false", rx->digest_ok ? "true" : "false");
+	fprintf(out, ",\"fec_k\":%u,\"fec_m\":%u,\"fec_depth\":%u,\"fec_parity\":%" PRIu64
+		",\"fec_groups\":%" PRIu64 ",\"fec_repaired\":%" PRIu64 ",\"fec_unrepaired\":%" PRIu64
+		",\"fec_lacked_max\":%" PRIu64 ",\"fec_bad\":%" PRIu64 ",\"fec_foreign\":%" PRIu64 "}",
+		rx->fec_k, rx->fec_m, rx->fec_depth, rx->fec_parity, rx->fec_groups, rx->fec_repaired,
+		rx->fec_unrepaired, rx->fec_lacked_max, rx->fec_bad, rx->fec_foreign);
 }
