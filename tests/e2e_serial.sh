@@ -111,6 +111,17 @@ check "1e-4, zero: every byte written is the input's, or a zero in a gap" \
 stop_child "$emu_pid"
 wait_exit "$emu_pid" 10
 
+# The erasure code over a noisy line: 1e-4 hits about one 128-byte frame in nine; 16+8 rebuilds
+# a group that lost up to 8 of its 24.
+line fec --baud 460800 --ber 1e-4 --seed 6
+send_recv fec --fec 16+8 --frame-size 128 --baud 460800 "$want" -- -D --baud 460800 --stats=json --idle-timeout 5
+status_is 0 "$rx_status" "bit errors at 1e-4, --fec 16+8" "$T/fec.rerr"
+same_file "$T/fec.out" "$want" "bit errors at 1e-4, --fec 16+8"
+r=$(json_num fec_repaired "$T/fec.rerr")
+check "1e-4, --fec: frames were rebuilt ($r)" [ "${r:-0}" -gt 0 ]
+stop_child "$emu_pid"
+wait_exit "$emu_pid" 10
+
 # XON/XOFF: the receiving line must not take the data's 0x11 and 0x13 bytes for flow control.
 line xon --baud 460800
 send_recv xon -F --flow xonxoff --baud 460800 "$want" -- -D --flow xonxoff --baud 460800
