@@ -7,6 +7,8 @@
 . "${SRCDIR:-$(dirname "$0")/..}/tests/lib.sh"
 RELAY=$TESTDIR/udp-relay
 
+kv() { grep -o "$1=[0-9]*" "$2" | cut -d= -f2; }
+
 # ---- pipes and files: every size -----------------------------------------------------
 for size in 0 1 1403 1404 100000 $((3 * MiB + 17)); do
 	want=$(pattern_file "$size")
@@ -79,6 +81,19 @@ for seed in 1 2; do
 	check "seed $seed: the receiver learnt the code" grep -q '"fec_k":32,"fec_m":8,"fec_depth":8' "$T/lossy$seed.err"
 	wait_exit "$relay_pid" 30
 done
+
+# Bursts of 8 datagrams in a row: the groups are interleaved 8 deep, so each loses at most one
+# or two frames of a burst.
+want=$(pattern_file $((8 * MiB)))
+receiver burst -D --stats=json --idle-timeout 3 udp://127.0.0.1:0
+relay burst --seed 5 --drop 0.024 --burst 8
+tp --fec 32+8 -L 20MB -o "udp://127.0.0.1:$relay_port" <"$want"
+wait_exit "$rx_pid" 60
+expect_status 0 "bursts of 8 lost datagrams, 2.4 %"
+same_file "$T/burst.out" "$want" "bursts of 8 lost datagrams, repaired"
+wait_exit "$relay_pid" 30
+d=$(kv dropped "$T/burst.relay")
+check "the relay dropped in bursts of 8 ($d)" bash -c '[ "$1" -gt 0 ] && [ $(($1 % 8)) = 0 ]' _ "${d:-0}"
 
 # 30 % lost: beyond the code. Status 3, only a verified prefix, and the hint.
 want=$(pattern_file $((2 * MiB)))

@@ -1,14 +1,18 @@
 /* udp-relay: a deterministic, misbehaving UDP relay for the end-to-end tests.
- *   udp-relay [--seed N] [--drop P] [--dup P] [--reorder P] [--corrupt P] [--max-delay N]
- *             [--port-file FILE] [--stats FILE] [--idle-ms MS] LISTEN_PORT HOST:PORT
+ *   udp-relay [--seed N] [--drop P] [--burst N] [--dup P] [--reorder P] [--corrupt P]
+ *             [--max-delay N] [--port-file FILE] [--stats FILE] [--idle-ms MS] LISTEN_PORT HOST:PORT
  * Listens on 127.0.0.1:LISTEN_PORT (0: any free port, written with a newline to FILE.tmp and
  * renamed to FILE) and forwards every datagram to HOST:PORT ([::1]:PORT for IPv6). A seeded
  * PRNG decides, per datagram and with probability P each: drop it; corrupt it (one flipped bit);
  * send it twice; hold it back until 1..max-delay (default 3) later datagrams have been passed on.
+ * With --burst N, a drop starts a burst: that datagram and the N-1 after it are dropped, and a
+ * burst starts with probability P/N at each datagram outside one, so that about P of them are
+ * lost, N in a row (a datagram in a burst still takes its six draws).
  * The same seed and the same input give the same output. Held datagrams go out after 50 ms
  * without input and at exit. Exits after --idle-ms (default 2000) without input once something
  * came in, or on SIGTERM/SIGINT, and writes one line of counts to --stats FILE (or stderr):
- *   received=N forwarded=N dropped=N duplicated=N reordered=N corrupted=N
+ *   received=N forwarded=N dropped=N duplicated=N reordered=N corrupted=N received_bytes=N
+ *   forwarded_bytes=N
  * forwarded counts sends (duplicates twice); dropped includes datagrams the target refused for
  * 2 s; reordered counts those sent after a later one (a held one overtaken by none is not).
  * Exit status 0, 1 on a system error, 2 on a usage error. */
@@ -42,6 +46,8 @@ struct held {
 
 static double p_drop, p_dup, p_reord, p_corr;
 static unsigned max_delay = 3;
+static unsigned burst = 1, burst_left;	/* --burst; datagrams of the burst still to drop */
+static unsigned long long n_recv_bytes, n_fwd_bytes;
 static uint64_t rng;
 static volatile sig_atomic_t stop;
 static int out_fd;
@@ -96,6 +102,7 @@ static void send_one(const unsigned char *buf, size_t len)
 			err = 0;
 		if (!err) {
 			n_fwd++;
+			n_fwd_bytes += len;
 			refused = false;
 			return;
 		}
@@ -151,7 +158,9 @@ static void relay(unsigned char *buf, size_t len)
 	for (int i = 0; i < 6; i++)
 		r[i] = next();
 	n_recv++;
-	if (chance(r[0], p_drop)) {
+	n_recv_bytes += len;
+	if (burst_left || chance(r[0], p_drop / burst)) {
+		burst_left = burst_left ? burst_left - 1 : burst - 1;
 		n_drop++;
 		return;
 	}
@@ -181,7 +190,7 @@ static void relay(unsigned char *buf, size_t len)
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "seed", 1, NULL, 's' }, { "drop", 1, NULL, 'd' }, { "dup", 1, NULL, 'u' },
+		{ "seed", 1, NULL, 's' }, { "drop", 1, NULL, 'd' }, { "burst", 1, NULL, 'b' }, { "dup", 1, NULL, 'u' },
 		{ "reorder", 1, NULL, 'r' }, { "corrupt", 1, NULL, 'c' },
 		{ "max-delay", 1, NULL, 'm' }, { "port-file", 1, NULL, 'p' },
 		{ "stats", 1, NULL, 'S' }, { "idle-ms", 1, NULL, 'i' }, { NULL, 0, NULL, 0 } };
@@ -191,6 +200,7 @@ int main(int argc, char **argv)
 		switch (c) {
 		case 's': rng = tool_number(optarg, 0, UINT64_MAX); break;
 		case 'd': p_drop = tool_prob(optarg); break;
+		case 'b': burst = (unsigned)tool_number(optarg, 1, 100000); break;
 		case 'u': p_dup = tool_prob(optarg); break;
 		case 'r': p_reord = tool_prob(optarg); break;
 		case 'c': p_corr = tool_prob(optarg); break;
@@ -287,9 +297,10 @@ int main(int argc, char **argv)
 	if (kernel_drops)
 		fprintf(stderr, "udp-relay: warning: the kernel dropped %lu datagrams before the "
 			"relay read them\n", (unsigned long)kernel_drops);
-	char line[256];
+	char line[320];
 	snprintf(line, sizeof line, "received=%llu forwarded=%llu dropped=%llu duplicated=%llu "
-		 "reordered=%llu corrupted=%llu\n", n_recv, n_fwd, n_drop, n_dup, n_reord, n_corr);
+		 "reordered=%llu corrupted=%llu received_bytes=%llu forwarded_bytes=%llu\n", n_recv,
+		 n_fwd, n_drop, n_dup, n_reord, n_corr, n_recv_bytes, n_fwd_bytes);
 	if (stats_file)
 		tool_write_atomic(stats_file, line);
 	else
