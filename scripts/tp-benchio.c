@@ -32,8 +32,8 @@
  *                                    at once; print this process's CPU per write
  *   tp-benchio codec [-t MS] [-r REPS]
  *                                    time tpipe's CRC-32C, COBS, framer and deframer
- *                                    (libtpipe.a) in memory, one thread; print GB/s
- *                                    (see do_codec)
+ *                                    (libtpipe.a) in memory, one thread, and the erasure
+ *                                    code (--fec, ISA-L); print GB/s (see do_codec)
  *
  * Pipe capacities are left alone (64 KiB) unless -P raises our end's pipe to
  * /proc/sys/fs/pipe-max-size, to show what a middle gains from pipe size alone.
@@ -63,6 +63,7 @@
 #include "cobs.h"
 #include "crc.h"
 #include "deframe.h"
+#include "fec.h"
 #include "frame.h"
 #include "framer.h"
 #include "ring.h"
@@ -674,6 +675,7 @@ static struct {
 } cx;
 
 static volatile uint32_t codec_sink;
+
 static uint32_t crc_tab[8][256];
 
 static void crc_tab_init(void)
@@ -973,6 +975,86 @@ static int do_wake_cost(bool uring, uint64_t period_us, size_t piece, uint64_t s
 	return 0;
 }
 
+/* The erasure code's test: one group of k data symbols and m parity symbols. */
+static struct {
+	struct tp_fec_code code;
+	size_t sym_len;
+	unsigned char *sym[TP_FEC_MAX_SYMBOLS]; /* k data, then m parity */
+	unsigned char *saved;                   /* the data symbols, to check a rebuild */
+	bool have[TP_FEC_MAX_SYMBOLS];
+} fx;
+
+/* Encodes the group's k data symbols into m parity symbols, as the framer does: each data
+ * symbol folded in as it is framed. Returns the data bytes. */
+static uint64_t t_fec_encode(void)
+{
+	unsigned k = fx.code.k, m = fx.code.m;
+
+	for (unsigned j = 0; j < m; j++)
+		memset(fx.sym[k + j], 0, fx.sym_len);
+	for (unsigned i = 0; i < k; i++)
+		tp_fec_encode_add(&fx.code, i, fx.sym[i], fx.sym_len, fx.sym + k);
+	return (uint64_t)k * fx.sym_len;
+}
+
+/* Rebuilds the first m data symbols from the other k - m and the m parity symbols: the worst
+ * a group can lose and still be repaired. Returns the group's data bytes. */
+static uint64_t t_fec_decode(void)
+{
+	if (tp_fec_decode(&fx.code, fx.have, fx.sym, fx.sym_len) < 0) {
+		fprintf(stderr, "tp-benchio: tp_fec_decode failed\n");
+		exit(1);
+	}
+	return (uint64_t)fx.code.k * fx.sym_len;
+}
+
+/* Times --fec K+M on symbols of sym_len bytes: encoding, then the rebuild of m lost data
+ * symbols (checked first against the originals). */
+static int time_fec(unsigned k, unsigned m, size_t sym_len, int64_t ms, unsigned reps)
+{
+	char name[40], what[160];
+
+	if (tp_fec_code_init(&fx.code, k, m) < 0) {
+		fprintf(stderr, "tp-benchio: tp_fec_code_init(%u, %u) failed\n", k, m);
+		return 1;
+	}
+	fx.sym_len = sym_len;
+	fx.saved = codec_alloc((size_t)k * sym_len);
+	for (unsigned i = 0; i < k + m; i++) {
+		fx.sym[i] = codec_alloc(sym_len);
+		if (i < k)
+			for (size_t b = 0; b < sym_len; b++)
+				fx.sym[i][b] = cx.rnd[((size_t)i * sym_len + b) % CODEC_BUF];
+		fx.have[i] = i >= m;
+	}
+	for (unsigned i = 0; i < k; i++)
+		memcpy(fx.saved + (size_t)i * sym_len, fx.sym[i], sym_len);
+	snprintf(name, sizeof(name), "fec_encode_%u+%u_%zu", k, m, sym_len);
+	snprintf(what, sizeof(what),
+		 "tp_fec_encode_add: --fec %u+%u, %zu-byte symbols, %u parity from %u data (data GB/s)",
+		 k, m, sym_len, m, k);
+	time_test(name, t_fec_encode, ms, reps, what);
+
+	for (unsigned i = 0; i < m; i++)
+		memset(fx.sym[i], 0xA5, sym_len);
+	t_fec_decode();
+	if (memcmp(fx.saved, fx.sym[0], sym_len) ||
+	    memcmp(fx.saved + (size_t)(m - 1) * sym_len, fx.sym[m - 1], sym_len)) {
+		fprintf(stderr, "tp-benchio: --fec %u+%u does not rebuild its data\n", k, m);
+		return 1;
+	}
+	snprintf(name, sizeof(name), "fec_decode_%u+%u_%zu", k, m, sym_len);
+	snprintf(what, sizeof(what),
+		 "tp_fec_decode: --fec %u+%u, %zu-byte symbols, %u data symbols lost, rebuilt (group data GB/s)",
+		 k, m, sym_len, m);
+	time_test(name, t_fec_decode, ms, reps, what);
+
+	for (unsigned i = 0; i < k + m; i++)
+		free(fx.sym[i]);
+	free(fx.saved);
+	tp_fec_code_destroy(&fx.code);
+	return 0;
+}
 static int do_codec(int64_t ms, unsigned reps)
 {
 	uint64_t x = 0x9E3779B97F4A7C15u;
@@ -1085,6 +1167,11 @@ static int do_codec(int64_t ms, unsigned reps)
 	time_test("deframe_dgram", t_deframe_dgram, ms, reps,
 		  "tp_deframe_datagram: check one 1472-byte frame per call (payload GB/s)");
 	tp_deframer_destroy(&cx.df);
+
+	/* Erasure codes: UDP-sized symbols (--fec over udp://), and 64 KiB ones (-F on a pipe). */
+	if (time_fec(16, 4, CODEC_DGRAM - 40, ms, reps) || time_fec(32, 8, CODEC_DGRAM - 40, ms, reps) ||
+	    time_fec(64, 16, CODEC_DGRAM - 40, ms, reps) || time_fec(32, 8, CODEC_FRAME, ms, reps))
+		return 1;
 	codec_sink = cx.crc; /* so that no test's result is dead */
 	return 0;
 }
