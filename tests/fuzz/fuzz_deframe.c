@@ -43,6 +43,8 @@
 #include "crc.h"
 #include "deframe.h"
 #include "dgram.h"
+#include "fec_rx.h"
+#include "fec_tx.h"
 #include "frame.h"
 #include "framer.h"
 #include "track.h"
@@ -305,11 +307,11 @@ static void fset_free(struct fset *s)
 /* ---- what really arrived: every valid frame in the input, found without deframe.c, cobs.c
  * or frame.c, so that a frame they pass on can be shown to be there ---- */
 
-/* frame.h's layout, checked from scratch; META/END payloads are not parsed (a superset). */
+/* frame.h's layout, checked from scratch; META/END/PARITY payloads are not parsed (a superset). */
 UNTRACED static bool ref_frame_valid(const unsigned char *raw, size_t len)
 {
 	if (len < TP_FRAME_OVERHEAD || raw[0] != 'T' || raw[1] != 'P' || raw[2] >> 4 != 1 ||
-	    (raw[2] & 15) < 1 || (raw[2] & 15) > 3)
+	    (raw[2] & 15) < 1 || (raw[2] & 15) > 4)
 		return false;
 	return le32(raw + 20) == len - TP_FRAME_OVERHEAD &&
 	       len - TP_FRAME_OVERHEAD <= TP_FRAME_MAX_PAYLOAD &&
@@ -381,10 +383,13 @@ struct fuzz {
 	struct tp_rx_stats stats;
 	struct tp_deframer dfr;
 	struct tp_track track;
+	struct tp_fec_rx fec;     /* behind the tracker, as in rx.c: rebuilds what --fec lets */
 
-	/* Everything the deframer passed on, in order. */
+	/* Everything the deframer passed on and the erasure code rebuilt, in order. */
 	struct rec *recs;
 	size_t n_recs, cap_recs;
+	size_t n_rebuilt;         /* of them, rebuilt */
+	size_t rebuilt_dups;      /* rebuilt frames the tracker had had already */
 	uint64_t data_sum;        /* payload bytes of the verified DATA frames */
 
 	/* The tracker's position as its callbacks tell it. An epoch is one run of a session:
@@ -729,15 +734,9 @@ UNTRACED static size_t reseal(struct fuzz *z, const struct tp_frame *f)
 	return tp_frame_seal(z->scratch, f);
 }
 
-static int fz_frame(void *ctx, const struct tp_frame *f)
+/* A frame as a record, for check_verified and the totals. */
+static void record(struct fuzz *z, const struct tp_frame *f)
 {
-	struct fuzz *z = ctx;
-
-	settle(z);
-	CHECK(f->type >= TP_FRAME_DATA && f->type <= TP_FRAME_END && f->len <= TP_FRAME_MAX_PAYLOAD,
-	      "passed a frame of type %d, %" PRIu32 " bytes", (int)f->type, f->len);
-	CHECK(z->stats.frames == z->n_recs + 1, "stats count %llu frames, %zu passed on",
-	      ULL(z->stats.frames), z->n_recs + 1);
 	if (z->n_recs == z->cap_recs) {
 		z->cap_recs = z->cap_recs ? 2 * z->cap_recs : 64;
 		z->recs = realloc(z->recs, z->cap_recs * sizeof(*z->recs));
@@ -751,19 +750,11 @@ static int fz_frame(void *ctx, const struct tp_frame *f)
 	memcpy(r->payload, f->payload, f->len);
 	if (f->type == TP_FRAME_DATA)
 		z->data_sum += f->len;
-	if (z->wire || (z->sent && !z->forged)) {
-		size_t n = reseal(z, f);
+}
 
-		/* The framer made it; or damage made it, and it is really there: then the
-		 * comparisons with the original stop. A frame that is neither was never sent. */
-		if (z->sent && !z->forged && !fset_has(z->sent, z->scratch, n))
-			z->forged = true;
-		if (z->wire && (!z->sent || z->forged))
-			CHECK(fset_has(z->wire, z->scratch, n),
-			      "passed a frame (type %d, session %08" PRIx32 ", seq %" PRIu32
-			      ", offset %llu, %" PRIu32 " bytes) that is not in the input",
-			      (int)f->type, f->session, f->seq, ULL(f->offset), f->len);
-	}
+/* A frame for the tracker: received (not PARITY), or rebuilt. */
+static int fz_track(struct fuzz *z, const struct tp_frame *f)
+{
 	if (!z->locked && !z->done) {
 		z->locked = true;
 		z->session = f->session;
@@ -779,6 +770,68 @@ static int fz_frame(void *ctx, const struct tp_frame *f)
 	if (rc != TP_TRACK_MORE && !z->keep_feeding)
 		return rc < 0 ? rc : 1;
 	return 0;
+}
+
+/* A DATA frame the erasure code rebuilt. It was never on the wire; in a structured run with
+ * nothing forged it must be one the framer made (else the code invented it). */
+static int fz_rebuilt(void *ctx, const struct tp_frame *f)
+{
+	struct fuzz *z = ctx;
+
+	settle(z);
+	CHECK(f->type == TP_FRAME_DATA && f->len <= TP_FRAME_MAX_PAYLOAD,
+	      "rebuilt a frame of type %d, %" PRIu32 " bytes", (int)f->type, f->len);
+	record(z, f);
+	z->n_rebuilt++;
+	if (z->sent && !z->forged) {
+		size_t n = reseal(z, f);
+
+		CHECK(fset_has(z->sent, z->scratch, n),
+		      "rebuilt a frame (session %08" PRIx32 ", seq %" PRIu32 ", offset %llu, %" PRIu32
+		      " bytes) that was never sent", f->session, f->seq, ULL(f->offset), f->len);
+	}
+	uint64_t dups = z->stats.duplicates;
+	int rc = fz_track(z, f);
+
+	/* (One the tracker had already, a late copy, is not counted as repaired.) */
+	z->rebuilt_dups += z->stats.duplicates != dups;
+	return rc;
+}
+
+static int fz_frame(void *ctx, const struct tp_frame *f)
+{
+	struct fuzz *z = ctx;
+
+	settle(z);
+	CHECK(f->type >= TP_FRAME_DATA && f->type <= TP_FRAME_PARITY && f->len <= TP_FRAME_MAX_PAYLOAD,
+	      "passed a frame of type %d, %" PRIu32 " bytes", (int)f->type, f->len);
+	CHECK(z->stats.frames == z->n_recs - z->n_rebuilt + 1, "stats count %llu frames, %zu passed on",
+	      ULL(z->stats.frames), z->n_recs - z->n_rebuilt + 1);
+	record(z, f);
+	if (z->wire || (z->sent && !z->forged)) {
+		size_t n = reseal(z, f);
+
+		/* The framer made it; or damage made it, and it is really there: then the
+		 * comparisons with the original stop. A frame that is neither was never sent. */
+		if (z->sent && !z->forged && !fset_has(z->sent, z->scratch, n))
+			z->forged = true;
+		if (z->wire && (!z->sent || z->forged))
+			CHECK(fset_has(z->wire, z->scratch, n),
+			      "passed a frame (type %d, session %08" PRIx32 ", seq %" PRIu32
+			      ", offset %llu, %" PRIu32 " bytes) that is not in the input",
+			      (int)f->type, f->session, f->seq, ULL(f->offset), f->len);
+	}
+
+	/* As rx.c: the tracker first, then the repair layer, for the tracker's session only. */
+	if (f->type != TP_FRAME_PARITY) {
+		int rc = fz_track(z, f);
+
+		if (rc)
+			return rc;
+	}
+	if (z->track.locked && f->session != z->track.session)
+		return 0;
+	return z->done ? 0 : tp_fec_rx_frame(&z->fec, f);
 }
 
 static void fuzz_init(struct fuzz *z, enum tp_gap_policy policy, bool keep_feeding,
@@ -799,11 +852,14 @@ static void fuzz_init(struct fuzz *z, enum tp_gap_policy policy, bool keep_feedi
 	CHECK(tp_track_init(&z->track, &fz_ops, z, &z->stats, policy,
 			    window_bytes_choice[windows & 7], window_frames_choice[(windows >> 3) & 7]) == 0,
 	      "tracker init");
+	tp_fec_rx_init(&z->fec, &z->stats, fz_rebuilt, z);
 }
 
 /* Feeding stopped (all in, or the tracker was done): finish and check the totals. */
 static void fuzz_finish(struct fuzz *z)
 {
+	tp_fec_rx_finish(&z->fec, z->stats.end_seen ? z->track.end.frames : UINT32_MAX);
+
 	int rc = tp_track_finish(&z->track);
 
 	settle(z);
@@ -821,22 +877,28 @@ static void fuzz_finish(struct fuzz *z)
 	      ULL(z->out_zero), ULL(s->bytes_out), ULL(s->zero_bytes));
 	CHECK(s->bytes_out <= z->data_sum, "%llu bytes out of %llu verified payload bytes",
 	      ULL(s->bytes_out), ULL(z->data_sum));
-	CHECK(s->frames == z->n_recs, "stats count %llu frames, %zu passed on", ULL(s->frames),
-	      z->n_recs);
+	CHECK(s->frames == z->n_recs - z->n_rebuilt, "stats count %llu frames, %zu passed on",
+	      ULL(s->frames), z->n_recs - z->n_rebuilt);
+	CHECK(s->fec_repaired == z->n_rebuilt - z->rebuilt_dups,
+	      "stats count %llu repaired, %zu rebuilt (%zu of them duplicates)",
+	      ULL(s->fec_repaired), z->n_rebuilt, z->rebuilt_dups);
 	if (z->policy != TP_GAP_ZERO)
 		CHECK(s->zero_bytes == 0, "zeros under policy %d", (int)z->policy);
 	if (z->verdict == TP_TRACK_COMPLETE)
 		CHECK(s->digest_ok, "COMPLETE without the digest");
 	if (debug)
 		fprintf(stderr, "policy %d verdict %d%s%s: %zu frames, %llu out + %llu zeros, %llu gaps "
-			"(%llu bytes), %llu restarts, %llu dups, %llu garbage\n", (int)z->policy,
+			"(%llu bytes), %llu restarts, %llu dups, %llu garbage, %zu rebuilt, %llu groups "
+			"not repaired\n", (int)z->policy,
 			z->verdict, z->forged ? " forged" : "", z->emit_failed ? " emit-failed" : "",
 			z->n_recs, ULL(s->bytes_out), ULL(s->zero_bytes), ULL(s->gaps),
-			ULL(s->lost_bytes), ULL(s->restarts), ULL(s->duplicates), ULL(s->garbage_bytes));
+			ULL(s->lost_bytes), ULL(s->restarts), ULL(s->duplicates), ULL(s->garbage_bytes),
+			z->n_rebuilt, ULL(s->fec_unrepaired));
 }
 
 static void fuzz_free(struct fuzz *z)
 {
+	tp_fec_rx_destroy(&z->fec);
 	tp_track_destroy(&z->track);
 	tp_deframer_destroy(&z->dfr);
 	for (size_t i = 0; i < z->n_recs; i++)
@@ -1072,11 +1134,17 @@ static void frame_orig(struct sent *w, const struct orig *o, size_t frame_size,
 		       uint32_t meta_every, size_t slack, bool pauses, uint64_t seed)
 {
 	struct tp_framer fr;
+	struct tp_fec_tx fec;
 
 	tp_framer_init(&fr, !w->dgram, frame_size, o->session, meta_every, &o->meta);
+	if (o->meta.fec_k) {
+		CHECK(tp_fec_tx_init(&fec, o->meta.fec_k, o->meta.fec_m, o->meta.fec_depth,
+				     frame_size) == 0, "fec_tx init");
+		tp_framer_set_fec(&fr, &fec);
+	}
 
-	size_t meta_len = 16 + strlen(o->meta.name);
-	size_t need = tp_framer_wire_size(&fr, frame_size);
+	size_t meta_len = 32 + strlen(o->meta.name);
+	size_t need = tp_framer_wire_size(&fr, frame_size + (o->meta.fec_k ? TP_FRAME_PARITY_EXTRA : 0));
 	size_t need_meta = tp_framer_wire_size(&fr, meta_len);
 	size_t cap = (need > need_meta ? need : need_meta) + slack;
 	struct tp_chunk chunk = { .data = xmalloc(cap), .cap = cap };
@@ -1122,6 +1190,8 @@ static void frame_orig(struct sent *w, const struct orig *o, size_t frame_size,
 	if (chunk.len)
 		hand_over(w, &chunk, frame_size);
 	free(chunk.data);
+	if (o->meta.fec_k)
+		tp_fec_tx_destroy(&fec);
 }
 
 /* One raw frame the framer made, in order: it must open, and together they must say exactly
@@ -1132,6 +1202,7 @@ struct walk {
 	uint64_t off;
 	uint32_t digest;
 	int ends;
+	size_t parity;
 };
 
 UNTRACED static void walk_frame(struct walk *k, struct fset *set, const unsigned char *raw, size_t len,
@@ -1166,7 +1237,16 @@ UNTRACED static void walk_frame(struct walk *k, struct fset *set, const unsigned
 		struct tp_frame_meta m;
 
 		CHECK(tp_frame_meta_decode(f.payload, f.len, &m) == 0 && m.total == o->meta.total &&
-		      strcmp(m.name, o->meta.name) == 0, "framer: META wrong");
+		      strcmp(m.name, o->meta.name) == 0 && m.fec_k == o->meta.fec_k &&
+		      m.fec_m == o->meta.fec_m && m.fec_depth == o->meta.fec_depth,
+		      "framer: META wrong");
+	} else if (f.type == TP_FRAME_PARITY) {
+		struct tp_frame_parity pr;
+
+		CHECK(o->meta.fec_k && tp_frame_parity_decode(f.payload, f.len, &pr) == 0 &&
+		      pr.k == o->meta.fec_k && pr.m == o->meta.fec_m && pr.depth == o->meta.fec_depth,
+		      "framer: PARITY wrong");
+		k->parity++;
 	} else {
 		struct tp_frame_end end;
 
@@ -1214,7 +1294,7 @@ static void send_orig(struct sent *w, struct orig *o, struct fset *set, size_t f
 		free(raw);
 	}
 	CHECK(k.metas_first >= TP_FRAMER_START_METAS && k.ends == TP_FRAMER_END_FRAMES &&
-	      k.off == o->len, "framer: %zu METAs first, %d ENDs, %llu of %zu bytes",
+	      k.off == o->len && (o->meta.fec_k || !k.parity) && (!o->meta.fec_k || !o->len || k.parity), "framer: %zu METAs first, %d ENDs, %llu of %zu bytes",
 	      k.metas_first, k.ends, ULL(k.off), o->len);
 	o->data_off[o->n_data] = o->len;
 }
@@ -1411,6 +1491,12 @@ static void run_structured(struct input in)
 		o->meta.total = flags & 32 ? o->len : TP_FRAME_TOTAL_UNKNOWN;
 		o->meta.frame_size = (uint32_t)frame_size;
 		o->meta.repeat = (uint16_t)i;
+		if (flags & 128) {
+			/* --fec: small codes, so that a few kilobytes make several blocks. */
+			o->meta.fec_k = (uint16_t)(1 + fs_lo % 8);
+			o->meta.fec_m = (uint16_t)(1 + (fs_lo >> 3) % 4);
+			o->meta.fec_depth = (uint16_t)(1 + (fs_lo >> 5) % 3);
+		}
 		for (size_t k = 0; k < name_len; k++)
 			o->meta.name[k] = (char)('a' + (k + i) % 26);
 		send_orig(&w, o, &set, frame_size, 1 + (every & 31), 1000 * (every >> 5),
@@ -1516,7 +1602,8 @@ static void structured_seed(const char *dir, const char *name, unsigned flags,
 {
 	unsigned char h[14] = {
 		1, (unsigned char)flags, (unsigned char)windows, (unsigned char)len,
-		(unsigned char)(len >> 8), (unsigned char)pattern, (unsigned char)fs_index, 0,
+		(unsigned char)(len >> 8), (unsigned char)pattern, (unsigned char)fs_index,
+		(unsigned char)(seed >> 3), /* (the --fec code, when flags & 128) */
 		(unsigned char)every, (unsigned char)seed, (unsigned char)(seed >> 8),
 		(unsigned char)(seed >> 16), (unsigned char)(seed >> 24), (unsigned char)shape,
 	};
@@ -1734,6 +1821,10 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 		{ "d-swap", 0x05, d_swap, sizeof(d_swap) },
 		{ "d-flip", 0x06, d_flip, sizeof(d_flip) },
 		{ "d-mix", 0x15, d_mix, sizeof(d_mix) },
+		/* --fec: lost datagrams rebuilt, a stream cut and spliced. */
+		{ "f-s-stop", 0xa0, NULL, 0 },     { "f-d-drop", 0x85, d_drop, sizeof(d_drop) },
+		{ "f-d-mix", 0x95, d_mix, sizeof(d_mix) }, { "f-s-del", 0x82, del, sizeof(del) },
+		{ "f-d-swap", 0xa5, d_swap, sizeof(d_swap) },
 	};
 
 	for (size_t i = 0; i < sizeof(s) / sizeof(*s); i++) {
