@@ -280,6 +280,112 @@ START_TEST(test_decode_lenient_forms)
 }
 END_TEST
 
+/* Decodes enc[0..n) across spans of the given lengths, each its own exact-sized allocation
+ * (ASan sees any write past one), and returns the result; the output, joined, is in *joined
+ * (as many bytes as the spans hold when the result is -ENOSPC). */
+static ssize_t decode_in_spans(const unsigned char *enc, size_t n, const size_t *lens,
+			       unsigned n_spans, unsigned char *joined)
+{
+	struct tp_cobs_span spans[4];
+	size_t at = 0;
+
+	ck_assert_uint_le(n_spans, 4);
+	for (unsigned i = 0; i < n_spans; i++) {
+		spans[i].p = malloc(lens[i] ? lens[i] : 1);
+		ck_assert_ptr_nonnull(spans[i].p);
+		memset(spans[i].p, 0xAA, lens[i]);
+		spans[i].len = lens[i];
+	}
+	ssize_t r = tp_cobs_decode_spans(spans, n_spans, enc, n);
+	for (unsigned i = 0; i < n_spans; i++) {
+		memcpy(joined + at, spans[i].p, lens[i]);
+		at += lens[i];
+		free(spans[i].p);
+	}
+	return r;
+}
+
+/* Decoded across two spans split at every position, and across three with the first at a
+ * frame header's 24 bytes and the second ending at every position: the same bytes as the
+ * plain decoder. */
+START_TEST(test_spans_every_split)
+{
+	static const unsigned zero_rates[] = { 0, 3, 300 };
+	unsigned char src[700], enc[720], out[720];
+
+	for (size_t r = 0; r < sizeof(zero_rates) / sizeof(zero_rates[0]); r++) {
+		for (size_t len = 0; len <= sizeof(src); len += len < 300 ? 1 : 41) {
+			fill(src, len, zero_rates[r]);
+			size_t n = tp_cobs_encode(enc, src, len);
+
+			for (size_t a = 0; a <= len; a++) {
+				size_t two[2] = { a, len - a };
+				ck_assert_int_eq(decode_in_spans(enc, n, two, 2, out), (ssize_t)len);
+				ck_assert_mem_eq(out, src, len);
+			}
+			for (size_t b = 24; b <= len; b += len < 100 ? 1 : 7) {
+				size_t three[3] = { 24, b - 24, len - b };
+				ck_assert_int_eq(decode_in_spans(enc, n, three, 3, out), (ssize_t)len);
+				ck_assert_mem_eq(out, src, len);
+			}
+		}
+	}
+}
+END_TEST
+
+/* Too little room: -ENOSPC with the spans full of the output's start, never a byte past
+ * them; room to spare: decoded as ever, the rest untouched. Empty spans are passed over. */
+START_TEST(test_spans_room)
+{
+	unsigned char src[1000], enc[1010], out[1100];
+
+	for (size_t len = 1; len <= sizeof(src); len += len < 300 ? 1 : 53) {
+		fill(src, len, len % 2 ? 7 : 0);
+		size_t n = tp_cobs_encode(enc, src, len);
+
+		for (size_t a = 0; a < len; a += 1 + a / 16) {
+			size_t short_by_one[2] = { a, len - a - 1 };
+			ck_assert_int_eq(decode_in_spans(enc, n, short_by_one, 2, out), -ENOSPC);
+			ck_assert_mem_eq(out, src, len - 1);
+			size_t spare[3] = { a, 0, len - a + 50 };
+			memset(out, 0, sizeof(out));
+			ck_assert_int_eq(decode_in_spans(enc, n, spare, 3, out), (ssize_t)len);
+			ck_assert_mem_eq(out, src, len);
+			for (size_t i = len; i < len + 50; i++)
+				ck_assert_uint_eq(out[i], 0xAA);
+		}
+		ck_assert_int_eq(tp_cobs_decode_spans(NULL, 0, enc, n), -ENOSPC);
+	}
+	/* Nothing to decode needs no span. */
+	ck_assert_int_eq(tp_cobs_decode_spans(NULL, 0, enc, 0), 0);
+	ck_assert_int_eq(tp_cobs_decode_spans(NULL, 0, (const unsigned char *)"\x01", 1), 0);
+}
+END_TEST
+
+/* Bad codes: refused as by the plain decoder (given room for all of it). */
+START_TEST(test_spans_rejects)
+{
+	unsigned char bad[300], out[600], ref[600];
+
+	for (int k = 0; k < 3000; k++) {
+		size_t len = next_rand() % sizeof(bad);
+		fill(bad, len, 0);
+		for (size_t i = 0; i < len; i++)
+			if (next_rand() % 4 == 0)
+				bad[i] = (unsigned char)(next_rand() % 8 + 1);
+		ssize_t want = tp_cobs_decode_segment(ref, bad, len);
+		size_t a = len ? next_rand() % len : 0;
+		size_t lens[2] = { a, len - a };
+		ssize_t got = decode_in_spans(bad, len, lens, 2, out);
+		ck_assert_int_eq(got, want);
+		if (want > 0)
+			ck_assert_mem_eq(out, ref, (size_t)want);
+	}
+	ck_assert_int_eq(decode_in_spans((const unsigned char *)"\x05\x11\x22", 3,
+					 (const size_t[]){ 1, 9 }, 2, out), -EINVAL);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("cobs");
@@ -292,6 +398,9 @@ int main(void)
 	tcase_add_test(tc, test_in_place_at_gap);
 	tcase_add_test(tc, test_decode_rejects);
 	tcase_add_test(tc, test_decode_lenient_forms);
+	tcase_add_test(tc, test_spans_every_split);
+	tcase_add_test(tc, test_spans_room);
+	tcase_add_test(tc, test_spans_rejects);
 	suite_add_tcase(s, tc);
 
 	return tp_unit_run(s);

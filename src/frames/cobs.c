@@ -2,6 +2,7 @@
 #include "cobs.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <string.h>
 
 /* A code byte c (1..255) is followed by c - 1 data bytes; c < 255 means a 0x00 came next in
@@ -78,6 +79,60 @@ ssize_t tp_cobs_decode_segment(unsigned char *dst, const unsigned char *src, siz
 		i += c;
 		if (c <= COBS_RUN_MAX && i < len)
 			dst[o++] = 0;
+	}
+	return (ssize_t)o;
+}
+
+/* Where decode_spans writes next: span i, at off inside it. */
+struct span_out {
+	const struct tp_cobs_span *spans;
+	unsigned n, i;
+	size_t off;
+};
+
+/* Appends p[0..len) across the spans (an empty one is passed over); false when they are full
+ * before it all went. */
+static bool span_put(struct span_out *out, const unsigned char *p, size_t len)
+{
+	while (len > 0) {
+		if (out->i == out->n)
+			return false;
+		const struct tp_cobs_span *s = &out->spans[out->i];
+		size_t k = s->len - out->off < len ? s->len - out->off : len;
+
+		memcpy(s->p + out->off, p, k);
+		out->off += k;
+		p += k;
+		len -= k;
+		if (out->off == s->len) {
+			out->i++;
+			out->off = 0;
+		}
+	}
+	return true;
+}
+
+ssize_t tp_cobs_decode_spans(const struct tp_cobs_span *spans, unsigned n,
+			     const unsigned char *src, size_t len)
+{
+	static const unsigned char zero;
+	struct span_out out = { .spans = spans, .n = n };
+	size_t i = 0, o = 0;
+
+	while (i < len) {
+		size_t c = src[i];
+
+		if (c > len - i)
+			return -EINVAL;
+		if (!span_put(&out, src + i + 1, c - 1))
+			return -ENOSPC;
+		o += c - 1;
+		i += c;
+		if (c <= COBS_RUN_MAX && i < len) {
+			if (!span_put(&out, &zero, 1))
+				return -ENOSPC;
+			o++;
+		}
 	}
 	return (ssize_t)o;
 }

@@ -31,4 +31,19 @@ ssize_t tp_cobs_decode(unsigned char *dst, const unsigned char *src, size_t len)
  * the same result without the scan that checks it. */
 ssize_t tp_cobs_decode_segment(unsigned char *dst, const unsigned char *src, size_t len);
 
+/* A piece of output: len bytes at p. */
+struct tp_cobs_span {
+	unsigned char *p;
+	size_t len;
+};
+
+/* tp_cobs_decode_segment with its output laid across n spans in turn (a frame's header to a
+ * small buffer, its payload straight to where it will be written, its CRC to another): the
+ * same decoded bytes, the first spans[0].len of them at spans[0].p, the next at spans[1].p...
+ * Returns the decoded length, -EINVAL as tp_cobs_decode_segment does, or -ENOSPC when the
+ * output is longer than the spans together (they are then full, and nothing is written past
+ * them). No span may overlap src or another span. */
+ssize_t tp_cobs_decode_spans(const struct tp_cobs_span *spans, unsigned n,
+			     const unsigned char *src, size_t len);
+
 #endif
