@@ -9,6 +9,7 @@
 #include <string.h>
 #include "crc.h"
 #include "frame.h"
+#include "le.h"
 
 /* A sealed DATA frame with a payload of len bytes (i * 7 + 1), in a buffer with sentinels on
  * both sides. */
@@ -213,6 +214,78 @@ START_TEST(test_refusals)
 }
 END_TEST
 
+/* Opens buf[0..size) both ways: whole, and in three separate allocations the way the
+ * deframer decodes it (header, payload as the length field says when it fits, CRC); the
+ * verdicts and fields must agree. */
+static void expect_parts_agree(const unsigned char *buf, size_t size)
+{
+	struct tp_frame whole, parts;
+	enum tp_frame_error want = tp_frame_open(buf, size, &whole);
+	size_t plen = size >= TP_FRAME_HDR_SIZE ? tp_get_le32(buf + 20) : 0;
+
+	if (size < TP_FRAME_OVERHEAD || plen > size - TP_FRAME_OVERHEAD)
+		plen = size >= TP_FRAME_OVERHEAD ? size - TP_FRAME_OVERHEAD : 0;
+	unsigned char *hdr = calloc(1, TP_FRAME_HDR_SIZE), *pay = malloc(plen ? plen : 1);
+	unsigned char *crc = calloc(1, TP_FRAME_CRC_SIZE);
+	ck_assert(hdr && pay && crc);
+	memcpy(hdr, buf, size < TP_FRAME_HDR_SIZE ? size : TP_FRAME_HDR_SIZE);
+	if (size >= TP_FRAME_OVERHEAD) {
+		memcpy(pay, buf + TP_FRAME_HDR_SIZE, plen);
+		memcpy(crc, buf + TP_FRAME_HDR_SIZE + plen, TP_FRAME_CRC_SIZE);
+	}
+	ck_assert_int_eq(tp_frame_open_parts(hdr, pay, crc, size, &parts), want);
+	if (want == TP_FRAME_OK) {
+		ck_assert_ptr_eq(parts.payload, pay);
+		ck_assert_int_eq(parts.type, whole.type);
+		ck_assert_uint_eq(parts.flags, whole.flags);
+		ck_assert_uint_eq(parts.session, whole.session);
+		ck_assert_uint_eq(parts.offset, whole.offset);
+		ck_assert_uint_eq(parts.seq, whole.seq);
+		ck_assert_uint_eq(parts.len, whole.len);
+		ck_assert_uint_eq(parts.crc, whole.crc);
+	}
+	free(hdr);
+	free(pay);
+	free(crc);
+}
+
+/* In parts as whole: good frames of each type, every byte flipped, every length cut. */
+START_TEST(test_open_parts)
+{
+	struct tp_frame_meta m = { .total = 12345, .frame_size = 1000, .repeat = 2, .name = "x" };
+	struct tp_frame_end e = { .total = 12345, .digest = 0xDEADBEEF, .frames = 13 };
+	unsigned char p[64];
+	struct framebuf fbs[4] = {
+		make_frame(TP_FRAME_DATA, NULL, 300),
+		make_frame(TP_FRAME_DATA, NULL, 0),
+		make_frame(TP_FRAME_META, p, (uint32_t)tp_frame_meta_encode(p, sizeof(p), &m)),
+		make_frame(TP_FRAME_END, p + 32, (uint32_t)tp_frame_end_encode(p + 32, 32, &e)),
+	};
+
+	for (int k = 0; k < 4; k++) {
+		unsigned char *b = malloc(fbs[k].size);
+		ck_assert_ptr_nonnull(b);
+		expect_parts_agree(fbs[k].buf, fbs[k].size);
+		for (size_t i = 0; i < fbs[k].size; i++) {
+			for (unsigned bit = 1; bit < 256; bit <<= 3) {
+				memcpy(b, fbs[k].buf, fbs[k].size);
+				b[i] ^= (unsigned char)bit;
+				expect_parts_agree(b, fbs[k].size);
+				/* and sealed again, so the checks after the CRC's are reached */
+				if (i < fbs[k].size - TP_FRAME_CRC_SIZE) {
+					reseal_crc(b, fbs[k].size);
+					expect_parts_agree(b, fbs[k].size);
+				}
+			}
+		}
+		for (size_t cut = 0; cut < fbs[k].size; cut++)
+			expect_parts_agree(fbs[k].buf, cut);
+		free(b);
+		free(fbs[k].mem);
+	}
+}
+END_TEST
+
 START_TEST(test_error_names)
 {
 	static const char *const want[TP_FRAME_NERRORS] = {
@@ -362,6 +435,7 @@ int main(void)
 	tcase_add_test(tc, test_too_big);
 	tcase_add_test(tc, test_unknown_flags_kept);
 	tcase_add_test(tc, test_refusals);
+	tcase_add_test(tc, test_open_parts);
 	tcase_add_test(tc, test_error_names);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("payloads");

@@ -53,33 +53,48 @@ enum tp_frame_error tp_frame_open(const unsigned char *buf, size_t len, struct t
 {
 	if (len < TP_FRAME_OVERHEAD)
 		return TP_FRAME_ERR_SHORT;
-	if (tp_get_le16(buf) != TP_FRAME_MAGIC)
+
+	size_t body = len - TP_FRAME_OVERHEAD;
+	uint32_t plen = tp_frame_payload_len(buf);
+	/* The CRC follows the payload; where the length field is wrong it is never read. */
+	const unsigned char *crc = buf + TP_FRAME_HDR_SIZE + (plen <= body ? plen : 0);
+
+	return tp_frame_open_parts(buf, buf + TP_FRAME_HDR_SIZE, crc, len, f);
+}
+
+enum tp_frame_error tp_frame_open_parts(const unsigned char *hdr, const unsigned char *payload,
+					const unsigned char *crc_at, size_t len, struct tp_frame *f)
+{
+	if (len < TP_FRAME_OVERHEAD)
+		return TP_FRAME_ERR_SHORT;
+	if (tp_get_le16(hdr) != TP_FRAME_MAGIC)
 		return TP_FRAME_ERR_MAGIC;
-	if (buf[2] >> 4 != TP_FRAME_VERSION)
+	if (hdr[2] >> 4 != TP_FRAME_VERSION)
 		return TP_FRAME_ERR_VERSION;
 
-	uint32_t plen = tp_get_le32(buf + 20);
+	uint32_t plen = tp_frame_payload_len(hdr);
 
 	if (plen > TP_FRAME_MAX_PAYLOAD || tp_frame_size(plen) != len)
 		return TP_FRAME_ERR_LENGTH;
-	uint32_t crc = tp_get_le32(buf + TP_FRAME_HDR_SIZE + plen);
+	uint32_t crc = tp_get_le32(crc_at);
 
-	if (crc != tp_crc32c(0, buf, TP_FRAME_HDR_SIZE + plen))
+	/* Chained: the same CRC as over the header and payload in one piece. */
+	if (crc != tp_crc32c(tp_crc32c(0, hdr, TP_FRAME_HDR_SIZE), payload, plen))
 		return TP_FRAME_ERR_CRC;
 
-	unsigned type = buf[2] & 0x0f;
+	unsigned type = hdr[2] & 0x0f;
 
 	if (type < TP_FRAME_DATA || type > TP_FRAME_PARITY ||
-	    !payload_parses((enum tp_frame_type)type, buf + TP_FRAME_HDR_SIZE, plen))
+	    !payload_parses((enum tp_frame_type)type, payload, plen))
 		return TP_FRAME_ERR_TYPE;
 
 	f->type = (enum tp_frame_type)type;
-	f->flags = buf[3];
-	f->session = tp_get_le32(buf + 4);
-	f->offset = tp_get_le64(buf + 8);
-	f->seq = tp_get_le32(buf + 16);
+	f->flags = hdr[3];
+	f->session = tp_get_le32(hdr + 4);
+	f->offset = tp_get_le64(hdr + 8);
+	f->seq = tp_get_le32(hdr + 16);
 	f->len = plen;
-	f->payload = buf + TP_FRAME_HDR_SIZE;
+	f->payload = payload;
 	f->crc = crc;
 	return TP_FRAME_OK;
 }

@@ -74,6 +74,14 @@ uint32_t tp_frame_payload_len(const unsigned char *buf);
  * TP_FRAME_OK, or the first enum tp_frame_error that applies. */
 enum tp_frame_error tp_frame_open(const unsigned char *buf, size_t len, struct tp_frame *f);
 
+/* tp_frame_open for a frame in three places (decoded straight to where its payload is
+ * wanted): its header (TP_FRAME_HDR_SIZE bytes at hdr), its payload at payload and its CRC
+ * field (TP_FRAME_CRC_SIZE bytes at crc), len bytes in all. The same checks in the same order,
+ * the CRC over header then payload; f->payload points to payload. payload and crc are only
+ * read when the length field agrees with len. */
+enum tp_frame_error tp_frame_open_parts(const unsigned char *hdr, const unsigned char *payload,
+					const unsigned char *crc, size_t len, struct tp_frame *f);
+
 /* A short name for a refusal reason ("crc", "length"...), used as a stats key. */
 const char *tp_frame_error_name(enum tp_frame_error e);
 
