@@ -8,8 +8,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include "cobs.h"
+#include "crc.h"
 #include "deframe.h"
 #include "frame.h"
+#include "le.h"
 
 #define SEG_MAX (tp_cobs_max_encoded(tp_frame_size(TP_FRAME_MAX_PAYLOAD)))
 
@@ -103,6 +105,10 @@ static struct bytes frame_stream(const unsigned char *data, size_t len, size_t f
 struct seen {
 	struct bytes payloads;   /* all payloads, in order */
 	unsigned n;
+	unsigned in_room;        /* frames whose payload lay in the destination */
+	unsigned char *room;     /* the destination (see rig_new); NULL: none */
+	size_t room_cap;
+	unsigned room_asks;
 	uint32_t seq[4096];
 	uint32_t session[4096];
 	enum tp_frame_type type[4096];
@@ -118,7 +124,13 @@ static int on_frame(void *ctx, const struct tp_frame *f)
 	s->session[s->n] = f->session;
 	s->type[s->n] = f->type;
 	s->n++;
+	if (s->room && f->len && f->payload == s->room)
+		s->in_room++;
 	put(&s->payloads, f->payload, f->len);
+	/* The destination is the caller's to write once the frame is taken: scribble on it, so
+	 * that a frame delivered from stale room shows. */
+	if (s->room)
+		memset(s->room, 0x5A, s->room_cap);
 	return s->n == s->stop_at ? 7 : 0;
 }
 
@@ -128,19 +140,60 @@ struct rig {
 	struct seen seen;
 };
 
-static struct rig *rig_new(void)
+/* The destination: room_cap bytes, exactly (ASan sees a write past them), for any payload
+ * that fits. */
+static unsigned char *give_room(void *ctx, size_t len)
+{
+	struct seen *s = ctx;
+
+	s->room_asks++;
+	return len <= s->room_cap ? s->room : NULL;
+}
+
+/* How big the rigs' destination is: none (SIZE_MAX), or that many bytes. The test cases of
+ * byte streams run with each (see main). */
+static size_t rig_room = SIZE_MAX;
+
+static void no_room(void)
+{
+	rig_room = SIZE_MAX;
+}
+
+static void big_room(void)
+{
+	rig_room = TP_FRAME_MAX_PAYLOAD;
+}
+
+static void small_room(void)
+{
+	rig_room = 500;
+}
+
+static struct rig *rig_with_room(size_t room)
 {
 	struct rig *r = calloc(1, sizeof(*r));
 
 	ck_assert_ptr_nonnull(r);
 	ck_assert_int_eq(tp_deframer_init(&r->d, &r->st, on_frame, &r->seen), 0);
+	if (room != SIZE_MAX) {
+		r->seen.room = malloc(room ? room : 1);
+		ck_assert_ptr_nonnull(r->seen.room);
+		r->seen.room_cap = room;
+		tp_deframer_set_room(&r->d, give_room, &r->seen);
+	}
 	return r;
+}
+
+static struct rig *rig_new(void)
+{
+	return rig_with_room(rig_room);
 }
 
 static void rig_free(struct rig *r)
 {
 	tp_deframer_destroy(&r->d);
 	free(r->seen.payloads.p);
+	free(r->seen.room);
 	free(r);
 }
 
@@ -625,11 +678,163 @@ START_TEST(test_datagrams)
 }
 END_TEST
 
-int main(void)
+/* Frames with payloads around the room's size, the stream cut in two at every byte: each
+ * payload that fits is decoded into the room, the others into the deframer's buffer, and all
+ * come out whole. */
+START_TEST(test_room_every_cut)
 {
-	Suite *s = suite_create("deframe");
-	TCase *tc = tcase_create("stream");
+	static const size_t lens[] = { 0, 1, 299, 300, 301, 5, 1000 };
+	unsigned char data[2000];
+	struct bytes s = { 0 };
+	size_t total = 0, fit = 0;
+
+	fill(data, sizeof(data));
+	for (size_t k = 0; k < sizeof(lens) / sizeof(lens[0]); k++) {
+		put_data_frame(&s, 2, (uint32_t)k, total, data + total, lens[k]);
+		total += lens[k];
+		fit += lens[k] && lens[k] <= 300;
+	}
+	for (size_t cut = 0; cut <= s.len; cut++) {
+		struct rig *r = rig_with_room(300);
+
+		ck_assert_int_eq(tp_deframe_stream(&r->d, s.p, cut), 0);
+		ck_assert_int_eq(tp_deframe_stream(&r->d, s.p + cut, s.len - cut), 0);
+		ck_assert_uint_eq(r->st.frames, sizeof(lens) / sizeof(lens[0]));
+		ck_assert_uint_eq(r->seen.in_room, fit);
+		ck_assert_uint_eq(r->seen.payloads.len, total);
+		ck_assert_mem_eq(r->seen.payloads.p, data, total);
+		ck_assert_uint_eq(corrupt_total(&r->st), 0);
+		ck_assert_uint_eq(r->st.garbage_bytes, 0);
+		rig_free(r);
+	}
+	free(s.p);
+}
+END_TEST
+
+/* A frame whose header says another length than it has, one cut short inside its payload's
+ * stuffing, and one with bad stuffing past its header: refused for the same reasons with the
+ * room as without it, and the room is never handed on. */
+START_TEST(test_room_refusals)
+{
+	unsigned char data[600];
+	struct bytes s = { 0 };
+
+	fill(data, sizeof(data));
+	for (int kind = 0; kind < 6; kind++) {
+		struct bytes f = make_frame(TP_FRAME_DATA, 3, (uint32_t)kind, 0, data, 400);
+
+		if (kind == 0 || kind == 1) {
+			/* The length field 10 too few, or too many; sealed again. */
+			tp_put_le32(f.p + 20, kind == 0 ? 390 : 410);
+			tp_put_le32(f.p + f.len - 4, tp_crc32c(0, f.p, f.len - 4));
+		}
+		if (kind == 2)
+			f.p[100] ^= 0x40;   /* the CRC fails */
+		if (kind == 5)
+			f.len -= 9;         /* shorter than it says */
+		size_t start = s.len + 1;  /* after the delimiter put next */
+		put_byte(&s, 0);
+		put_encoded(&s, &f);
+		if (kind == 3) {
+			/* The last code now points past the end. */
+			size_t i = start;
+			while (i + s.p[i] < s.len)
+				i += s.p[i];
+			ck_assert_uint_lt(s.len - i, 0xFE);
+			s.p[i] = 0xFE;
+		}
+		if (kind == 4)
+			s.len = start + 100;         /* cut inside its payload */
+		put_byte(&s, 0);
+		free(f.p);
+	}
+	put_data_frame(&s, 3, 6, 0, data, 400);   /* and a good one */
+
+	struct rig *plain = rig_with_room(SIZE_MAX), *room = rig_with_room(TP_FRAME_MAX_PAYLOAD);
+	feed(plain, &s, 0);
+	feed(room, &s, 0);
+	ck_assert_uint_eq(plain->st.frames, 1);
+	ck_assert_uint_eq(room->st.frames, 1);
+	ck_assert_uint_eq(room->seen.in_room, 1);
+	ck_assert_mem_eq(room->seen.payloads.p, data, 400);
+	ck_assert_uint_eq(room->seen.payloads.len, 400);
+	for (int e = 0; e < TP_FRAME_NERRORS; e++)
+		ck_assert_uint_eq(room->st.corrupt[e], plain->st.corrupt[e]);
+	/* (The cut one may be either: a code that points past the cut, or too short.) */
+	ck_assert_uint_ge(room->st.corrupt[TP_FRAME_ERR_LENGTH], 3);
+	ck_assert_uint_ge(room->st.corrupt[TP_FRAME_ERR_COBS], 1);
+	ck_assert_uint_eq(room->st.corrupt[TP_FRAME_ERR_CRC], 1);
+	ck_assert_uint_eq(corrupt_total(&room->st), 6);
+	ck_assert_uint_eq(room->st.garbage_bytes, plain->st.garbage_bytes);
+	rig_free(plain);
+	rig_free(room);
+	free(s.p);
+}
+END_TEST
+
+/* Random damage to a framed stream: with the room, exactly what comes without it (the same
+ * payloads, counts and garbage), whatever the feeds' sizes. */
+START_TEST(test_room_same_as_without)
+{
+	unsigned char data[30000];
+
+	fill(data, sizeof(data));
+	for (int round = 0; round < 40; round++) {
+		size_t frame_size = 100 + next_rand() % 1500, room_size = round % 2 ? 100000 : 700;
+		struct bytes s = frame_stream(data, sizeof(data), frame_size, 5);
+		for (int k = 0; k < 20; k++) {
+			size_t at = next_rand() % s.len;
+			s.p[at] = (unsigned char)(round % 3 == 0 ? 0 : next_rand());
+		}
+		struct rig *plain = rig_with_room(SIZE_MAX);
+		struct rig *room = rig_with_room(room_size);
+		size_t step = 1 + next_rand() % 5000;
+		feed(plain, &s, step);
+		feed(room, &s, step);
+		tp_deframe_stream_end(&plain->d);
+		tp_deframe_stream_end(&room->d);
+		ck_assert_uint_eq(room->st.frames, plain->st.frames);
+		ck_assert_uint_eq(room->seen.payloads.len, plain->seen.payloads.len);
+		ck_assert_mem_eq(room->seen.payloads.p, plain->seen.payloads.p,
+				 plain->seen.payloads.len);
+		for (int e = 0; e < TP_FRAME_NERRORS; e++)
+			ck_assert_uint_eq(room->st.corrupt[e], plain->st.corrupt[e]);
+		ck_assert_uint_eq(room->st.garbage_bytes, plain->st.garbage_bytes);
+		if (frame_size <= room_size)
+			ck_assert_uint_gt(room->seen.in_room, 0);
+		rig_free(plain);
+		rig_free(room);
+		free(s.p);
+	}
+}
+END_TEST
+
+/* Datagrams are not decoded: the room is never asked for. */
+START_TEST(test_room_not_for_datagrams)
+{
+	unsigned char data[100];
+
+	fill(data, sizeof(data));
+	struct bytes f = make_frame(TP_FRAME_DATA, 6, 0, 0, data, sizeof(data));
+	struct rig *r = rig_with_room(TP_FRAME_MAX_PAYLOAD);
+
+	ck_assert_int_eq(tp_deframe_datagram(&r->d, f.p, f.len), 0);
+	ck_assert_uint_eq(r->st.frames, 1);
+	ck_assert_uint_eq(r->seen.room_asks, 0);
+	ck_assert_mem_eq(r->seen.payloads.p, data, sizeof(data));
+	rig_free(r);
+	free(f.p);
+}
+END_TEST
+
+/* The byte-stream tests, run without a destination, with one for any frame, and with one
+ * too small for most. */
+static void add_stream_tests(Suite *s, const char *name, void (*room)(void))
+{
+	TCase *tc = tcase_create(name);
+
 	tcase_set_timeout(tc, 300);
+	tcase_add_checked_fixture(tc, room, NULL);
 	tcase_add_test(tc, test_clean_stream);
 	tcase_add_test(tc, test_empty_frames_and_delimiters);
 	tcase_add_test(tc, test_garbage_around_frames);
@@ -641,6 +846,21 @@ int main(void)
 	tcase_add_test(tc, test_oversize_garbage);
 	tcase_add_test(tc, test_stream_end);
 	tcase_add_test(tc, test_on_frame_stops);
+	suite_add_tcase(s, tc);
+}
+
+int main(void)
+{
+	Suite *s = suite_create("deframe");
+	add_stream_tests(s, "stream", no_room);
+	add_stream_tests(s, "stream, room for all", big_room);
+	add_stream_tests(s, "stream, little room", small_room);
+	TCase *tc = tcase_create("room");
+	tcase_set_timeout(tc, 300);
+	tcase_add_test(tc, test_room_every_cut);
+	tcase_add_test(tc, test_room_refusals);
+	tcase_add_test(tc, test_room_same_as_without);
+	tcase_add_test(tc, test_room_not_for_datagrams);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("datagram");
 	tcase_add_test(tc, test_datagrams);

@@ -34,6 +34,12 @@ void tp_deframer_destroy(struct tp_deframer *d)
 	d->seg_len = d->seg_cap = 0;
 }
 
+void tp_deframer_set_room(struct tp_deframer *d, tp_deframe_room_fn *room, void *ctx)
+{
+	d->room = room;
+	d->room_ctx = ctx;
+}
+
 /* A frame's encoded form starts with a code of at least 3 (two data bytes before any 0x00)
  * and the magic; a smaller code would make 'T' or 'P' a code byte, not data. */
 static bool is_candidate(const unsigned char *head)
@@ -41,20 +47,56 @@ static bool is_candidate(const unsigned char *head)
 	return head[0] >= HEAD_LEN && head[1] == 'T' && head[2] == 'P';
 }
 
-/* A whole candidate segment src[0..len): decoded into d->seg (src may be d->seg itself),
- * checked, and passed on. It was cut at 0x00 delimiters, so it holds none: no need to look. */
-static int deliver(struct tp_deframer *d, const unsigned char *src, size_t len)
+/* Decodes the segment straight into the destination: the header and the CRC to buffers of
+ * their own, the payload (its length read from the header) to the room the destination gives.
+ * *e is the verdict, as tp_frame_open's. false when that cannot be done (no room, or a segment
+ * that decodes longer than its header says): then deliver goes the usual way, which counts
+ * such a segment exactly as before. */
+static bool open_in_room(struct tp_deframer *d, const unsigned char *src, size_t len,
+			 struct tp_frame *f, enum tp_frame_error *e)
+{
+	unsigned char hdr[TP_FRAME_HDR_SIZE], crc[TP_FRAME_CRC_SIZE];
+	struct tp_cobs_span spans[3] = { { hdr, sizeof(hdr) } };
+
+	/* The header alone first (the spans full: more follows), for the payload's length. */
+	if (tp_cobs_decode_spans(spans, 1, src, len) != -ENOSPC)
+		return false;
+	uint32_t plen = tp_frame_payload_len(hdr);
+
+	if (plen > TP_FRAME_MAX_PAYLOAD)
+		return false;
+	unsigned char *at = d->room(d->room_ctx, plen);
+
+	if (!at)
+		return false;
+	spans[1] = (struct tp_cobs_span){ at, plen };
+	spans[2] = (struct tp_cobs_span){ crc, sizeof(crc) };
+	ssize_t n = tp_cobs_decode_spans(spans, 3, src, len);
+
+	if (n == -ENOSPC)
+		return false;
+	*e = n < 0 ? TP_FRAME_ERR_COBS : tp_frame_open_parts(hdr, at, crc, (size_t)n, f);
+	return true;
+}
+
+/* Decodes into d->seg (src may be d->seg itself: in place) and checks. It was cut at 0x00
+ * delimiters, so it holds none: no need to look. */
+static enum tp_frame_error open_in_seg(struct tp_deframer *d, const unsigned char *src,
+				       size_t len, struct tp_frame *f)
 {
 	ssize_t n = tp_cobs_decode_segment(d->seg, src, len);
+
+	return n < 0 ? TP_FRAME_ERR_COBS : tp_frame_open(d->seg, (size_t)n, f);
+}
+
+/* A whole candidate segment src[0..len): decoded, checked, and passed on. */
+static int deliver(struct tp_deframer *d, const unsigned char *src, size_t len)
+{
 	struct tp_frame f;
+	enum tp_frame_error e;
 
-	if (n < 0) {
-		d->stats->corrupt[TP_FRAME_ERR_COBS]++;
-		return 0;
-	}
-
-	enum tp_frame_error e = tp_frame_open(d->seg, (size_t)n, &f);
-
+	if (!d->room || !open_in_room(d, src, len, &f, &e))
+		e = open_in_seg(d, src, len, &f);
 	if (e != TP_FRAME_OK) {
 		d->stats->corrupt[e]++;
 		return 0;
