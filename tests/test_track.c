@@ -123,8 +123,14 @@ struct sink {
 	struct tp_frame_meta meta;
 	unsigned nrefused;
 	struct tp_track_refusal refusal; /* the last one */
+	struct tp_frame refused;   /* its frame (valid during the call only, so copied) */
 	const bool *delivered;     /* randomized test: frames fed so far */
 	bool bad_loss;             /* a frame already fed was declared lost */
+	/* In place (as -D's chunk): each frame's payload is put here, where emit writes, and
+	 * any emit scribbles over it; NULL: frames point to the sender's bytes. */
+	unsigned char *tail;
+	size_t tail_cap;
+	size_t taken_in_place;     /* bytes emitted straight from tail */
 };
 
 static ssize_t sink_emit(void *ctx, const unsigned char *p, size_t n)
@@ -143,6 +149,11 @@ static ssize_t sink_emit(void *ctx, const unsigned char *p, size_t n)
 	}
 	memcpy(k->out + k->len, p, n);
 	k->len += n;
+	if (k->tail && p == k->tail)
+		k->taken_in_place += n;
+	/* Whatever lay where the output goes next is gone now. */
+	if (k->tail)
+		memset(k->tail, 0xEE, k->tail_cap);
 	return (ssize_t)n;
 }
 
@@ -184,6 +195,8 @@ static void sink_refused(void *ctx, const struct tp_track_refusal *r)
 	ck_assert_uint_gt(strlen(r->why), 10);
 	k->nrefused++;
 	k->refusal = *r;
+	k->refused = *r->frame;
+	k->refusal.frame = &k->refused;
 }
 
 static const struct tp_track_ops full_ops = {
@@ -198,20 +211,47 @@ struct fx {
 	struct sink k;
 };
 
+/* Whether the fixtures put each frame's payload where emit writes (see struct sink); the
+ * test case is run both ways (see track_suite). */
+static bool in_place;
+
+static void payloads_apart(void)
+{
+	in_place = false;
+}
+
+static void payloads_in_place(void)
+{
+	in_place = true;
+}
+
+#define TAIL_CAP 4096
+
 static void fx_init(struct fx *x, enum tp_gap_policy policy, size_t wbytes, uint32_t wframes)
 {
 	memset(x, 0, sizeof(*x));
 	ck_assert_int_eq(tp_track_init(&x->t, &full_ops, &x->k, &x->st, policy, wbytes, wframes), 0);
+	if (in_place) {
+		x->k.tail = malloc(TAIL_CAP);
+		ck_assert_ptr_nonnull(x->k.tail);
+		x->k.tail_cap = TAIL_CAP;
+	}
 }
 
 static void fx_done(struct fx *x)
 {
 	tp_track_destroy(&x->t);
 	free(x->k.out);
+	free(x->k.tail);
 }
 
 static int feed(struct fx *x, struct tp_frame f)
 {
+	if (x->k.tail && f.len) {
+		ck_assert_uint_le(f.len, x->k.tail_cap);
+		memcpy(x->k.tail, f.payload, f.len);
+		f.payload = x->k.tail;
+	}
 	return tp_track_frame(&x->t, &f);
 }
 
@@ -1489,12 +1529,52 @@ START_TEST(test_emit_takes_fewer)
 }
 END_TEST
 
-static Suite *track_suite(void)
+/* In place, an in-order frame's payload is emitted from where it lies (-D then writes it
+ * without a copy); one that waits, or one that ends a wait (zeros and held frames emitted
+ * before it is held), or one that starts a new session, still comes out right. */
+START_TEST(test_in_place_taken_first)
 {
-	Suite *s = suite_create("track");
-	TCase *tc = tcase_create("track");
+	struct stream s, s2;
+	struct fx x;
+
+	stream_make(&s, 0x51, 8, 0, 3);   /* frames of 100 bytes */
+	stream_make(&s2, 0x52, 3, 0, 4);
+	fx_init(&x, TP_GAP_ZERO, 100000, 2);
+	feed_range(&x, &s, 0, 2);
+	feed_range(&x, &s, 3, 4);               /* held: 2 is missing */
+	feed_range(&x, &s, 5, 6);               /* two past it: 2 lost, 3 out, 5 held */
+	feed_range(&x, &s, 7, 8);               /* 4 lost, 5 out, 7 held */
+	ck_assert_int_eq(feed(&x, fmeta(&s2)), TP_TRACK_MORE);  /* restart: 6 lost, 7 out */
+	feed_range(&x, &s2, 0, 3);
+	/* The new session is whole, but the transfer lost data: not complete. */
+	ck_assert_int_eq(feed(&x, fend(&s2)), TP_TRACK_STOPPED);
+
+	unsigned char want[1100];
+	memcpy(want, s.bytes, 800);
+	memset(want + 200, 0, 100);
+	memset(want + 400, 0, 100);
+	memset(want + 600, 0, 100);
+	memcpy(want + 800, s2.bytes, 300);
+	assert_out(&x, want, sizeof(want));
+	ck_assert_uint_eq(x.st.gaps, 4);     /* 2, 4, 6, and the first session's unknown end */
+	ck_assert_uint_eq(x.st.zero_bytes, 300);
+	ck_assert_uint_eq(x.k.nrestart, 1);
+	ck_assert_uint_eq(x.k.nmeta, 1);
+	ck_assert_uint_eq(x.k.meta.total, s2.total);
+	if (in_place)
+		ck_assert_uint_eq(x.k.taken_in_place, 200 + 300);
+	fx_done(&x);
+	stream_free(&s);
+	stream_free(&s2);
+}
+END_TEST
+
+static void add_tests(Suite *s, const char *name, void (*fixture)(void))
+{
+	TCase *tc = tcase_create(name);
 
 	tcase_set_timeout(tc, 60);
+	tcase_add_checked_fixture(tc, fixture, NULL);
 	tcase_add_test(tc, test_in_order_complete);
 	tcase_add_test(tc, test_empty_stream);
 	tcase_add_test(tc, test_digest_known_answer);
@@ -1526,7 +1606,17 @@ static Suite *track_suite(void)
 	tcase_add_test(tc, test_emit_error);
 	tcase_add_test(tc, test_emit_takes_fewer);
 	tcase_add_loop_test(tc, test_random, TP_GAP_STOP, TP_GAP_ZERO + 1);
+	tcase_add_test(tc, test_in_place_taken_first);
 	suite_add_tcase(s, tc);
+}
+
+
+static Suite *track_suite(void)
+{
+	Suite *s = suite_create("track");
+
+	add_tests(s, "track", payloads_apart);
+	add_tests(s, "track, payloads where emit writes", payloads_in_place);
 	return s;
 }
 

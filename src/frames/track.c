@@ -38,13 +38,17 @@ static int emit(struct tp_track *t, const unsigned char *p, size_t n)
 {
 	if (n == 0)
 		return 0;
+	/* Before emit: p may lie in the output's chunk, handed on with the bytes. */
+	uint32_t digest = tp_crc32c(t->digest, p, n);
 	ssize_t took = t->ops->emit(t->ctx, p, n);
 	if (took < 0)
 		return (int)took;
 	assert((size_t)took <= n);
-	t->digest = tp_crc32c(t->digest, p, (size_t)took);
 	t->stats->bytes_out += (size_t)took;
-	return (size_t)took < n ? -ECANCELED : 0;
+	if ((size_t)took < n)
+		return -ECANCELED; /* stopped: the digest is never compared now */
+	t->digest = digest;
+	return 0;
 }
 
 /* Zeros stand in for lost bytes; they are neither verified output nor part of the digest. */
@@ -203,9 +207,31 @@ static bool fits(const struct tp_track *t, const struct tp_frame *f)
 	return f->seq < t->next_seq || f->seq - t->next_seq < t->window_frames;
 }
 
+/* Something else is about to be emitted while f is still to be used: its payload may lie
+ * where emit writes (track.h), so it is copied to t->aside and *copy points there. Returns
+ * the frame to go on with, or NULL for -ENOMEM. */
+static const struct tp_frame *set_aside(struct tp_track *t, const struct tp_frame *f,
+					struct tp_frame *copy)
+{
+	if (f->payload == t->aside || f->len == 0)
+		return f;
+	if (f->len > t->aside_cap) {
+		unsigned char *p = realloc(t->aside, f->len);
+		if (!p)
+			return NULL;
+		t->aside = p;
+		t->aside_cap = f->len;
+	}
+	memcpy(t->aside, f->payload, f->len);
+	*copy = *f;
+	copy->payload = t->aside;
+	return copy;
+}
+
 static int on_data(struct tp_track *t, const struct tp_frame *f)
 {
 	int kind = tp_track_check_data(t, f);
+	struct tp_frame copy;
 
 	if (kind == TP_TRACK_DATA_REFUSED)
 		return 0;
@@ -213,6 +239,9 @@ static int on_data(struct tp_track *t, const struct tp_frame *f)
 		t->stats->duplicates++;
 		return 0;
 	}
+	/* Gaps to declare first, with zeros or held frames emitted before f is held or taken. */
+	if (f->offset > t->next_offset && !fits(t, f) && !(f = set_aside(t, f, &copy)))
+		return -ENOMEM;
 	/* Too far ahead to wait for what is missing before it: the oldest gap is lost for good,
 	 * then the next, until f fits or is next in line; but never a gap up to a frame past
 	 * META's total, which is refused instead. */
@@ -416,6 +445,9 @@ void tp_track_destroy(struct tp_track *t)
 	t->cap_held = 0;
 	free(t->past);
 	t->past = NULL;
+	free(t->aside);
+	t->aside = NULL;
+	t->aside_cap = 0;
 }
 
 /* A frame after a complete stream: the sender's last copies (checked as ever, counted as
@@ -444,6 +476,7 @@ int tp_track_frame(struct tp_track *t, const struct tp_frame *f)
 	}
 
 	int rc = 0;
+	struct tp_frame copy;
 
 	if (!t->locked) {
 		t->locked = true;
@@ -453,7 +486,9 @@ int tp_track_frame(struct tp_track *t, const struct tp_frame *f)
 			t->stats->stale++;
 			return TP_TRACK_MORE;
 		}
-		rc = restart(t, f->session);
+		/* The old session's held frames and zeros go out before f is looked at. */
+		f = set_aside(t, f, &copy);
+		rc = f ? restart(t, f->session) : -ENOMEM;
 	}
 
 	if (rc == 0) {

@@ -105,7 +105,11 @@ struct tp_track_ops {
 	/* Verified bytes in stream order (zeros for a gap under TP_GAP_ZERO). Returns how many
 	 * it took: all of them, or fewer to stop the tracker after those (-S: --size reached;
 	 * the tracker then returns -ECANCELED), or -errno, which stops it too and is returned
-	 * to its caller. What it took is counted (bytes_out, zero_bytes, the digest). */
+	 * to its caller. What it took is counted (bytes_out, zero_bytes; the digest, which
+	 * is only compared when all was taken, is taken over the bytes before they go).
+	 * The payload of the frame being tracked may lie where emit writes (-D decodes it
+	 * straight into the output's chunk, where an in-order frame is then written without a
+	 * copy): the tracker emits that payload before anything else, or sets it aside first. */
 	ssize_t (*emit)(void *ctx, const unsigned char *data, size_t len);
 	/* Called as each gap is declared, before anything after it is emitted. May be NULL. */
 	void (*lost)(void *ctx, const struct tp_track_loss *loss);
@@ -150,6 +154,8 @@ struct tp_track {
 	 * from a true copy by its CRC. */
 	struct tp_track_past *past;
 	size_t n_past;
+	unsigned char *aside;    /* a payload kept from emit's writes (see emit above) */
+	size_t aside_cap;
 	bool stopped;
 };
 
