@@ -108,6 +108,24 @@ bool tp_reader_must_stop(struct tp_reader *r)
 	       tp_reader_wanted(r) == 0;
 }
 
+/* Takes a free chunk, if there is one now. */
+static bool take_free_chunk(struct tp_reader *r)
+{
+	r->chunk = tp_handoff_get_free(&r->handoff);
+	if (!r->chunk)
+		return false;
+	/* Several outputs tee the chunk's pipe and leave its bytes (engine_tee.c); splicing to
+	 * /dev/null, opened with the pipes, cannot fail. */
+	if (r->chunk->pipe_rd >= 0 && r->handoff.ring.n_out > 1) {
+		int err = tp_pipes_discard(r->chunk);
+		assert(err == 0);
+		(void)err;
+	}
+	r->chunk->len = 0;
+	r->chunk->offset = r->out_offset;
+	return true;
+}
+
 /* Waits for a free chunk if there is none. `draining`: the stage's last bytes after the
  * inputs, which a stop request does not end, the drain's deadline does. */
 static bool get_chunk(struct tp_reader *r, bool draining)
@@ -115,19 +133,8 @@ static bool get_chunk(struct tp_reader *r, bool draining)
 	while (!r->chunk) {
 		if ((!draining && tp_signals_stop_requested()) || tp_handoff_writer_done(&r->handoff))
 			return false;
-		r->chunk = tp_handoff_get_free(&r->handoff);
-		if (r->chunk) {
-			/* Several outputs tee the chunk's pipe and leave its bytes (engine_tee.c);
-			 * splicing to /dev/null, opened with the pipes, cannot fail. */
-			if (r->chunk->pipe_rd >= 0 && r->handoff.ring.n_out > 1) {
-				int err = tp_pipes_discard(r->chunk);
-				assert(err == 0);
-				(void)err;
-			}
-			r->chunk->len = 0;
-			r->chunk->offset = r->out_offset;
+		if (take_free_chunk(r))
 			break;
-		}
 		int ms = draining ? tp_reader_drain_ms(r) : -1;
 		if (ms == 0)
 			return false; /* the drain's time is up: said as not written */
@@ -202,6 +209,28 @@ size_t tp_reader_added(struct tp_reader *r, size_t n)
 	return n;
 }
 
+unsigned char *tp_reader_tail(struct tp_reader *r, size_t len)
+{
+	if (r->framer)
+		return NULL;
+	if (!r->chunk && (tp_reader_must_stop(r) || !take_free_chunk(r)))
+		return NULL;
+	struct tp_chunk *c = r->chunk;
+	if (c->pipe_wr >= 0 || c->cap - c->len < len)
+		return NULL;
+	return c->data + c->len;
+}
+
+/* data[0..len) lies where the chunk's next bytes go (tp_reader_tail): taken as they are, as
+ * many as -S wants. */
+static bool at_tail(const struct tp_reader *r, const unsigned char *data, size_t len)
+{
+	const struct tp_chunk *c = r->chunk;
+
+	return c && !r->framer && c->pipe_wr < 0 && data == c->data + c->len &&
+	       len <= c->cap - c->len;
+}
+
 /* Copies into chunks as tp_reader_append does, counting in *took what went in; `draining`
  * as for get_chunk. 0, or -EINTR when no chunk could be had. */
 static int append(struct tp_reader *r, const unsigned char *data, size_t len, bool draining,
@@ -227,6 +256,10 @@ static int append(struct tp_reader *r, const unsigned char *data, size_t len, bo
 
 ssize_t tp_reader_append(struct tp_reader *r, const unsigned char *data, size_t len)
 {
+	if (len && at_tail(r, data, len)) {
+		uint64_t wanted = tp_reader_wanted(r);
+		return (ssize_t)tp_reader_added(r, wanted < len ? (size_t)wanted : len);
+	}
 	size_t took;
 	int err = append(r, data, len, false, &took);
 

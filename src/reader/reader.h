@@ -125,8 +125,15 @@ size_t tp_reader_added(struct tp_reader *r, size_t n);
 
 /* Copies len bytes into chunks, as many as it takes (waiting for free ones). Returns how
  * many were taken, fewer than len when -S is reached, or -EINTR when told to stop (what
- * was copied before that stays in the chunks). */
+ * was copied before that stays in the chunks). Bytes already put where tp_reader_tail
+ * said, and not overwritten since, are taken where they lie, without a copy. */
 ssize_t tp_reader_append(struct tp_reader *r, const unsigned char *data, size_t len);
+
+/* Where len bytes may be put in the chunk being filled (a free one if there is none and
+ * one is free now, never waiting), so that tp_reader_append then takes them there: -D
+ * decodes a frame's payload there. NULL when the chunk has less room (or with -F). What
+ * is put there and not appended is overwritten by the next bytes. */
+unsigned char *tp_reader_tail(struct tp_reader *r, size_t len);
 
 /* The chunk being filled holds data not yet handed over. */
 bool tp_reader_pending(const struct tp_reader *r);

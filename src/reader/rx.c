@@ -58,13 +58,23 @@ struct tp_rx {
 	uint64_t said_garbage;
 };
 
-/* Verified bytes into chunks, handed to the writer as they fill. Fewer than asked: -S
- * reached, the tracker stops; -EINTR: told to stop. */
+/* Verified bytes into chunks, handed to the writer as they fill (an in-order frame's
+ * payload is already in place: rx_room). Fewer than asked: -S reached, the tracker stops;
+ * -EINTR: told to stop. */
 static ssize_t rx_emit(void *ctx, const unsigned char *data, size_t len)
 {
 	struct tp_rx *rx = ctx;
 
 	return tp_reader_append(rx->r, data, len);
+}
+
+/* Where the deframer decodes a stream frame's payload: the chunk's tail, so that an
+ * in-order frame is emitted where it lies (tp_reader_append takes it without a copy). */
+static unsigned char *rx_room(void *ctx, size_t len)
+{
+	struct tp_rx *rx = ctx;
+
+	return tp_reader_tail(rx->r, len);
 }
 
 /* -S: --size verified bytes written, a stop as asked. */
@@ -230,6 +240,7 @@ int tp_rx_init(struct tp_reader *r, const struct tp_rx_params *p)
 	r->rx.total = UINT64_MAX;
 	rx->buf = malloc(RX_READ_SIZE);
 	if (rx->buf && (err = tp_deframer_init(&rx->deframer, &r->rx, rx_frame, rx)) == 0) {
+		tp_deframer_set_room(&rx->deframer, rx_room, rx);
 		err = tp_track_init(&rx->track, &rx_ops, rx, &r->rx, p->on_gap,
 				    RX_WINDOW_BYTES, RX_WINDOW_FRAMES);
 		if (err == 0) {
