@@ -157,6 +157,45 @@ st=("${PIPESTATUS[@]}")
 check "-F --repeat 2 -L | -D: the sender ends 0, not 141 (${st[*]})" [ "${st[0]}" = 0 ] && [ "${st[1]}" = 0 ]
 same_file "$T/got" "$half" "-F --repeat 2 -L | -D"
 
+# ---- payloads decoded straight into the chunk -----------------------------------------
+# In-order payloads are decoded where they are written; a frame the chunk has no room left for
+# goes the old way. Chunk sizes that frames fill exactly, nearly, and not at all; -S cutting
+# inside a frame at a chunk's edge; reordered and repeated frames; several outputs.
+FR=$TESTDIR/tp-frames
+want=$(pattern_file $((300 * 1000 + 7)))
+"$TPIPE" -F --frame-size 1000 <"$want" >"$T/framed1k"
+for chunk in 4096 5000 8192 65536; do
+	run "$TPIPE" -D -C "$chunk" <"$T/framed1k"
+	expect_clean "-F --frame-size 1000 | -D -C $chunk" "$T/out" "$want"
+done
+for n in 3999 4000 4001 4096 8191 8192 150500; do
+	run "$TPIPE" -D -C 4096 -S -s "$n" <"$T/framed1k"
+	expect_status 0 "-D -C 4096 -S -s $n"
+	check "-D -C 4096 -S -s $n: exactly the first $n bytes" \
+		bash -c '[ "$(wc -c <"$1")" = "$3" ] && cmp -s -n "$3" "$1" "$2"' _ "$T/out" "$want" "$n"
+done
+"$TPIPE" -F --frame-size 1000 --repeat 2 <"$want" | run "$TPIPE" -D -C 4096 --stats=json
+expect_status 0 "-F --repeat 2 | -D -C 4096"
+same_file "$T/out" "$want" "-F --repeat 2 | -D -C 4096"
+if [ -x "$FR" ]; then
+	# Frames out of order, each held until the one before comes: written in order.
+	"$FR" meta 1 6000 1000 data 1 1 1000 1000 data 1 0 0 1000 data 1 3 3000 1000 \
+		data 1 2 2000 1000 data 1 5 5000 1000 data 1 4 4000 1000 end 1 6000 6 >"$T/reordered"
+	"$TPGEN" gen 6000 >"$T/want6k"
+	run "$TPIPE" -D -C 4096 <"$T/reordered"
+	expect_clean "reordered frames | -D -C 4096" "$T/out" "$T/want6k"
+	# Frame 2 lost for good: zeros for it, the rest in place.
+	"$FR" meta 1 6000 1000 data 1 0 0 1000 data 1 1 1000 1000 data 1 3 3000 1000 \
+		data 1 4 4000 1000 data 1 5 5000 1000 end 1 6000 6 >"$T/holed"
+	run "$TPIPE" -D -C 4096 --on-gap=zero <"$T/holed"
+	expect_status 3 "a lost frame, -D -C 4096 --on-gap=zero"
+	{ head -c 2000 "$T/want6k"; head -c 1000 /dev/zero; tail -c 3000 "$T/want6k"; } >"$T/want6kz"
+	same_file "$T/out" "$T/want6kz" "a lost frame, --on-gap=zero: zeros in its place"
+fi
+run "$TPIPE" -D -C 4096 -o "$T/copy1" -o "$T/copy2" <"$T/framed1k"
+same_file "$T/copy1" "$want" "-D to two outputs: the first"
+same_file "$T/copy2" "$want" "-D to two outputs: the second"
+
 # ---- option checks ------------------------------------------------------------------
 tp --repeat 1 </dev/null
 expect_status 2 "--repeat without -F"
