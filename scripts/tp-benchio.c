@@ -670,6 +670,9 @@ static struct {
 	uint64_t dgram_payload;
 	struct tp_rx_stats stats;
 	struct tp_deframer df;
+	struct tp_deframer df_room; /* the same with a destination: the chunk below */
+	unsigned char *rx;       /* a 1 MiB chunk the receiver's payloads go into, as -D's */
+	size_t rx_len;
 	uint64_t got;            /* DATA payload bytes the deframer passed on */
 	uint32_t crc;            /* results land here, so no test can be optimised away */
 } cx;
@@ -819,6 +822,53 @@ static int count_data(void *ctx, const struct tp_frame *f)
 	if (f->type == TP_FRAME_DATA)
 		cx.got += f->len;
 	return 0;
+}
+
+/* tpipe -D's emit: DATA payloads appended to the chunk, a new one begun when it is full
+ * (payloads already at its tail, decoded there, are only counted in). */
+static int append_data(void *ctx, const struct tp_frame *f)
+{
+	(void)ctx;
+	if (f->type != TP_FRAME_DATA)
+		return 0;
+	if (MIB - cx.rx_len < f->len)
+		cx.rx_len = 0;
+	if (f->payload != cx.rx + cx.rx_len)
+		memcpy(cx.rx + cx.rx_len, f->payload, f->len);
+	cx.rx_len += f->len;
+	cx.got += f->len;
+	return 0;
+}
+
+/* tpipe -D's destination: the chunk's tail, a new chunk when it has too little room. */
+static unsigned char *rx_tail(void *ctx, size_t len)
+{
+	(void)ctx;
+	if (MIB - cx.rx_len < len)
+		cx.rx_len = 0;
+	return cx.rx + cx.rx_len;
+}
+
+static uint64_t feed_stream(struct tp_deframer *df)
+{
+	uint64_t before = cx.got;
+	for (size_t at = 0; at < cx.stream_len; at += MIB) {
+		size_t n = cx.stream_len - at < MIB ? cx.stream_len - at : MIB;
+		tp_deframe_stream(df, cx.stream + at, n);
+	}
+	return cx.got - before;
+}
+
+/* -D's deframer and emit as before: decoded in the deframer's buffer, copied to the chunk. */
+static uint64_t t_deframe_copy(void)
+{
+	return feed_stream(&cx.df);
+}
+
+/* -D's deframer and emit now: decoded straight into the chunk. */
+static uint64_t t_deframe_room(void)
+{
+	return feed_stream(&cx.df_room);
 }
 
 /* tpipe -D on a pipe: the deframer over the framed stream in 1 MiB reads (the chunk size). */
@@ -1141,6 +1191,31 @@ static int do_codec(int64_t ms, unsigned reps)
 		 "tp_deframe_stream: find, COBS-decode and check 64 KiB frames, %.1f MiB stream in 1 MiB feeds (payload GB/s)",
 		 (double)cx.stream_len / MIB);
 	time_test("deframe_stream", t_deframe_stream, ms, reps, what);
+
+	/* The same, and the payloads into a 1 MiB chunk as -D's: copied, or decoded there. */
+	cx.rx = codec_alloc(MIB);
+	if (tp_deframer_init(&cx.df_room, &cx.stats, append_data, NULL) < 0) {
+		perror("tp-benchio");
+		return 1;
+	}
+	tp_deframer_set_room(&cx.df_room, rx_tail, NULL);
+	struct tp_deframer plain = cx.df;
+	cx.df.on_frame = append_data;
+	for (int k = 0; k < 2; k++) {
+		cx.got = 0;
+		if ((k ? t_deframe_room() : t_deframe_copy()) != framed) {
+			fprintf(stderr, "tp-benchio: deframer into a chunk passed %" PRIu64 " of %" PRIu64
+				" bytes\n", cx.got, framed);
+			return 1;
+		}
+	}
+	time_test("deframe_copy", t_deframe_copy, ms, reps,
+		  "tp_deframe_stream as -D's: decoded in the deframer, copied into a 1 MiB chunk (payload GB/s)");
+	time_test("deframe_room", t_deframe_room, ms, reps,
+		  "tp_deframe_stream as -D's: decoded straight into a 1 MiB chunk (payload GB/s)");
+	cx.df = plain;
+	tp_deframer_destroy(&cx.df_room);
+	free(cx.rx);
 
 	/* UDP: frames back to back in a chunk, one per datagram; no COBS. */
 	framer_setup(false, CODEC_DGRAM);
