@@ -211,9 +211,14 @@ size_t tp_reader_added(struct tp_reader *r, size_t n)
 
 unsigned char *tp_reader_tail(struct tp_reader *r, size_t len)
 {
-	if (r->framer)
+	if (r->framer || tp_reader_must_stop(r))
 		return NULL;
-	if (!r->chunk && (tp_reader_must_stop(r) || !take_free_chunk(r)))
+	/* A chunk too full for len bytes that a chunk could hold goes now, a little short,
+	 * rather than have them copied across its end. */
+	if (r->chunk && r->chunk->len > 0 && r->chunk->cap - r->chunk->len < len &&
+	    len <= r->chunk->cap)
+		tp_reader_hand_over(r);
+	if (!r->chunk && !take_free_chunk(r))
 		return NULL;
 	struct tp_chunk *c = r->chunk;
 	if (c->pipe_wr >= 0 || c->cap - c->len < len)

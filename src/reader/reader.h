@@ -129,10 +129,12 @@ size_t tp_reader_added(struct tp_reader *r, size_t n);
  * said, and not overwritten since, are taken where they lie, without a copy. */
 ssize_t tp_reader_append(struct tp_reader *r, const unsigned char *data, size_t len);
 
-/* Where len bytes may be put in the chunk being filled (a free one if there is none and
- * one is free now, never waiting), so that tp_reader_append then takes them there: -D
- * decodes a frame's payload there. NULL when the chunk has less room (or with -F). What
- * is put there and not appended is overwritten by the next bytes. */
+/* Where len bytes may be put in the chunk being filled, so that tp_reader_append then
+ * takes them there: -D decodes a frame's payload there. A chunk with too little room left
+ * is handed over first (when len fits a chunk at all); without a chunk, a free one is taken
+ * if there is one now, never waiting. NULL when there is no room for len bytes (or with -F,
+ * or when reading must stop). What is put there and not appended is overwritten by the next
+ * bytes. */
 unsigned char *tp_reader_tail(struct tp_reader *r, size_t len);
 
 /* The chunk being filled holds data not yet handed over. */
