@@ -253,7 +253,9 @@ static int append(struct tp_reader *r, const unsigned char *data, size_t len, bo
 		}
 		if (n > len - *took)
 			n = len - *took;
-		memcpy(at, data + *took, n);
+		/* memmove: data may lie just past the tail (a payload decoded there, emitted
+		 * from a later byte on); the tracker never does that today. */
+		memmove(at, data + *took, n);
 		*took += tp_reader_added(r, n);
 	}
 	return 0;
