@@ -827,6 +827,45 @@ START_TEST(test_room_not_for_datagrams)
 }
 END_TEST
 
+/* META and END frames are decoded in the deframer's buffer, never in the room: the reader
+ * reads them after the tracker has emitted what they let go, into the room. */
+START_TEST(test_room_data_only)
+{
+	unsigned char data[100], end[TP_FRAME_END_SIZE];
+	struct tp_frame_meta m = { .total = 100, .name = "a.bin" };
+	unsigned char meta[256];
+	struct tp_frame_end e = { .total = 100, .digest = 7, .frames = 1 };
+	size_t mlen = tp_frame_meta_encode(meta, sizeof(meta), &m);
+	struct bytes s = { 0 };
+
+	ck_assert_uint_gt(mlen, 0);
+	ck_assert_uint_eq(tp_frame_end_encode(end, sizeof(end), &e), sizeof(end));
+	fill(data, sizeof(data));
+	struct bytes fm = make_frame(TP_FRAME_META, 6, 0, 0, meta, mlen);
+	struct bytes fe = make_frame(TP_FRAME_END, 6, 2, 100, end, sizeof(end));
+	put_byte(&s, 0);
+	put_encoded(&s, &fm);
+	put_data_frame(&s, 6, 1, 0, data, sizeof(data));
+	put_encoded(&s, &fe);
+	put_byte(&s, 0);
+
+	struct rig *r = rig_with_room(TP_FRAME_MAX_PAYLOAD);
+	feed(r, &s, 0);
+	ck_assert_uint_eq(r->st.frames, 3);
+	ck_assert_uint_eq(r->seen.room_asks, 1);
+	ck_assert_uint_eq(r->seen.in_room, 1);
+	ck_assert_int_eq(r->seen.type[0], TP_FRAME_META);
+	ck_assert_int_eq(r->seen.type[2], TP_FRAME_END);
+	ck_assert_uint_eq(r->seen.payloads.len, mlen + sizeof(data) + sizeof(end));
+	ck_assert_mem_eq(r->seen.payloads.p, meta, mlen);
+	ck_assert_mem_eq(r->seen.payloads.p + mlen + sizeof(data), end, sizeof(end));
+	rig_free(r);
+	free(fm.p);
+	free(fe.p);
+	free(s.p);
+}
+END_TEST
+
 /* The byte-stream tests, run without a destination, with one for any frame, and with one
  * too small for most. */
 static void add_stream_tests(Suite *s, const char *name, void (*room)(void))
@@ -861,6 +900,7 @@ int main(void)
 	tcase_add_test(tc, test_room_refusals);
 	tcase_add_test(tc, test_room_same_as_without);
 	tcase_add_test(tc, test_room_not_for_datagrams);
+	tcase_add_test(tc, test_room_data_only);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("datagram");
 	tcase_add_test(tc, test_datagrams);

@@ -63,7 +63,9 @@ static bool open_in_room(struct tp_deframer *d, const unsigned char *src, size_t
 		return false;
 	uint32_t plen = tp_frame_payload_len(hdr);
 
-	if (plen > TP_FRAME_MAX_PAYLOAD)
+	/* DATA only: the other payloads are never written out, and are read after the tracker
+	 * has emitted what they let go (a new session's META ends the old one). */
+	if ((hdr[2] & 0x0f) != TP_FRAME_DATA || plen > TP_FRAME_MAX_PAYLOAD)
 		return false;
 	unsigned char *at = d->room(d->room_ctx, plen);
 

@@ -20,7 +20,7 @@
  * be done with it (or have copied it) first. */
 typedef int tp_deframe_fn(void *ctx, const struct tp_frame *f);
 
-/* The destination: where a stream frame's payload of len bytes may be decoded, so that it
+/* The destination: where a stream DATA frame's payload of len bytes may be decoded, so that it
  * lies where it will be written (the receiver's chunk) and is not copied there after. Returns
  * room for len bytes that nothing else uses until on_frame has returned, or NULL for none
  * (then the frame is decoded in the deframer's own buffer, as without a destination). The

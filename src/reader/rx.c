@@ -68,12 +68,17 @@ static ssize_t rx_emit(void *ctx, const unsigned char *data, size_t len)
 	return tp_reader_append(rx->r, data, len);
 }
 
-/* Where the deframer decodes a stream frame's payload: the chunk's tail, so that an
- * in-order frame is emitted where it lies (tp_reader_append takes it without a copy). */
+/* Where the deframer decodes a DATA frame's payload: the chunk's tail, so that an in-order
+ * frame is emitted where it lies (tp_reader_append takes it without a copy). None while an
+ * erasure code is being repaired: the code keeps each frame after the tracker has emitted
+ * it, and by then the bytes that follow (held frames, zeros, rebuilt frames) may have been
+ * written over it. */
 static unsigned char *rx_room(void *ctx, size_t len)
 {
 	struct tp_rx *rx = ctx;
 
+	if (rx->fec.learned && !rx->fec.off)
+		return NULL;
 	return tp_reader_tail(rx->r, len);
 }
 
