@@ -12,17 +12,20 @@
 #include <string.h>
 #include <sys/random.h>
 #include <unistd.h>
+#include <sodium.h>
 #include "ctl_server.h"
 #include "engine_choose.h"
 #include "fdutil.h"
 #include "format.h"
 #include "inputs.h"
+#include "keyfile.h"
 #include "lines.h"
 #include "outputs.h"
 #include "pipes.h"
 #include "pump.h"
 #include "reader.h"
 #include "report.h"
+#include "seal.h"
 #include "signals.h"
 #include "tune.h"
 #include "writer.h"
@@ -358,6 +361,28 @@ static int set_up_engines(const struct tp_options *opts, struct tp_outputs *outs
 	return 0;
 }
 
+/* --key-file: the key into a sealer (locked memory), the copy read wiped. 0; -EINVAL for a
+ * key file that is no good (said), or -errno. */
+static int load_key(const char *path, struct tp_sealer **sealer)
+{
+	unsigned char key[TP_SEAL_KEY_SIZE];
+	char why[192];
+	int err = tp_seal_library_init();
+
+	if (err) {
+		tp_report("--key-file", "libsodium could not start");
+		return err;
+	}
+	if (tp_key_load(path, key, why, sizeof(why)) != 0) {
+		tp_report(path, why);
+		err = -EINVAL;
+	} else if ((err = tp_sealer_new(sealer, key)) != 0) {
+		tp_report_errno("--key-file", err);
+	}
+	sodium_memzero(key, sizeof(key));
+	return err;
+}
+
 void tp_run(const struct tp_options *opts, struct tp_result *result)
 {
 	static struct tp_output out_store[TP_MAX_OUTPUTS];
@@ -375,6 +400,7 @@ void tp_run(const struct tp_options *opts, struct tp_result *result)
 	struct tp_tuning tuning;
 	struct tp_framer framer;
 	struct tp_fec_tx fec_tx = { 0 };
+	struct tp_sealer *sealer = NULL;
 	char why[192];
 	int err;
 
@@ -390,6 +416,11 @@ void tp_run(const struct tp_options *opts, struct tp_result *result)
 		tp_report_errno("signals", err);
 		return;
 	}
+	/* The key first: a bad one is the command line's fault, said before anything opens. */
+	if (opts->key_file && (err = load_key(opts->key_file, &sealer)) != 0) {
+		result->status = err == -EINVAL ? TP_EXIT_USAGE : TP_EXIT_FAILURE;
+		goto close_sinks;
+	}
 	if (open_outputs(opts, &outs, result) == 0)
 		goto close_sinks;
 	struct tp_sink *lead = &lead_output(&outs)->sink;
@@ -403,9 +434,11 @@ void tp_run(const struct tp_options *opts, struct tp_result *result)
 		tp_framer_init(&framer, !(lead->flags & TP_SINK_DGRAM), tuning.frame_size,
 			       new_session(), tuning.meta_every, &meta);
 		r.framer = &framer;
+		tp_framer_set_sealer(&framer, sealer);
 		if (opts->fec_k) {
+			/* The code protects frames as sent: sealed ones are longer. */
 			err = tp_fec_tx_init(&fec_tx, opts->fec_k, opts->fec_m, tuning.fec_depth,
-					     tuning.frame_size);
+					     tuning.frame_size + (sealer ? TP_SEAL_OVERHEAD : 0));
 			if (err) {
 				tp_report_errno("--fec", err);
 				goto close_sinks;
@@ -415,7 +448,8 @@ void tp_run(const struct tp_options *opts, struct tp_result *result)
 	}
 	r.stage = malloc(TP_DATAGRAM_ROOM);
 	if (!r.stage || (opts->deframe && (err = tp_rx_init(&r, &(struct tp_rx_params){
-			.on_gap = opts->on_gap, .quiet_default = !opts->idle_timeout_set })) < 0)) {
+			.on_gap = opts->on_gap, .quiet_default = !opts->idle_timeout_set,
+			.sealer = sealer })) < 0)) {
 		tp_report_errno("buffer", r.stage ? err : -ENOMEM);
 		goto close_sinks;
 	}
@@ -484,6 +518,7 @@ void tp_run(const struct tp_options *opts, struct tp_result *result)
 			 : opts->size_set ? opts->size : 0,
 		.rx = opts->deframe ? &r.rx : NULL,
 		.kernel_drops = choice.datagram_input ? &r.kernel_drops : NULL,
+		.foreign_datagrams = &r.foreign_datagrams,
 		.udp_out = lead->flags & TP_SINK_DGRAM, .sink_name = lead->name, .tail = tail,
 		.outputs = &outs, .fec = opts->fec_k ? &fec_tx : NULL });
 	if (opts->explain) {
@@ -528,7 +563,7 @@ void tp_run(const struct tp_options *opts, struct tp_result *result)
 
 	int in_status = tp_inputs_read(&r, &(struct tp_inputs){
 		.names = opts->inputs, .n = opts->n_inputs,
-		.source = { .baud = opts->baud, .flow = opts->flow },
+		.source = { .baud = opts->baud, .flow = opts->flow, .peer = opts->peer },
 		.skip_errors = opts->skip_errors,
 		.deframe = opts->deframe, .explain = opts->explain, .outputs = &outs });
 	drain(&r, &outs);
@@ -561,6 +596,7 @@ close_sinks:
 	if (opts->deframe)
 		tp_rx_destroy(&r);
 	tp_fec_tx_destroy(&fec_tx);
+	tp_sealer_free(sealer);
 	free(r.stage);
 	/* Some file systems report a failed write-back only here (NFS, quotas). */
 	for (unsigned i = 0; i < outs.n; i++) {

@@ -1134,6 +1134,10 @@ START_TEST(test_restart_skip)
 	ck_assert_int_eq(feed(&x, fmeta(&a)), TP_TRACK_MORE);
 	feed_range(&x, &a, 0, 40);
 	feed_range(&x, &a, 41, 50); /* 40 missing, 41-49 held */
+	ck_assert_int_eq(feed(&x, fmeta(&b)), TP_TRACK_MORE); /* a is live: ignored */
+	ck_assert_uint_eq(x.st.other_session, 1);
+	ck_assert_uint_eq(x.st.restarts, 0);
+	tp_track_quiet(&x.t);
 	ck_assert_int_eq(feed(&x, fmeta(&b)), TP_TRACK_MORE);
 	ck_assert_uint_eq(x.st.restarts, 1);
 	ck_assert_uint_eq(x.k.nrestart, 1);
@@ -1185,6 +1189,7 @@ START_TEST(test_restart_stop)
 	fx_init(&x, TP_GAP_STOP, 1 << 20, 64);
 	feed_range(&x, &a, 0, 40);
 	feed_range(&x, &a, 41, 50);
+	tp_track_quiet(&x.t);
 	ck_assert_int_eq(feed(&x, fdata(&b, 0)), TP_TRACK_STOPPED);
 	ck_assert_uint_eq(x.st.restarts, 1);
 	ck_assert_uint_eq(x.k.nrestart, 1);
@@ -1234,6 +1239,136 @@ START_TEST(test_restart_zero_after_end)
 }
 END_TEST
 
+/* ---- other sessions: a live transfer is not cut short, a stray frame gives way -------- */
+
+/* Frames of another session while the current one is live, under each policy: ignored and
+ * counted, whatever their kind; the current one completes, its bytes alone out. */
+START_TEST(test_other_session_ignored)
+{
+	struct stream a, b;
+	struct fx x;
+
+	stream_make(&a, 0xA, 40, 500, 30);
+	stream_make(&b, 0xB, 10, 500, 31);
+	fx_init(&x, (enum tp_gap_policy)_i, 1 << 20, 64);
+	ck_assert_int_eq(feed(&x, fmeta(&a)), TP_TRACK_MORE);
+	feed_range(&x, &a, 0, 20);
+	ck_assert_int_eq(feed(&x, fmeta(&b)), TP_TRACK_MORE);
+	feed_range(&x, &b, 0, 10);
+	ck_assert_int_eq(feed(&x, fend(&b)), TP_TRACK_MORE);
+	feed_range(&x, &a, 20, 40);
+	ck_assert_int_eq(feed(&x, fend(&a)), TP_TRACK_COMPLETE);
+	ck_assert_uint_eq(x.st.other_session, 12);
+	ck_assert_uint_eq(x.st.restarts, 0);
+	ck_assert_uint_eq(x.k.nrestart, 0);
+	ck_assert_uint_eq(x.st.gaps, 0);
+	ck_assert(x.st.digest_ok);
+	assert_out(&x, a.bytes, a.total);
+	fx_done(&x);
+	stream_free(&a);
+	stream_free(&b);
+}
+END_TEST
+
+/* The current session's END came (data still missing): another may take over, a restart. */
+START_TEST(test_restart_after_end)
+{
+	struct stream a, b;
+	struct fx x;
+
+	stream_make(&a, 0xA, 30, 500, 32);
+	stream_make(&b, 0xB, 10, 500, 33);
+	fx_init(&x, TP_GAP_SKIP, 1 << 20, 64);
+	feed_range(&x, &a, 0, 20);
+	ck_assert_int_eq(feed(&x, fend(&a)), TP_TRACK_MORE);
+	ck_assert_int_eq(feed(&x, fmeta(&b)), TP_TRACK_MORE);
+	ck_assert_uint_eq(x.st.restarts, 1);
+	ck_assert_uint_eq(x.st.other_session, 0);
+	feed_range(&x, &b, 0, 10);
+	ck_assert_int_eq(feed(&x, fend(&b)), TP_TRACK_STOPPED); /* a's tail is lost */
+	ck_assert_uint_eq(x.k.len, a.off[20] + b.total);
+	fx_done(&x);
+	stream_free(&a);
+	stream_free(&b);
+}
+END_TEST
+
+/* Quiet, then a frame of the current session again: the quiet is taken back. */
+START_TEST(test_quiet_taken_back)
+{
+	struct stream a, b;
+	struct fx x;
+
+	stream_make(&a, 0xA, 30, 500, 34);
+	stream_make(&b, 0xB, 10, 500, 35);
+	fx_init(&x, TP_GAP_STOP, 1 << 20, 64);
+	feed_range(&x, &a, 0, 10);
+	tp_track_quiet(&x.t);
+	feed_range(&x, &a, 10, 11);
+	ck_assert_int_eq(feed(&x, fdata(&b, 0)), TP_TRACK_MORE);
+	ck_assert_uint_eq(x.st.other_session, 1);
+	feed_range(&x, &a, 11, 30);
+	ck_assert_int_eq(feed(&x, fend(&a)), TP_TRACK_COMPLETE);
+	assert_out(&x, a.bytes, a.total);
+	fx_done(&x);
+	stream_free(&a);
+	stream_free(&b);
+}
+END_TEST
+
+/* One frame left over from an earlier run (DATA in the middle, a META, or an END), then a
+ * whole session from its beginning, under each policy: that session comes out whole, COMPLETE,
+ * and nothing is lost or restarted; the leftover is counted as stray. */
+START_TEST(test_stray_frame_gives_way)
+{
+	struct stream a, b;
+	struct fx x;
+
+	for (int kind = 0; kind < 3; kind++) {
+		stream_make(&a, 0xA, 30, 500, 36);
+		stream_make(&b, 0xB, 20, 500, 37);
+		fx_init(&x, (enum tp_gap_policy)_i, 1 << 20, 64);
+		struct tp_frame leftover = kind == 0 ? fdata(&a, 17) : kind == 1 ? fmeta(&a) : fend(&a);
+		ck_assert_int_eq(feed(&x, leftover), TP_TRACK_MORE);
+		ck_assert_int_eq(feed(&x, fmeta(&b)), TP_TRACK_MORE);
+		feed_range(&x, &b, 0, 20);
+		ck_assert_int_eq(feed(&x, fend(&b)), TP_TRACK_COMPLETE);
+		ck_assert_uint_eq(x.st.stray, 1);
+		ck_assert_uint_eq(x.st.restarts, 0);
+		ck_assert_uint_eq(x.st.gaps, 0);
+		ck_assert_uint_eq(x.k.nloss, 0);
+		assert_out(&x, b.bytes, b.total);
+		fx_done(&x);
+		stream_free(&a);
+		stream_free(&b);
+	}
+}
+END_TEST
+
+/* Two sessions, neither seen to begin: the first stays until the second shows its start. */
+START_TEST(test_stray_needs_a_start)
+{
+	struct stream a, b;
+	struct fx x;
+
+	stream_make(&a, 0xA, 30, 500, 38);
+	stream_make(&b, 0xB, 20, 500, 39);
+	fx_init(&x, TP_GAP_SKIP, 1 << 20, 64);
+	ck_assert_int_eq(feed(&x, fdata(&a, 17)), TP_TRACK_MORE);
+	ck_assert_int_eq(feed(&x, fdata(&b, 5)), TP_TRACK_MORE);
+	ck_assert_uint_eq(x.st.other_session, 1);
+	feed_range(&x, &b, 0, 20);   /* b's frame 0 shows its start: b takes over */
+	ck_assert_uint_eq(x.st.stray, 1);
+	ck_assert_int_eq(feed(&x, fdata(&b, 5)), TP_TRACK_MORE);
+	ck_assert_int_eq(feed(&x, fend(&b)), TP_TRACK_COMPLETE);
+	assert_out(&x, b.bytes, b.total);
+	ck_assert_int_eq(feed(&x, fdata(&a, 18)), TP_TRACK_COMPLETE); /* late: after the end */
+	fx_done(&x);
+	stream_free(&a);
+	stream_free(&b);
+}
+END_TEST
+
 /* ---- callbacks, errors, set-up --------------------------------------------------------------- */
 
 START_TEST(test_optional_callbacks)
@@ -1248,6 +1383,7 @@ START_TEST(test_optional_callbacks)
 	ck_assert_int_eq(feed(&x, fmeta(&a)), TP_TRACK_MORE);
 	feed_range(&x, &a, 0, 5);
 	feed_range(&x, &a, 6, 20);
+	tp_track_quiet(&x.t);
 	ck_assert_int_eq(feed(&x, fdata(&b, 0)), TP_TRACK_MORE);
 	ck_assert_int_eq(tp_track_finish(&x.t), TP_TRACK_STOPPED);
 	ck_assert_uint_eq(x.st.gaps, 3); /* a: frame 5, a's tail, b's tail */
@@ -1544,6 +1680,7 @@ START_TEST(test_in_place_taken_first)
 	feed_range(&x, &s, 3, 4);               /* held: 2 is missing */
 	feed_range(&x, &s, 5, 6);               /* two past it: 2 lost, 3 out, 5 held */
 	feed_range(&x, &s, 7, 8);               /* 4 lost, 5 out, 7 held */
+	tp_track_quiet(&x.t);                   /* (else s2 is ignored: s is live) */
 	ck_assert_int_eq(feed(&x, fmeta(&s2)), TP_TRACK_MORE);  /* restart: 6 lost, 7 out */
 	feed_range(&x, &s2, 0, 3);
 	/* The new session is whole, but the transfer lost data: not complete. */
@@ -1601,6 +1738,11 @@ static void add_tests(Suite *s, const char *name, void (*fixture)(void))
 	tcase_add_test(tc, test_restart_skip);
 	tcase_add_test(tc, test_restart_stop);
 	tcase_add_test(tc, test_restart_zero_after_end);
+	tcase_add_loop_test(tc, test_other_session_ignored, 0, 3);
+	tcase_add_test(tc, test_restart_after_end);
+	tcase_add_test(tc, test_quiet_taken_back);
+	tcase_add_loop_test(tc, test_stray_frame_gives_way, 0, 3);
+	tcase_add_test(tc, test_stray_needs_a_start);
 	tcase_add_test(tc, test_optional_callbacks);
 	tcase_add_test(tc, test_init_rejects);
 	tcase_add_test(tc, test_emit_error);

@@ -11,6 +11,7 @@
 #include "fec.h"
 #include "frame.h"
 #include "parse.h"
+#include "seal.h"
 #include "serial.h"
 
 const char *argp_program_version = PACKAGE_STRING;
@@ -36,6 +37,8 @@ enum {
 	OPT_WRITE_ABOVE,
 	OPT_READ_BELOW,
 	OPT_CONNECT_TIMEOUT,
+	OPT_KEY_FILE,
+	OPT_PEER,
 };
 
 static const struct argp_option options[] = {
@@ -68,6 +71,8 @@ static const struct argp_option options[] = {
 	{ "repeat", OPT_REPEAT, "N", 0, "send every frame N more times, interleaved (default 0, at most 15)", 5 },
 	{ "fec", OPT_FEC, "K+M", 0, "erasure code (implies -F): after every K data frames, M parity frames, so that any K of the K+M rebuild them (K + M at most 256; -D needs no option)", 5 },
 	{ "fec-depth", OPT_FEC_DEPTH, "D", 0, "--fec: interleave D groups, so a burst of loss takes at most a few frames of each (default: from the frame size and rate, at most 8)", 5 },
+	{ "key-file", OPT_KEY_FILE, "FILE", 0, "seal every frame with authenticated encryption (XChaCha20-Poly1305) under the 32-byte key in FILE (raw, or 64 hex digits; readable by you alone), at both ends: -D then takes only frames sealed under it (implies -F on the sender)", 5 },
+	{ "peer", OPT_PEER, "HOST[:PORT]", 0, "a udp:// input takes datagrams from that sender only (the kernel drops the rest)", 5 },
 	{ "on-gap", OPT_ON_GAP, "stop|skip|zero", 0, "when data is missing for good: stop there (default), skip it, or write zeros in its place; exit status 3 in every case", 5 },
 
 	{ "rate-limit", 'L', "RATE", 0, "pace the output to RATE, smoothly (with -l, lines per second; 0 = unlimited)", 3 },
@@ -234,6 +239,22 @@ static void check_frame_options(struct argp_state *state, const struct tp_option
 		argp_failure(state, 2, 0, "--fec: for the sender; -D learns the code from the frames");
 	if (o->fec_depth && !o->fec_k)
 		argp_failure(state, 2, 0, "--fec-depth: needs --fec");
+	if (o->peer && !udp_in)
+		argp_failure(state, 2, 0, "--peer: needs a udp:// input");
+	if (o->peer && o->n_inputs > 1)
+		argp_failure(state, 2, 0, "--peer: one udp:// input at a time");
+	size_t sealed = o->key_file ? TP_SEAL_OVERHEAD : 0;
+	if (sealed && o->frame_size + sealed + (o->fec_k ? TP_FRAME_PARITY_EXTRA : 0) >
+	    TP_FRAME_MAX_PAYLOAD)
+		argp_failure(state, 2, 0, "--frame-size: with --key-file%s, at most %zu (sealing adds "
+			     "%u bytes to a frame)", o->fec_k ? " and --fec" : "",
+			     TP_FRAME_MAX_PAYLOAD - sealed - (o->fec_k ? TP_FRAME_PARITY_EXTRA : 0),
+			     TP_SEAL_OVERHEAD);
+	if (sealed && udp_out && o->frame_size + TP_FRAME_OVERHEAD + sealed +
+	    (o->fec_k ? TP_FRAME_PARITY_EXTRA : 0) > TP_UDP_MAX_PAYLOAD)
+		argp_failure(state, 2, 0, "--frame-size: with --key-file, a datagram holds at most %zu "
+			     "bytes of payload", TP_UDP_MAX_PAYLOAD - TP_FRAME_OVERHEAD - sealed -
+			     (o->fec_k ? TP_FRAME_PARITY_EXTRA : 0));
 	if (o->fec_k && o->frame_size + TP_FRAME_PARITY_EXTRA > TP_FRAME_MAX_PAYLOAD)
 		argp_failure(state, 2, 0, "--frame-size: with --fec, at most %u (a parity frame carries "
 			     "%u bytes more)", TP_FRAME_MAX_PAYLOAD - TP_FRAME_PARITY_EXTRA,
@@ -562,6 +583,16 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 				     "group, as in 32+8)", arg);
 		}
 		break;
+	case OPT_KEY_FILE:
+		if (!*arg)
+			argp_failure(state, 2, 0, "--key-file: needs a file name");
+		o->key_file = arg;
+		break;
+	case OPT_PEER:
+		if (!*arg)
+			argp_failure(state, 2, 0, "--peer: needs HOST[:PORT]");
+		o->peer = arg;
+		break;
 	case OPT_FEC_DEPTH:
 		_Static_assert(TP_FEC_MAX_DEPTH == 64, "the message below names the limit");
 		o->fec_depth = uint_arg(state, "--fec-depth", arg, 1, TP_FEC_MAX_DEPTH,
@@ -616,6 +647,9 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 			name_arg(state, "INPUT", o->inputs[i]);
 		break;
 	case ARGP_KEY_END:
+		/* A key seals frames: on the sending side that means framing them. */
+		if (o->key_file && !o->deframe)
+			o->frame = true;
 		check_modes(state, o);
 		check_frame_options(state, o);
 		if (o->stop_at_size && !o->size_set)

@@ -56,6 +56,8 @@ struct tp_options {
 	unsigned repeat;            /* --repeat: extra copies of every frame */
 	unsigned fec_k, fec_m;      /* --fec K+M: 0 = none (it implies -F) */
 	unsigned fec_depth;         /* --fec-depth: groups interleaved; 0 = chosen (tune.c) */
+	const char *key_file;       /* --key-file: seal every frame under the key in it */
+	const char *peer;           /* --peer: a udp:// input takes this sender's datagrams only */
 	enum tp_gap_policy on_gap;  /* --on-gap */
 	uint64_t idle_timeout_ns;   /* --idle-timeout: 0 = none */
 	uint64_t stall_timeout_ns;  /* --stall-timeout: 0 = none */

@@ -6,6 +6,7 @@
 #include "dgram.h"
 #include "frame.h"
 #include "pace.h"
+#include "seal.h"
 #include "sink.h"
 #include "stats.h"
 
@@ -26,6 +27,7 @@ static const char *output_kind(unsigned sink_flags)
 static void tune_frames(const struct tp_options *o, unsigned sink_flags, struct tp_tuning *t)
 {
 	bool dgram = sink_flags & TP_SINK_DGRAM;
+	size_t sealed = o->key_file ? TP_SEAL_OVERHEAD : 0;
 
 	t->frame_size = 0;
 	t->meta_every = 0;
@@ -39,15 +41,18 @@ static void tune_frames(const struct tp_options *o, unsigned sink_flags, struct 
 		snprintf(t->frame_why, sizeof(t->frame_why), "set by --frame-size");
 	} else if (dgram && o->fec_k) {
 		/* The parity frames are the longest datagrams: they must fit too. */
-		t->frame_size = TP_TUNE_UDP_DATAGRAM - TP_FRAME_OVERHEAD - TP_FRAME_PARITY_EXTRA;
-		snprintf(t->frame_why, sizeof(t->frame_why), "a %u-byte parity datagram fits a "
+		t->frame_size = TP_TUNE_UDP_DATAGRAM - TP_FRAME_OVERHEAD - TP_FRAME_PARITY_EXTRA - sealed;
+		snprintf(t->frame_why, sizeof(t->frame_why), "a %u-byte parity datagram%s fits a "
 			 "1500-byte MTU (data frames are %u bytes shorter)", TP_TUNE_UDP_DATAGRAM,
-			 TP_FRAME_PARITY_EXTRA);
+			 sealed ? ", sealed," : "", TP_FRAME_PARITY_EXTRA);
 	} else if (dgram) {
-		t->frame_size = TP_TUNE_UDP_DATAGRAM - (o->frame ? TP_FRAME_OVERHEAD : 0);
-		snprintf(t->frame_why, sizeof(t->frame_why), o->frame
-			 ? "a %u-byte datagram fits a 1500-byte MTU (with the 28-byte header and CRC)"
-			 : "raw datagrams of %u bytes fit a 1500-byte MTU", TP_TUNE_UDP_DATAGRAM);
+		t->frame_size = TP_TUNE_UDP_DATAGRAM - (o->frame ? TP_FRAME_OVERHEAD + sealed : 0);
+		snprintf(t->frame_why, sizeof(t->frame_why), !o->frame
+			 ? "raw datagrams of %u bytes fit a 1500-byte MTU" : sealed
+			 ? "a %u-byte datagram fits a 1500-byte MTU (with the 28-byte header and CRC "
+			   "and the 40 bytes sealing adds)"
+			 : "a %u-byte datagram fits a 1500-byte MTU (with the 28-byte header and CRC)",
+			 TP_TUNE_UDP_DATAGRAM);
 	} else {
 		t->frame_size = TP_TUNE_STREAM_FRAME;
 		snprintf(t->frame_why, sizeof(t->frame_why),
@@ -69,7 +74,8 @@ static void tune_fec(const struct tp_options *o, struct tp_tuning *t)
 	t->fec_why[0] = 0;
 	if (!o->fec_k || !t->frame_size)
 		return;
-	size_t room = t->chunk - t->chunk / 254 - 8 - TP_FRAME_OVERHEAD - TP_FRAME_PARITY_EXTRA;
+	size_t room = t->chunk - t->chunk / 254 - 8 - TP_FRAME_OVERHEAD - TP_FRAME_PARITY_EXTRA -
+		      (o->key_file ? TP_SEAL_OVERHEAD : 0);
 	if (t->frame_size > room) {
 		t->frame_size = room;
 		snprintf(t->frame_why, sizeof(t->frame_why),
@@ -143,7 +149,8 @@ static void tune_burst(const struct tp_options *o, unsigned sink_flags, size_t p
 		/* Never less than one whole datagram; never more than one send carries, so that
 		 * a burst leaves at one moment (two sends of one burst, 100 us apart, would let
 		 * the next burst share a 1 ms window with the second). */
-		size_t dgram = t->frame_size + (o->frame ? TP_FRAME_OVERHEAD : 0);
+		size_t dgram = t->frame_size +
+			       (o->frame ? TP_FRAME_OVERHEAD + (o->key_file ? TP_SEAL_OVERHEAD : 0) : 0);
 		size_t one_send = TP_DGRAM_SEND_MAX / dgram * dgram;
 		t->burst = tp_pace_default_burst(rate_limit, dgram);
 		if (one_send && t->burst > one_send) {

@@ -62,6 +62,12 @@ void tp_fec_rx_destroy(struct tp_fec_rx *x)
 	forget(x);
 }
 
+void tp_fec_rx_set_sealed(struct tp_fec_rx *x, uint8_t flags, size_t extra)
+{
+	x->data_flags = flags;
+	x->seal_extra = extra;
+}
+
 static void reset_block(const struct tp_fec_rx *x, struct tp_fec_rx_block *b, uint32_t number)
 {
 	b->used = true;
@@ -187,7 +193,7 @@ static int rebuild(struct tp_fec_rx *x, struct tp_fec_rx_block *b, unsigned g, u
 		unsigned char *fb = x->frame_buf;
 		tp_put_le16(fb, TP_FRAME_MAGIC);
 		fb[2] = (unsigned char)(TP_FRAME_VERSION << 4 | TP_FRAME_DATA);
-		fb[3] = 0;
+		fb[3] = x->data_flags;
 		tp_put_le32(fb + 4, x->session);
 		memcpy(fb + TP_FRAME_SYMBOL_AT, sym[i], x->symbol_max);
 		uint32_t len = tp_get_le32(fb + 20);
@@ -293,7 +299,7 @@ int tp_fec_rx_frame(struct tp_fec_rx *x, const struct tp_frame *f)
 		struct tp_frame_meta meta;
 		if (!x->learned && tp_frame_meta_decode(f->payload, f->len, &meta) == 0 && meta.fec_k)
 			learn(x, f->session, meta.fec_k, meta.fec_m, meta.fec_depth,
-			      (size_t)meta.frame_size + TP_FRAME_SYMBOL_OVERHEAD);
+			      (size_t)meta.frame_size + x->seal_extra + TP_FRAME_SYMBOL_OVERHEAD);
 		return 0;
 	}
 	case TP_FRAME_PARITY:

@@ -39,11 +39,18 @@ struct tp_fec_rx {
 	bool any_block;
 	unsigned char *frame_buf;  /* a rebuilt frame */
 	bool off;                  /* the code asks for too much memory: no repair */
+	uint8_t data_flags;        /* a rebuilt DATA frame's flags (sealed frames: seal.h) */
+	size_t seal_extra;         /* what sealing adds to each DATA payload (0: not sealed) */
 };
 
 void tp_fec_rx_init(struct tp_fec_rx *x, struct tp_rx_stats *stats, tp_fec_rx_fn *deliver,
 		    void *ctx);
 void tp_fec_rx_destroy(struct tp_fec_rx *x);
+
+/* The frames are sealed (--key-file): DATA frames reach the code as sent (sealed; the
+ * receiver opens what it rebuilds) with these flags, each payload `extra` bytes longer than
+ * META's frame size says. */
+void tp_fec_rx_set_sealed(struct tp_fec_rx *x, uint8_t flags, size_t extra);
 
 /* A verified frame of `session` (the tracker has taken it already, if not PARITY). A new
  * session forgets the old one's groups (counted as they stand). Returns 0, or what deliver

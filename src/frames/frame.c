@@ -13,10 +13,8 @@ uint32_t tp_frame_payload_len(const unsigned char *buf)
 	return tp_get_le32(buf + 20);
 }
 
-size_t tp_frame_seal(unsigned char *buf, const struct tp_frame *f)
+void tp_frame_put_header(unsigned char *buf, const struct tp_frame *f)
 {
-	size_t end = TP_FRAME_HDR_SIZE + (size_t)f->len;
-
 	tp_put_le16(buf, TP_FRAME_MAGIC);
 	buf[2] = (unsigned char)(TP_FRAME_VERSION << 4 | ((unsigned)f->type & 0x0f));
 	buf[3] = f->flags;
@@ -24,13 +22,20 @@ size_t tp_frame_seal(unsigned char *buf, const struct tp_frame *f)
 	tp_put_le64(buf + 8, f->offset);
 	tp_put_le32(buf + 16, f->seq);
 	tp_put_le32(buf + 20, f->len);
+}
+
+size_t tp_frame_seal(unsigned char *buf, const struct tp_frame *f)
+{
+	size_t end = TP_FRAME_HDR_SIZE + (size_t)f->len;
+
+	tp_frame_put_header(buf, f);
 	tp_put_le32(buf + end, tp_crc32c(0, buf, end));
 	return end + TP_FRAME_CRC_SIZE;
 }
 
 /* Only once the CRC holds is the payload worth parsing: a META or END that does not is a
  * sender bug, counted as a bad type. */
-static bool payload_parses(enum tp_frame_type type, const unsigned char *p, size_t len)
+bool tp_frame_payload_parses(enum tp_frame_type type, const unsigned char *p, size_t len)
 {
 	struct tp_frame_meta m;
 	struct tp_frame_end e;
@@ -84,8 +89,10 @@ enum tp_frame_error tp_frame_open_parts(const unsigned char *hdr, const unsigned
 
 	unsigned type = hdr[2] & 0x0f;
 
+	/* A sealed payload is read once it is opened (seal.h). */
 	if (type < TP_FRAME_DATA || type > TP_FRAME_PARITY ||
-	    !payload_parses((enum tp_frame_type)type, payload, plen))
+	    (!(hdr[3] & TP_FRAME_FLAG_SEALED) &&
+	     !tp_frame_payload_parses((enum tp_frame_type)type, payload, plen)))
 		return TP_FRAME_ERR_TYPE;
 
 	f->type = (enum tp_frame_type)type;

@@ -3,7 +3,8 @@
  * Wire layout, little-endian, naturally aligned (documented in tpipe(1), FRAME FORMAT):
  *   0  u16 magic      0x5054 ("TP" read as a little-endian u16: bytes 'T' 'P')
  *   2  u8  vtype      version (high 4 bits, 1) | type (low 4 bits)
- *   3  u8  flags      0; a receiver ignores bits it does not know
+ *   3  u8  flags      bit 0: sealed (seal.h: --key-file); a receiver ignores bits it does
+ *                     not know
  *   4  u32 session    random per run: a new value means the sender restarted
  *   8  u64 offset     stream offset of the payload's first byte
  *  16  u32 seq        DATA frames count 0, 1, 2...; META and END carry the next DATA seq
@@ -26,6 +27,9 @@
 #define TP_FRAME_OVERHEAD (TP_FRAME_HDR_SIZE + TP_FRAME_CRC_SIZE)
 /* The largest payload a receiver accepts (and --frame-size allows). */
 #define TP_FRAME_MAX_PAYLOAD (1u << 20)
+
+/* flags: the payload is sealed (seal.h); its META/END/PARITY fields are read once opened. */
+#define TP_FRAME_FLAG_SEALED 0x01u
 
 enum tp_frame_type { TP_FRAME_DATA = 1, TP_FRAME_META = 2, TP_FRAME_END = 3, TP_FRAME_PARITY = 4 };
 
@@ -65,6 +69,12 @@ static inline size_t tp_frame_size(size_t len)
  * writes the header from f before it and the CRC after it (f->payload is ignored). Returns
  * the frame's size. No copy of the payload. */
 size_t tp_frame_seal(unsigned char *buf, const struct tp_frame *f);
+
+/* Writes f's header as sent (TP_FRAME_HDR_SIZE bytes at buf). */
+void tp_frame_put_header(unsigned char *buf, const struct tp_frame *f);
+
+/* Whether a payload parses as its type says (META, END and PARITY have fields; DATA any). */
+bool tp_frame_payload_parses(enum tp_frame_type type, const unsigned char *p, size_t len);
 
 /* The payload length in the header at buf (TP_FRAME_HDR_SIZE bytes), unchecked: for walking
  * frames we made ourselves (dgram.c). */

@@ -6,6 +6,7 @@
 #include <string.h>
 #include "cobs.h"
 #include "crc.h"
+#include "seal.h"
 
 /* A frame is not opened with less payload room than this (unless the frame size is
  * smaller): a chunk's last few hundred bytes are not worth a frame's overhead. */
@@ -28,29 +29,42 @@ void tp_framer_set_fec(struct tp_framer *fr, struct tp_fec_tx *fec)
 	fr->fec = fec;
 }
 
+void tp_framer_set_sealer(struct tp_framer *fr, struct tp_sealer *sealer)
+{
+	fr->sealer = sealer;
+	fr->extra = sealer ? TP_SEAL_OVERHEAD : 0;
+}
+
+/* The bytes of a frame with len bytes of payload as sent (sealed: longer). */
+static size_t frame_size(const struct tp_framer *fr, size_t len)
+{
+	return tp_frame_size(len) + fr->extra;
+}
+
 /* Where a raw frame of up to `len` payload bytes goes when the chunk holds `used` bytes:
  * on streams, far enough on that it can be encoded in place to just after a delimiter. */
 static size_t raw_position(const struct tp_framer *fr, size_t used, size_t len)
 {
-	return fr->stream ? used + 1 + tp_cobs_gap(tp_frame_size(len)) : used;
+	return fr->stream ? used + 1 + tp_cobs_gap(frame_size(fr, len)) : used;
 }
 
 size_t tp_framer_wire_size(const struct tp_framer *fr, size_t len)
 {
 	/* On a stream the in-place encoding needs the gap in front while it runs; what stays is
 	 * at most 2 delimiters + the encoded frame, which fits within the same bound. */
-	return raw_position(fr, 0, len) + tp_frame_size(len);
+	return raw_position(fr, 0, len) + frame_size(fr, len);
 }
 
 /* Seals the raw frame at chunk->data + at and, on a stream, encodes it in place behind a
  * delimiter. */
 static void seal(struct tp_framer *fr, struct tp_chunk *chunk, size_t at, const struct tp_frame *f)
 {
-	size_t size = tp_frame_seal(chunk->data + at, f);
+	size_t size = fr->sealer ? tp_seal_frame(fr->sealer, chunk->data + at, f)
+				 : tp_frame_seal(chunk->data + at, f);
 
-	/* Before the stuffing, which overwrites the raw frame as it goes. */
+	/* Before the stuffing, which overwrites the raw frame as it goes; as sent (sealed). */
 	if (fr->fec && f->type == TP_FRAME_DATA)
-		tp_fec_tx_add(fr->fec, chunk->data + at, f->len);
+		tp_fec_tx_add(fr->fec, chunk->data + at, size - TP_FRAME_OVERHEAD);
 
 	if (!fr->stream) {
 		chunk->len = at + size;
@@ -72,7 +86,7 @@ static int put_control(struct tp_framer *fr, struct tp_chunk *chunk, enum tp_fra
 								 &(struct tp_frame_end){ fr->offset, fr->digest, fr->seq });
 	size_t at = raw_position(fr, chunk->len, len);
 
-	if (at + tp_frame_size(len) > chunk->cap)
+	if (at + frame_size(fr, len) > chunk->cap)
 		return -ENOSPC;
 	memcpy(chunk->data + at + TP_FRAME_HDR_SIZE, payload, len);
 	struct tp_frame f = { .type = type, .session = fr->session, .offset = fr->offset,
@@ -87,7 +101,7 @@ static int put_parity(struct tp_framer *fr, struct tp_chunk *chunk, const struct
 	size_t len = TP_FRAME_PARITY_HDR + pr->symbol_len;
 	size_t at = raw_position(fr, chunk->len, len);
 
-	if (at + tp_frame_size(len) > chunk->cap)
+	if (at + frame_size(fr, len) > chunk->cap)
 		return -ENOSPC;
 	unsigned char *payload = chunk->data + at + TP_FRAME_HDR_SIZE;
 	tp_frame_parity_encode(payload, pr);
@@ -118,7 +132,7 @@ static int put_parities(struct tp_framer *fr, struct tp_chunk *chunk)
  * much for each frame after the first. Returns k (0: not even one full frame fits). */
 static unsigned lay_out(struct tp_framer *fr, const struct tp_chunk *chunk)
 {
-	size_t frame = tp_frame_size(fr->payload_max);
+	size_t frame = frame_size(fr, fr->payload_max);
 	size_t first = raw_position(fr, chunk->len, fr->payload_max);
 	size_t per = fr->stream ? frame / 254 + 3 : 0;
 
@@ -160,9 +174,9 @@ size_t tp_framer_room(struct tp_framer *fr, struct tp_chunk *chunk, unsigned cha
 			if (want > left)
 				want = left;
 			size_t at0 = raw_position(fr, chunk->len, want);
-			if (at0 + TP_FRAME_OVERHEAD >= chunk->cap)
+			if (at0 + frame_size(fr, 0) >= chunk->cap)
 				return 0;
-			size_t room = chunk->cap - at0 - TP_FRAME_OVERHEAD;
+			size_t room = chunk->cap - at0 - frame_size(fr, 0);
 			if (room > fr->payload_max)
 				room = fr->payload_max;
 			if (room < fr->payload_max && room < MIN_OPEN)
@@ -181,7 +195,7 @@ int tp_framer_iov(struct tp_framer *fr, struct tp_chunk *chunk, struct iovec *io
 {
 	unsigned char *at;
 	size_t room = tp_framer_room(fr, chunk, &at);
-	size_t frame = tp_frame_size(fr->payload_max);
+	size_t frame = frame_size(fr, fr->payload_max);
 	int n = 0;
 
 	if (!room || max < 1)
@@ -229,7 +243,7 @@ void tp_framer_add(struct tp_framer *fr, struct tp_chunk *chunk, size_t n)
 		fr->open_at = next;
 		fr->open_len = 0;
 		fr->open_cap = fr->payload_max;
-		fr->next_slot = next + tp_frame_size(fr->payload_max);
+		fr->next_slot = next + frame_size(fr, fr->payload_max);
 		fr->slots_left = left - 1;
 	}
 }

@@ -44,6 +44,8 @@ struct tp_framer {
 	size_t next_slot;
 	unsigned slots_left;
 	struct tp_fec_tx *fec;  /* --fec: the caller's, or NULL */
+	struct tp_sealer *sealer; /* --key-file: the caller's, or NULL */
+	size_t extra;           /* what sealing adds to each frame (0 unsealed) */
 };
 
 /* meta: name, total (TP_FRAME_TOTAL_UNKNOWN), frame_size and repeat to announce. */
@@ -54,6 +56,12 @@ void tp_framer_init(struct tp_framer *fr, bool stream, size_t payload_max, uint3
  * sent. fec stays the caller's; a chunk must hold a parity frame of a full group
  * (tp_framer_wire_size of the frame size + TP_FRAME_PARITY_EXTRA). */
 void tp_framer_set_fec(struct tp_framer *fr, struct tp_fec_tx *fec);
+
+/* --key-file: every frame is sealed (seal.h), TP_SEAL_OVERHEAD bytes longer than its payload
+ * says; tp_framer_wire_size counts them. sealer stays the caller's; with fec, the fec's
+ * payload_max must count them too. */
+struct tp_sealer;
+void tp_framer_set_sealer(struct tp_framer *fr, struct tp_sealer *sealer);
 
 /* The most chunk bytes one frame with a payload of len bytes can take (delimiters and
  * stuffing included): a chunk should hold a whole number of these. */

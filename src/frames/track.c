@@ -368,6 +368,8 @@ static int close_session(struct tp_track *t)
 	return rc;
 }
 
+static void reset_session(struct tp_track *t, uint32_t session);
+
 /* A new session id: the one before is over, and whatever it lacks is lost. */
 static int restart(struct tp_track *t, uint32_t session)
 {
@@ -380,10 +382,21 @@ static int restart(struct tp_track *t, uint32_t session)
 		t->ops->restart(t->ctx, t->session, session);
 	if (t->policy == TP_GAP_STOP)
 		return stop(t, TP_TRACK_STOPPED);
+	reset_session(t, session);
+	return TP_TRACK_MORE;
+}
 
+/* Forgets the current session for `session`: what it had is dropped, its late frames are
+ * stale. */
+static void reset_session(struct tp_track *t, uint32_t session)
+{
+	drop_held(t);
 	t->have_retired = true;
 	t->retired = t->session;
 	t->session = session;
+	t->session_frames = 0;
+	t->begun = false;
+	t->quiet = false;
 	t->next_offset = 0;
 	t->next_seq = 0;
 	t->max_seq = 0;
@@ -396,7 +409,43 @@ static int restart(struct tp_track *t, uint32_t session)
 	t->stats->end_seen = false;
 	t->stats->digest_ok = false;
 	t->stats->total = TP_FRAME_TOTAL_UNKNOWN;
-	return TP_TRACK_MORE;
+}
+
+/* Whether f shows its session's beginning: its META, or its first data. */
+static bool shows_start(const struct tp_frame *f)
+{
+	return f->type == TP_FRAME_META || (f->type == TP_FRAME_DATA && f->offset == 0);
+}
+
+/* A frame of another session than the current one, which is not over. Once the current
+ * session has written data, another may take over only when it has ended (its END) or gone
+ * quiet (tp_track_quiet): a stray or forged frame must not cut a live transfer short. Before
+ * that, one whose beginning the receiver never saw (a frame left over from an earlier run,
+ * say) gives way to one that shows its beginning, and nothing is lost: it wrote nothing.
+ * Returns 1 to go on with f in the new session, 0 when f was ignored, or what restart says. */
+static int other_session(struct tp_track *t, const struct tp_frame *f)
+{
+	if (t->next_offset == 0) {
+		if (!shows_start(f) && (t->begun || !t->quiet)) {
+			t->stats->other_session++;
+			return 0;
+		}
+		t->stats->stray += t->session_frames;
+		reset_session(t, f->session);
+		return 1;
+	}
+	if (!t->stats->end_seen && !t->quiet) {
+		t->stats->other_session++;
+		return 0;
+	}
+	int rc = restart(t, f->session);
+
+	return rc == TP_TRACK_MORE ? 1 : rc;
+}
+
+void tp_track_quiet(struct tp_track *t)
+{
+	t->quiet = true;
 }
 
 int tp_track_init(struct tp_track *t, const struct tp_track_ops *ops, void *ctx,
@@ -428,6 +477,8 @@ int tp_track_init(struct tp_track *t, const struct tp_track_ops *ops, void *ctx,
 	stats->zero_bytes = 0;
 	stats->restarts = 0;
 	stats->stale = 0;
+	stats->other_session = 0;
+	stats->stray = 0;
 	memset(stats->conflicts, 0, sizeof(stats->conflicts));
 	stats->after_end = 0;
 	stats->bytes_out = 0;
@@ -488,8 +539,16 @@ int tp_track_frame(struct tp_track *t, const struct tp_frame *f)
 		}
 		/* The old session's held frames and zeros go out before f is looked at. */
 		f = set_aside(t, f, &copy);
-		rc = f ? restart(t, f->session) : -ENOMEM;
+		rc = f ? other_session(t, f) : -ENOMEM;
+		if (rc == 0)
+			return TP_TRACK_MORE;
+		if (rc == 1)
+			rc = 0;
 	}
+	t->session_frames++;
+	t->quiet = false;
+	if (shows_start(f))
+		t->begun = true;
 
 	if (rc == 0) {
 		switch (f->type) {

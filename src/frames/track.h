@@ -43,6 +43,9 @@ struct tp_rx_stats {
 	uint64_t zero_bytes;      /* zeros written in place of lost bytes (--on-gap=zero) */
 	uint64_t restarts;        /* new session ids after the first */
 	uint64_t stale;           /* frames of a session we already left, ignored */
+	uint64_t other_session;   /* frames of another session while the current one is live */
+	uint64_t stray;           /* frames of a session that never began nor wrote anything,
+	                           * given up for one that began */
 	uint64_t conflicts[TP_CONFLICT_N]; /* frames refused as contradicting, by reason */
 	uint64_t after_end;       /* frames of another session after a complete one, ignored */
 	uint64_t bytes_out;       /* verified bytes emitted (zeros not included) */
@@ -58,6 +61,10 @@ struct tp_rx_stats {
 	uint64_t fec_lacked_max;  /* the most frames (of K + M) such a group lacked */
 	uint64_t fec_bad;         /* rebuilt frames that failed their check: never written */
 	uint64_t fec_foreign;     /* parity frames of another code than the session's */
+	/* rx.c (--key-file, seal.h) */
+	bool sealed;              /* the receiver has a key: only sealed frames are taken */
+	uint64_t not_authentic;   /* frames that did not open under the key, dropped */
+	uint64_t sealed_no_key;   /* sealed frames reaching a receiver without a key */
 };
 
 /* Frames refused as contradicting, all reasons together. */
@@ -135,6 +142,9 @@ struct tp_track {
 	/* Everything below is the tracker's own. */
 	bool locked;             /* a session has been seen */
 	uint32_t session;
+	uint64_t session_frames; /* its frames taken so far */
+	bool begun;              /* its META or its first data has come */
+	bool quiet;              /* tp_track_quiet: another session may take over */
 	bool have_retired;
 	uint32_t retired;        /* the session before, whose late frames are stale */
 	uint64_t next_offset;    /* bytes emitted (or skipped/zeroed) so far */
@@ -168,10 +178,18 @@ void tp_track_destroy(struct tp_track *t);
 
 /* Takes one verified frame (DATA, META or END; tp_frame_open said TP_FRAME_OK). A frame
  * that contradicts META, END or the frames before it is refused (counted, ops->refused) and
- * changes nothing else. Returns TP_TRACK_MORE, TP_TRACK_COMPLETE, TP_TRACK_STOPPED, or -errno
+ * changes nothing else. A frame of another session is ignored (stats->other_session) while
+ * the current one has written data and has neither ended (END) nor gone quiet
+ * (tp_track_quiet); then it is a restart (ops->restart; --on-gap=stop stops there). Before
+ * the current session has written anything, a frame that shows its session's beginning
+ * (META, or DATA at offset 0) takes over without loss (the frames before: stats->stray). Returns TP_TRACK_MORE, TP_TRACK_COMPLETE, TP_TRACK_STOPPED, or -errno
  * from ops->emit. After COMPLETE or STOPPED, further frames are ignored and return the same;
  * after COMPLETE they are counted (copies as duplicates, other sessions' in after_end). */
 int tp_track_frame(struct tp_track *t, const struct tp_frame *f);
+
+/* The current session has sent nothing for a while (the caller's clock): the next frame of
+ * another session may take over. Any frame of the current session takes this back. */
+void tp_track_quiet(struct tp_track *t);
 
 /* The input ended (end of stream, --idle-timeout, or END's grace for late repeats is over):
  * whatever is still missing is missing for good. Emits what the policy allows and returns

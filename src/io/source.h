@@ -24,6 +24,10 @@ struct tp_source_params {
 	void (*skipped)(const void *arg, const struct tp_source *src, uint64_t offset,
 			uint64_t len, int err);
 	const void *skipped_arg;
+	/* --peer HOST[:PORT]: a udp:// input takes that sender's datagrams only; with a port
+	 * the socket is connected (the kernel drops the rest), without one the others are
+	 * dropped as they come (counted in foreign_datagrams). NULL: anyone's. */
+	const char *peer;
 };
 
 struct tp_source_ops {
@@ -52,6 +56,7 @@ struct tp_source {
 	bool skipping;        /* -E applies: a file or block device; its skips in `skip` */
 	struct tp_skip skip;
 	uint64_t kernel_drops; /* datagrams the kernel dropped for want of buffer (SO_RXQ_OVFL) */
+	uint64_t foreign_datagrams; /* --peer without a port: datagrams from others, dropped */
 	char local[80];       /* the address it listens on, port included (for --explain) */
 	struct sockaddr_storage addr; /* the same as a socket address (addr_len 0: not a socket) */
 	socklen_t addr_len;

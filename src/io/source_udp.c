@@ -27,6 +27,10 @@ struct udp_batch {
 	struct iovec iov[BATCH];
 	char ctrl[BATCH][CMSG_SPACE(sizeof(uint32_t))];
 	unsigned n, next;           /* datagrams fetched, and the next to hand out */
+	struct sockaddr_storage from[BATCH];
+	/* --peer without a port: the one address datagrams are taken from (else unused) */
+	bool filter;
+	struct sockaddr_storage peer;
 	unsigned char data[BATCH][TP_DATAGRAM_ROOM];
 };
 
@@ -73,6 +77,63 @@ static void describe_local(struct tp_source *src)
 		port = ntohs(a->sin_port);
 		snprintf(src->local, sizeof(src->local), "udp://%s:%u", addr, port);
 	}
+}
+
+/* The address part of a socket address, for comparing senders whatever their port. */
+static bool same_host(const struct sockaddr_storage *a, const struct sockaddr_storage *b)
+{
+	if (a->ss_family != b->ss_family)
+		return false;
+	if (a->ss_family == AF_INET6)
+		return memcmp(&((const struct sockaddr_in6 *)a)->sin6_addr,
+			      &((const struct sockaddr_in6 *)b)->sin6_addr, sizeof(struct in6_addr)) == 0;
+	return ((const struct sockaddr_in *)a)->sin_addr.s_addr ==
+	       ((const struct sockaddr_in *)b)->sin_addr.s_addr;
+}
+
+/* --peer HOST[:PORT] on the bound socket fd: connected to it (with a port), or its address
+ * kept for udp_read to filter by. 0 or -errno (src->why set for a name that does not
+ * resolve or a malformed one). */
+static int udp_set_peer(struct tp_source *src, struct udp_batch *b, const char *peer)
+{
+	char spec[300], host[256], service[16];
+	unsigned port = 0;
+	struct sockaddr_storage self;
+	socklen_t self_len = sizeof(self);
+	struct addrinfo *list = NULL;
+	int rc;
+
+	/* HOST:PORT, [V6]:PORT, or a bare host (an IPv6 one in brackets or not). */
+	snprintf(spec, sizeof(spec), "udp://%s", peer);
+	if (tp_parse_udp_endpoint(spec, host, sizeof(host), &port) != 1 || !host[0]) {
+		snprintf(spec, sizeof(spec), strchr(peer, ':') && peer[0] != '[' ? "udp://[%s]:0"
+			 : "udp://%s:0", peer);
+		port = 0;
+		if (tp_parse_udp_endpoint(spec, host, sizeof(host), &port) != 1 || !host[0]) {
+			src->why = "--peer: not HOST[:PORT] (an IPv6 address in brackets)";
+			return -EINVAL;
+		}
+	}
+	if (getsockname(src->fd, (struct sockaddr *)&self, &self_len) < 0)
+		return -errno;
+	struct addrinfo hints = { .ai_socktype = SOCK_DGRAM, .ai_family = self.ss_family,
+				  .ai_flags = AI_NUMERICSERV | (self.ss_family == AF_INET6 ? AI_V4MAPPED : 0) };
+	snprintf(service, sizeof(service), "%u", port);
+	int gai = getaddrinfo(host, service, &hints, &list);
+	if (gai) {
+		src->why = gai == EAI_SYSTEM ? strerror(errno) : gai_strerror(gai);
+		return -EADDRNOTAVAIL;
+	}
+	rc = 0;
+	if (port) {
+		if (connect(src->fd, list->ai_addr, list->ai_addrlen) < 0)
+			rc = -errno;
+	} else {
+		memcpy(&b->peer, list->ai_addr, list->ai_addrlen);
+		b->filter = true;
+	}
+	freeaddrinfo(list);
+	return rc;
 }
 
 static int udp_open(struct tp_source *src, const char *spec)
@@ -122,12 +183,16 @@ static int udp_open(struct tp_source *src, const char *spec)
 	src->own_fd = true;
 	describe_local(src);
 	src->priv = calloc(1, sizeof(struct udp_batch));
-	if (!src->priv) {
+	err = src->priv ? 0 : -ENOMEM;
+	if (err == 0 && src->params.peer)
+		err = udp_set_peer(src, src->priv, src->params.peer);
+	if (err) {
+		free(src->priv);
+		src->priv = NULL;
 		close(src->fd);
 		src->fd = -1;
-		return -ENOMEM;
 	}
-	return 0;
+	return err;
 }
 
 static int fetch(struct tp_source *src, struct udp_batch *b)
@@ -135,6 +200,7 @@ static int fetch(struct tp_source *src, struct udp_batch *b)
 	for (unsigned i = 0; i < BATCH; i++) {
 		b->iov[i] = (struct iovec){ b->data[i], TP_DATAGRAM_ROOM };
 		b->msgs[i] = (struct mmsghdr){ .msg_hdr = {
+			.msg_name = &b->from[i], .msg_namelen = sizeof(b->from[i]),
 			.msg_iov = &b->iov[i], .msg_iovlen = 1,
 			.msg_control = b->ctrl[i], .msg_controllen = sizeof(b->ctrl[i]) } };
 	}
@@ -162,6 +228,7 @@ static ssize_t udp_read(struct tp_source *src, void *buf, size_t len)
 		}
 		struct msghdr *mh = &b->msgs[b->next].msg_hdr;
 		size_t n = b->msgs[b->next].msg_len;
+		const struct sockaddr_storage *from = &b->from[b->next];
 		const unsigned char *data = b->data[b->next++];
 		if (mh->msg_flags & MSG_TRUNC || n > len)
 			return -EMSGSIZE;
@@ -171,6 +238,10 @@ static ssize_t udp_read(struct tp_source *src, void *buf, size_t len)
 				memcpy(&drops, CMSG_DATA(cm), sizeof(drops));
 				src->kernel_drops = drops; /* the socket's running count */
 			}
+		}
+		if (b->filter && !same_host(from, &b->peer)) {
+			src->foreign_datagrams++;
+			continue;
 		}
 		if (n == 0)
 			continue; /* an empty datagram carries nothing, and 0 would read as the end */

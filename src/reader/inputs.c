@@ -94,6 +94,7 @@ int tp_inputs_read(struct tp_reader *r, const struct tp_inputs *in)
 			if (!why)
 				rc = in->deframe ? tp_rx_pump(r, &src) : tp_pump_raw(r, &src);
 			r->kernel_drops += src.kernel_drops;
+			r->foreign_datagrams += src.foreign_datagrams;
 			if (src.skip.ranges) {
 				if (in->skip_errors > 1)
 					say_skipped_in_all(&src);

@@ -21,6 +21,8 @@ struct tp_rx_params {
 	enum tp_gap_policy on_gap; /* --on-gap */
 	bool quiet_default;        /* no --idle-timeout: an input with no end of its own ends
 	                            * after a quiet time (RX_QUIET_NS) */
+	struct tp_sealer *sealer;  /* --key-file: only frames sealed under it are taken (the
+	                            * caller's); NULL: sealed frames are refused */
 };
 
 /* -D: sets up the deframer and tracker for the whole run. 0 or -errno. */

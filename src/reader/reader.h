@@ -57,6 +57,7 @@ struct tp_reader {
 	uint64_t drain_deadline;   /* after SIGINT/SIGTERM: when the buffered data must be out
 	                            * (--drain-timeout); 0 before */
 	uint64_t kernel_drops;     /* datagram inputs: the kernel's drop count (SO_RXQ_OVFL) */
+	uint64_t foreign_datagrams; /* --peer without a port: others' datagrams, dropped */
 	/* -D (rx.c). */
 	struct tp_rx_stats rx;     /* what the receive path counted */
 	bool rx_incomplete;        /* data lost or unverified: exit status 3 */

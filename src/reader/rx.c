@@ -11,6 +11,7 @@
 #include "deframe.h"
 #include "fec_rx.h"
 #include "report.h"
+#include "seal.h"
 #include "signals.h"
 #include "track.h"
 
@@ -27,6 +28,9 @@
  * not leave the receiver waiting for ever. Only once data has come: a receiver may wait as
  * long as it likes for a sender to start. */
 #define RX_QUIET_NS 10000000000ull
+/* A session that has sent nothing for this long may be taken over by another (a sender
+ * restarted); before that, another session's frames are ignored (track.h). */
+#define RX_SESSION_QUIET_NS 3000000000ull
 /* Loss lines on stderr: at most one per this interval; the rest are counted. */
 #define RX_REPORT_GAP_NS 200000000ull
 /* Bytes read from a stream at a time. */
@@ -56,6 +60,14 @@ struct tp_rx {
 	uint64_t unreported;     /* loss lines held back by the rate limit */
 	uint64_t said_corrupt;   /* refused frames and garbage bytes already reported */
 	uint64_t said_garbage;
+	/* Since when frames of another session have come and none of the current one (their
+	 * count then: session_frames): rx_other_session. */
+	uint32_t mark_session;
+	uint64_t mark_frames;
+	uint64_t mark_ns;
+	bool said_other;         /* the line about frames of another session went out */
+	unsigned char *plain;    /* --key-file: a frame opened out of place (rx_open) */
+	uint64_t said_unauth;    /* not-authentic frames already reported */
 };
 
 /* Verified bytes into chunks, handed to the writer as they fill (an in-order frame's
@@ -107,16 +119,25 @@ static void report_damage(struct tp_rx *rx, bool force)
 	char why[160];
 	size_t n = 0;
 
-	if ((corrupt == rx->said_corrupt && st->garbage_bytes == rx->said_garbage) ||
-	    !may_report(&rx->last_damage_ns, force))
+	/* Frames that did not authenticate are news once a transfer is on: before, they are
+	 * most likely all of them (a wrong key), said once at the end. */
+	uint64_t unauth = rx->track.locked ? st->not_authentic : rx->said_unauth;
+
+	if ((corrupt == rx->said_corrupt && st->garbage_bytes == rx->said_garbage &&
+	     unauth == rx->said_unauth) || !may_report(&rx->last_damage_ns, force))
 		return;
 	if (corrupt != rx->said_corrupt)
 		n += (size_t)snprintf(why, sizeof(why), "%" PRIu64 " frame%s refused (%" PRIu64 " in all)",
 				      corrupt - rx->said_corrupt, corrupt - rx->said_corrupt == 1 ? "" : "s",
 				      corrupt);
 	if (st->garbage_bytes != rx->said_garbage && n < sizeof(why))
-		snprintf(why + n, sizeof(why) - n, "%s%" PRIu64 " bytes of garbage between frames",
-			 n ? ", " : "", st->garbage_bytes - rx->said_garbage);
+		n += (size_t)snprintf(why + n, sizeof(why) - n, "%s%" PRIu64 " bytes of garbage "
+				      "between frames", n ? ", " : "", st->garbage_bytes - rx->said_garbage);
+	if (unauth != rx->said_unauth && n < sizeof(why))
+		snprintf(why + n, sizeof(why) - n, "%s%" PRIu64 " frame%s not authentic, dropped "
+			 "(%" PRIu64 " in all)", n ? ", " : "", unauth - rx->said_unauth,
+			 unauth - rx->said_unauth == 1 ? "" : "s", unauth);
+	rx->said_unauth = unauth;
 	rx->said_corrupt = corrupt;
 	rx->said_garbage = st->garbage_bytes;
 	tp_report("damaged input", why);
@@ -194,11 +215,42 @@ static const struct tp_track_ops rx_ops = {
 	.refused = rx_refused,
 };
 
+/* A frame of another session than the tracker's: the tracker may let it take over once the
+ * current session has been quiet for RX_SESSION_QUIET_NS. Measured without a clock read per
+ * frame: from the first such frame after the current session's last one. */
+static void rx_other_session(struct tp_rx *rx)
+{
+	const struct tp_track *t = &rx->track;
+	uint64_t now = tp_clock_ns();
+
+	if (rx->mark_session != t->session || rx->mark_frames != t->session_frames || !rx->mark_ns) {
+		rx->mark_session = t->session;
+		rx->mark_frames = t->session_frames;
+		rx->mark_ns = now;
+	} else if (now - rx->mark_ns >= RX_SESSION_QUIET_NS) {
+		tp_track_quiet(&rx->track);
+	}
+}
+
 /* A frame for the tracker: received, or rebuilt by the erasure code. */
 static int rx_track(void *ctx, const struct tp_frame *f)
 {
 	struct tp_rx *rx = ctx;
+
+	if (rx->track.locked && f->session != rx->track.session)
+		rx_other_session(rx);
+
+	uint64_t others = rx->r->rx.other_session;
 	int rc = tp_track_frame(&rx->track, f);
+
+	if (rx->r->rx.other_session != others && !rx->said_other) {
+		char why[128];
+
+		rx->said_other = true;
+		snprintf(why, sizeof(why), "session %08" PRIx32 " while %08" PRIx32 " is live: "
+			 "ignored (see --stats)", f->session, rx->track.session);
+		tp_report("frames of another session", why);
+	}
 
 	if (rc < 0)
 		return rx->result = rc;
@@ -214,11 +266,58 @@ static int rx_track(void *ctx, const struct tp_frame *f)
  * counted (the sender's last copies, or another stream after this one). The repair layer
  * sees the frames of the tracker's session only, after the tracker: parity frames of
  * another session are stale. */
+/* --key-file: a frame that passed its CRC, opened (seal.h), or NULL when it is not to be
+ * taken: not authentic (or not sealed at all) under the key, or sealed and no key given
+ * (said once; the receive stops, status 3). Decrypted where it lies, unless the erasure code
+ * will keep the DATA frame as it was sent. */
+static const struct tp_frame *rx_open(struct tp_rx *rx, const struct tp_frame *f,
+				      struct tp_frame *opened, bool keep)
+{
+	struct tp_rx_stats *st = &rx->r->rx;
+
+	if (!rx->p.sealer) {
+		st->sealed_no_key++;
+		if (rx->result == TP_TRACK_MORE && !rx->track.locked) {
+			tp_report(rx->input, "frames are encrypted: give --key-file");
+			rx->said = true;
+			rx->result = TP_TRACK_STOPPED;
+		}
+		return NULL;
+	}
+	/* (The payload is the receiver's own memory, the deframer's or the chunk's.) */
+	unsigned char *out = keep ? rx->plain : (unsigned char *)f->payload;
+
+	if (tp_seal_open(rx->p.sealer, f, out, opened) != 0) {
+		st->not_authentic++;
+		return NULL;
+	}
+	return opened;
+}
+
+/* A DATA frame the erasure code rebuilt (as sent: sealed, with a key), for the tracker. */
+static int rx_rebuilt(void *ctx, const struct tp_frame *f)
+{
+	struct tp_rx *rx = ctx;
+	struct tp_frame opened;
+
+	if (rx->p.sealer && !(f = rx_open(rx, f, &opened, true)))
+		return 0;
+	return rx_track(rx, f);
+}
+
 static int rx_frame(void *ctx, const struct tp_frame *f)
 {
 	struct tp_rx *rx = ctx;
+	const struct tp_frame *wire = f;  /* as sent: what the erasure code keeps */
+	struct tp_frame opened;
 	int rc = 0;
 
+	if (rx->p.sealer || (f->flags & TP_FRAME_FLAG_SEALED)) {
+		bool keep = f->type == TP_FRAME_DATA && rx->fec.learned && !rx->fec.off;
+
+		if (!(f = rx_open(rx, f, &opened, keep)))
+			return 0;
+	}
 	if (f->type != TP_FRAME_PARITY) {
 		rc = rx_track(rx, f);
 		if (rc)
@@ -229,7 +328,8 @@ static int rx_frame(void *ctx, const struct tp_frame *f)
 			rx->r->rx.stale++;
 		return 0;
 	}
-	return rx->result == TP_TRACK_MORE ? tp_fec_rx_frame(&rx->fec, f) : 0;
+	return rx->result == TP_TRACK_MORE
+	       ? tp_fec_rx_frame(&rx->fec, f->type == TP_FRAME_DATA ? wire : f) : 0;
 }
 
 int tp_rx_init(struct tp_reader *r, const struct tp_rx_params *p)
@@ -244,17 +344,23 @@ int tp_rx_init(struct tp_reader *r, const struct tp_rx_params *p)
 	rx->result = TP_TRACK_MORE;
 	r->rx.total = UINT64_MAX;
 	rx->buf = malloc(RX_READ_SIZE);
-	if (rx->buf && (err = tp_deframer_init(&rx->deframer, &r->rx, rx_frame, rx)) == 0) {
+	r->rx.sealed = p->sealer != NULL;
+	if (p->sealer && !(rx->plain = malloc(TP_FRAME_MAX_PAYLOAD)))
+		err = -ENOMEM;
+	else if (rx->buf && (err = tp_deframer_init(&rx->deframer, &r->rx, rx_frame, rx)) == 0) {
 		tp_deframer_set_room(&rx->deframer, rx_room, rx);
 		err = tp_track_init(&rx->track, &rx_ops, rx, &r->rx, p->on_gap,
 				    RX_WINDOW_BYTES, RX_WINDOW_FRAMES);
 		if (err == 0) {
-			tp_fec_rx_init(&rx->fec, &r->rx, rx_track, rx);
+			tp_fec_rx_init(&rx->fec, &r->rx, rx_rebuilt, rx);
+			if (p->sealer)
+				tp_fec_rx_set_sealed(&rx->fec, TP_FRAME_FLAG_SEALED, TP_SEAL_OVERHEAD);
 			r->rx_state = rx;
 			return 0;
 		}
 		tp_deframer_destroy(&rx->deframer);
 	}
+	free(rx->plain);
 	free(rx->buf);
 	free(rx);
 	return err;
@@ -269,6 +375,7 @@ void tp_rx_destroy(struct tp_reader *r)
 	tp_fec_rx_destroy(&rx->fec);
 	tp_track_destroy(&rx->track);
 	tp_deframer_destroy(&rx->deframer);
+	free(rx->plain);
 	free(rx->buf);
 	free(rx);
 	r->rx_state = NULL;
@@ -341,12 +448,13 @@ static ssize_t rx_read(void *ctx, struct tp_source *src, bool *alive)
 	if (n <= 0)
 		return n;
 	uint64_t frames = r->rx.frames, garbage = r->rx.garbage_bytes;
+	uint64_t unauth = r->rx.not_authentic + r->rx.sealed_no_key;
 	int rc = src->datagram ? tp_deframe_datagram(&rx->deframer, rx->buf, (size_t)n)
 			       : tp_deframe_stream(&rx->deframer, rx->buf, (size_t)n);
 	/* Only frames are data: junk must not keep a quiet input alive. A byte stream's bytes
 	 * that may be part of a frame count too (at a low baud rate one frame takes many
 	 * reads). */
-	*alive = r->rx.frames != frames ||
+	*alive = r->rx.frames - r->rx.not_authentic - r->rx.sealed_no_key != frames - unauth ||
 		 (!src->datagram && r->rx.garbage_bytes - garbage < (uint64_t)n);
 	report_damage(rx, false);
 	if (rc == -EINTR)
@@ -390,6 +498,15 @@ int tp_rx_finish(struct tp_reader *r)
 	if (tp_handoff_writer_done(&r->handoff))
 		return 0;
 	tp_fec_rx_finish(&rx->fec, r->rx.end_seen ? rx->track.end.frames : UINT32_MAX);
+	if (rx->p.sealer && !rx->track.locked && r->rx.not_authentic) {
+		/* Not one frame opened: a key other than the sender's, most likely. */
+		snprintf(why, sizeof(why), "none of the %" PRIu64 " frames authenticated under "
+			 "--key-file (the sender's key is another, or it sends unsealed frames); "
+			 "nothing written", r->rx.not_authentic);
+		tp_report(rx->input, why);
+		rx->said = true;
+		rc = TP_TRACK_STOPPED;
+	}
 	if (rc == TP_TRACK_MORE && !tp_signals_stop_requested())
 		rc = tp_track_finish(&rx->track);
 	if (r->rx.fec_unrepaired) {

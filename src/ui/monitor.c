@@ -9,6 +9,7 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 #include "report.h"
+#include "seal.h"
 #include "signals.h"
 
 static uint64_t elapsed_ns(const struct tp_monitor *m)
@@ -87,7 +88,8 @@ void tp_monitor_init(struct tp_monitor *m, const struct tp_monitor_params *p)
 
 	*m = (struct tp_monitor){ .opts = o, .counters = p->counters, .handoff = p->handoff,
 				  .total = p->total, .start_ns = tp_clock_ns(), .rx = p->rx,
-				  .kernel_drops = p->kernel_drops, .udp_out = p->udp_out,
+				  .kernel_drops = p->kernel_drops,
+				  .foreign_datagrams = p->foreign_datagrams, .udp_out = p->udp_out,
 				  .sink_name = p->sink_name, .interval_ns = o->interval_ns,
 				  .display = o->display, .tail = p->tail, .outputs = p->outputs,
 				  .fec = p->fec };
@@ -324,6 +326,12 @@ void tp_monitor_explain(struct tp_monitor *m, const struct tp_tuning *t)
 			"at most %u; +%.1f %% bandwidth\n", k, n - k, d, t->fec_why, k, n, d,
 			d * (n - k), n - k, 100.0 * tp_fec_cost(k, n - k, t->frame_size));
 	}
+	if (m->opts->key_file)
+		fprintf(stderr, "tpipe: sealing: every frame with %s under --key-file (a random "
+			"nonce base per run, counted per frame); +%u bytes a frame\n", TP_SEAL_CIPHER,
+			TP_SEAL_OVERHEAD);
+	if (m->opts->peer)
+		fprintf(stderr, "tpipe: peer: datagrams from %s only\n", m->opts->peer);
 	/* The levels' settings are fixed before the writer starts: no lock needed for them. */
 	char levels[256];
 	if (tp_fill_explain(&m->handoff->fill, levels, sizeof(levels)) > 0)
@@ -411,6 +419,7 @@ void tp_monitor_finish(struct tp_monitor *m, const struct tp_tuning *t, bool ref
 		.frame_size = t->frame_size,
 		.udp_in = m->kernel_drops != NULL,
 		.kernel_drops = m->kernel_drops ? *m->kernel_drops : 0,
+		.foreign_datagrams = m->foreign_datagrams ? *m->foreign_datagrams : 0,
 		.rx = m->rx,
 		.outputs = outputs,
 		.n_outputs = summary_outputs(m, outputs, dropped),

@@ -27,6 +27,7 @@ struct tp_monitor_params {
 	/* Links, for the statistics (NULL / false when unused). */
 	const struct tp_rx_stats *rx;     /* -D: the reader's, read between its reads */
 	const uint64_t *kernel_drops;     /* a udp:// input */
+	const uint64_t *foreign_datagrams; /* its datagrams from others than --peer */
 	bool udp_out;
 	const char *sink_name;            /* for the "nobody listening" line */
 	const struct tp_tail *tail;       /* the writer's last bytes, for %A and %L; NULL: none */
@@ -61,6 +62,7 @@ struct tp_monitor {
 	struct tp_rate_track rates;
 	const struct tp_rx_stats *rx;     /* as in tp_monitor_params */
 	const uint64_t *kernel_drops;
+	const uint64_t *foreign_datagrams;
 	bool udp_out;
 	const char *sink_name;
 	uint64_t refused_reported;        /* ECONNREFUSED count at the last such line */

@@ -59,6 +59,7 @@ struct tp_summary {
 	size_t frame_size;
 	bool udp_in;                /* datagrams the kernel dropped before we read them */
 	uint64_t kernel_drops;
+	uint64_t foreign_datagrams; /* --peer: datagrams from other senders, dropped */
 	const struct tp_rx_stats *rx; /* -D: what the receiver verified, refused and lost */
 	/* Several outputs: each one's figures (the ones above are the slowest live output's
 	 * amounts and every output's write calls); n_outputs 0 with one output. */

@@ -5,6 +5,7 @@
 
 #include <inttypes.h>
 #include "fec_tx.h"
+#include "seal.h"
 
 void tp_summary_print_link_text(FILE *out, const struct tp_summary *s)
 {
@@ -29,8 +30,9 @@ void tp_summary_print_link_text(FILE *out, const struct tp_summary *s)
 	}
 	if (s->udp_in) {
 		tp_summary_prefix(out, s);
-		fprintf(out, "udp: the kernel dropped %" PRIu64 " datagram%s for want of buffer\n",
-			s->kernel_drops, s->kernel_drops == 1 ? "" : "s");
+		fprintf(out, "udp: the kernel dropped %" PRIu64 " datagram%s for want of buffer; %"
+			PRIu64 " from senders other than --peer, dropped\n", s->kernel_drops,
+			s->kernel_drops == 1 ? "" : "s", s->foreign_datagrams);
 	}
 	if (!rx)
 		return;
@@ -56,6 +58,19 @@ void tp_summary_print_link_text(FILE *out, const struct tp_summary *s)
 		fprintf(out, " (%" PRIu64 " zero bytes written in their place)", rx->zero_bytes);
 	fprintf(out, "; %" PRIu64 " sender restart%s, %" PRIu64 " stale frames, %" PRIu64
 		" after the end\n", rx->restarts, rx->restarts == 1 ? "" : "s", rx->stale, rx->after_end);
+	if (rx->sealed || rx->sealed_no_key) {
+		tp_summary_prefix(out, s);
+		if (rx->sealed)
+			fprintf(out, "sealed: %s; %" PRIu64 " frame%s not authentic, dropped\n",
+				TP_SEAL_CIPHER, rx->not_authentic, rx->not_authentic == 1 ? "" : "s");
+		else
+			fprintf(out, "sealed: %" PRIu64 " sealed frame%s and no --key-file to open them\n",
+				rx->sealed_no_key, rx->sealed_no_key == 1 ? "" : "s");
+	}
+	tp_summary_prefix(out, s);
+	fprintf(out, "sessions: frames of another session: %" PRIu64 ", ignored; %" PRIu64
+		" stray frame%s of one that never began, given up\n", rx->other_session, rx->stray,
+		rx->stray == 1 ? "" : "s");
 	if (rx->fec_k) {
 		tp_summary_prefix(out, s);
 		fprintf(out, "fec: %u+%u, depth %u: %" PRIu64 " parity frames, %" PRIu64 " groups, %"
@@ -83,7 +98,8 @@ void tp_summary_print_link_json(FILE *out, const struct tp_summary *s)
 		fprintf(out, ",\"fec_k\":%u,\"fec_m\":%u,\"fec_depth\":%u,\"parity_frames\":%" PRIu64,
 			s->fec_k, s->fec_m, s->fec_depth, s->parity_frames);
 	if (s->udp_in)
-		fprintf(out, ",\"kernel_drops\":%" PRIu64, s->kernel_drops);
+		fprintf(out, ",\"kernel_drops\":%" PRIu64 ",\"foreign_datagrams\":%" PRIu64,
+			s->kernel_drops, s->foreign_datagrams);
 	if (!rx)
 		return;
 	fprintf(out, ",\"rx\":{\"frames\":%" PRIu64 ",\"corrupt\":{", rx->frames);
@@ -97,10 +113,13 @@ void tp_summary_print_link_json(FILE *out, const struct tp_summary *s)
 	fprintf(out, "},\"garbage_bytes\":%" PRIu64 ",\"duplicates\":%" PRIu64 ",\"reordered\":%" PRIu64
 		",\"lost_frames\":%" PRIu64 ",\"lost_bytes\":%" PRIu64 ",\"gaps\":%" PRIu64
 		",\"zero_bytes\":%" PRIu64 ",\"restarts\":%" PRIu64 ",\"stale\":%" PRIu64
-		",\"after_end\":%" PRIu64
+		",\"after_end\":%" PRIu64 ",\"other_session\":%" PRIu64 ",\"stray\":%" PRIu64
+		",\"sealed\":%s,\"not_authentic\":%" PRIu64 ",\"sealed_no_key\":%" PRIu64
 		",\"verified_bytes\":%" PRIu64 ",\"end_seen\":%s,\"digest_ok\":%s",
 		rx->garbage_bytes, rx->duplicates, rx->reordered, rx->lost_frames, rx->lost_bytes,
-		rx->gaps, rx->zero_bytes, rx->restarts, rx->stale, rx->after_end, rx->bytes_out,
+		rx->gaps, rx->zero_bytes, rx->restarts, rx->stale, rx->after_end, rx->other_session,
+		rx->stray, rx->sealed ? "true" : "false", rx->not_authentic, rx->sealed_no_key,
+		rx->bytes_out,
 		rx->end_seen ? "true" : "false", rx->digest_ok ? "true" : "false");
 	fprintf(out, ",\"fec_k\":%u,\"fec_m\":%u,\"fec_depth\":%u,\"fec_parity\":%" PRIu64
 		",\"fec_groups\":%" PRIu64 ",\"fec_repaired\":%" PRIu64 ",\"fec_unrepaired\":%" PRIu64

@@ -1,0 +1,220 @@
+#!/bin/bash
+# Sealed frames (--key-file) and sessions that cannot be hijacked: sealed round trips through
+# pipes and files of every size, with --fec and --repeat; the key file's checks; a wrong key,
+# no key, unsealed frames; an attacker on a UDP link (tests/udp-attack) forging frames with
+# right CRCs, fresh and live session ids, flipping bits, replaying an earlier run: the output
+# stays byte-exact and every forged frame is counted; without a key, a new session cannot
+# take over a live one; a frame left over from an earlier run gives way to a whole session;
+# --peer.
+[ -n "$BASH_VERSION" ] || exec bash "$0" "$@"
+. "${SRCDIR:-$(dirname "$0")/..}/tests/lib.sh"
+ATTACK=$SRCDIR/tests/udp-attack
+
+command -v python3 >/dev/null || skip_missing python3 "the attacker is a python3 script"
+
+key=$T/key
+head -c 32 /dev/urandom >"$key"
+chmod 600 "$key"
+
+# ---- round trips -----------------------------------------------------------------------
+for size in 0 1 1404 65536 $((3 * MiB + 17)); do
+	want=$(pattern_file "$size")
+	run bash -c "set -o pipefail; \"$TPIPE\" --key-file \"$key\" <\"$want\" | \"$TPIPE\" -D --key-file \"$key\" --stats=json >\"$T/pipe.out\""
+	expect_status 0 "sealed through a pipe, $size bytes"
+	same_file "$T/pipe.out" "$want" "sealed through a pipe, $size bytes"
+	check "$size bytes: nothing refused as not authentic" grep -q '"sealed":true,"not_authentic":0' "$T/err"
+done
+want=$(pattern_file $((2 * MiB + 5)))
+for extra in "--fec 16+4" "--repeat 1" "--frame-size 1000 --fec 4+2 --repeat 1"; do
+	# shellcheck disable=SC2086 # extra is options
+	tp --key-file "$key" $extra -o "$T/s.tpf" "$want"
+	expect_status 0 "sealed into a file ($extra)"
+	tp -D --key-file "$key" -o "$T/s.out" "$T/s.tpf"
+	expect_status 0 "sealed file ($extra) received"
+	same_file "$T/s.out" "$want" "sealed file ($extra)"
+done
+check "the sealed stream does not carry the data in the clear" \
+	python3 -c "import sys; sys.exit(open(sys.argv[1], 'rb').read()[32:64] in open(sys.argv[2], 'rb').read())" "$want" "$T/s.tpf"
+# A damaged sealed --fec file: repaired, the rebuilt frames opened.
+tp --key-file "$key" --fec 16+4 -o "$T/f.tpf" "$want"
+dd if=/dev/zero of="$T/f.tpf" bs=1 seek=$MiB count=70000 conv=notrunc status=none
+tp -D --key-file "$key" --stats=json -o "$T/f.out" "$T/f.tpf"
+expect_status 0 "a damaged sealed --fec file"
+same_file "$T/f.out" "$want" "a damaged sealed --fec file, repaired"
+check "sealed frames were rebuilt" [ "$(json_num fec_repaired "$T/err")" -ge 1 ]
+# A hex key is the same key.
+xxd -p -c 64 "$key" >"$T/hexkey"
+chmod 600 "$T/hexkey"
+tp -D --key-file "$T/hexkey" -o "$T/h.out" "$T/s.tpf"
+expect_status 0 "the same key as 64 hex digits"
+tp --key-file "$key" --explain -o /dev/null </dev/null
+check "--explain names the cipher" grep -q '^tpipe: sealing: every frame with XChaCha20-Poly1305' "$T/err"
+check "--explain does not show the key" bash -c '! grep -qiF "$(xxd -p -c 64 "$1")" "$2"' _ "$key" "$T/err"
+
+# ---- refusals --------------------------------------------------------------------------
+tp -D --key-file "$T/none" </dev/null
+expect_status 2 "a missing key file"
+expect_stderr_line "^tpipe: $T/none: No such file or directory$" "a missing key file"
+head -c 31 /dev/urandom >"$T/short" && chmod 600 "$T/short"
+tp -D --key-file "$T/short" </dev/null
+expect_status 2 "a 31-byte key"
+expect_stderr_line "^tpipe: $T/short: not a key: 31 bytes, where a key is 32 raw bytes or 64 hex digits" "a 31-byte key"
+head -c 33 /dev/urandom >"$T/long" && chmod 600 "$T/long"
+tp --key-file "$T/long" </dev/null
+expect_status 2 "a 33-byte key"
+cp "$key" "$T/loose" && chmod 640 "$T/loose"
+tp -D --key-file "$T/loose" </dev/null
+expect_status 2 "a key readable by the group"
+expect_stderr_line "^tpipe: $T/loose: permissions 0640 are too open: others than its owner may read it \\(chmod 600 it\\)$" "loose permissions"
+cp "$key" "$T/writable" && chmod 602 "$T/writable"
+tp -D --key-file "$T/writable" </dev/null
+expect_status 2 "a key others may write"
+tp -D --key-file "$T" </dev/null
+expect_status 2 "a directory as key file"
+
+other=$T/other
+head -c 32 /dev/urandom >"$other" && chmod 600 "$other"
+tp -D --key-file "$other" -o "$T/w.out" "$T/s.tpf"
+expect_status 3 "a wrong key"
+check "a wrong key: nothing written" [ "$(file_size "$T/w.out")" = 0 ]
+expect_stderr_line "^tpipe: $T/s.tpf: none of the [0-9]+ frames authenticated under --key-file \\(the sender's key is another, or it sends unsealed frames\\); nothing written$" "a wrong key"
+check "a wrong key: one line" [ "$(wc -l <"$T/err")" = 1 ]
+tp -D -o "$T/n.out" "$T/s.tpf"
+expect_status 3 "sealed frames and no key"
+expect_stderr_line "^tpipe: $T/s.tpf: frames are encrypted: give --key-file$" "no key"
+check "no key: one line" [ "$(wc -l <"$T/err")" = 1 ]
+check "no key: nothing written" [ "$(file_size "$T/n.out")" = 0 ]
+tp -F -o "$T/plain.tpf" "$want"
+tp -D --key-file "$key" -o "$T/u.out" "$T/plain.tpf"
+expect_status 3 "unsealed frames to a receiver with a key"
+check "unsealed frames: nothing written" [ "$(file_size "$T/u.out")" = 0 ]
+tp --peer 127.0.0.1 </dev/null
+expect_status 2 "--peer without a udp:// input"
+
+# ---- without a key: a live session is not taken over; a stray frame gives way -----------
+# A frame of an earlier run in the middle of its stream, then a whole run: the run comes out.
+a=$(pattern_file 3000)
+tp -F --frame-size 100 -o "$T/a.tpf" "$a"
+b=$(pattern_file 5000)
+tp -F --frame-size 100 -o "$T/b.tpf" "$b"
+python3 - "$T/a.tpf" "$T/stray.tpf" <<'EOF'
+import sys
+segs = [s for s in open(sys.argv[1], "rb").read().split(b"\0") if s]
+open(sys.argv[2], "wb").write(b"\0" + segs[len(segs) // 2] + b"\0")
+EOF
+cat "$T/stray.tpf" "$T/b.tpf" >"$T/sb.tpf"
+for gap in stop skip zero; do
+	tp -D --on-gap=$gap --stats=json -o "$T/sb.out" "$T/sb.tpf"
+	expect_status 0 "a stray frame before a whole run (--on-gap=$gap)"
+	same_file "$T/sb.out" "$b" "a stray frame gives way (--on-gap=$gap)"
+	check "the stray frame is counted (--on-gap=$gap)" [ "$(json_num stray "$T/err")" = 1 ]
+done
+
+# ---- an attacker on the link -------------------------------------------------------------
+receiver() {
+	local name=$1
+	shift
+	: >"$T/$name.err"
+	with_timeout "$TMO" "$TPIPE" --explain "$@" >"$T/$name.out" 2>"$T/$name.err" &
+	rx_pid=$!
+	track "$rx_pid"
+	rx_port=
+	if wait_for 10 grep -q 'listening on' "$T/$name.err"; then
+		rx_port=$(sed -n 's/.*listening on udp:.*:\([0-9]*\)$/\1/p' "$T/$name.err")
+	fi
+	[ -n "$rx_port" ] || fail "$name: the receiver did not say where it listens"
+}
+attacker() {
+	local name=$1
+	shift
+	python3 "$ATTACK" proxy --port-file "$T/$name.port" --to "127.0.0.1:$rx_port" \
+		--stats "$T/$name.attack" "$@" &
+	attack_pid=$!
+	track "$attack_pid"
+	wait_for 10 test -s "$T/$name.port" || fail "$name: the attacker did not start"
+	attack_port=$(cat "$T/$name.port")
+}
+kv() { grep -o "$1=[0-9]*" "$2" | cut -d= -f2; }
+
+# A recording of an earlier sealed run, under the same key, to replay.
+python3 "$ATTACK" capture --port-file "$T/cap.port" --out "$T/earlier.rec" --idle-ms 1500 &
+cap_pid=$!
+track "$cap_pid"
+wait_for 10 test -s "$T/cap.port" || fail "the capture did not start"
+tp --key-file "$key" -L 5MB -o "udp://127.0.0.1:$(cat "$T/cap.port")" "$(pattern_file $((400 * 1000)))"
+wait_exit "$cap_pid" 30
+check "an earlier run was recorded" size_at_least "$T/earlier.rec" 400000
+
+want=$(pattern_file $((4 * MiB)))
+receiver sealed -D --key-file "$key" --stats=json --idle-timeout 3 udp://127.0.0.1:0
+attacker sealed --forge --replay "$T/earlier.rec"
+tp --key-file "$key" -L 5MB -o "udp://127.0.0.1:$attack_port" "$want"
+expect_status 0 "a sealed sender through the attacker"
+wait_exit "$rx_pid" 60
+expect_status 0 "the sealed receiver under attack"
+same_file "$T/sealed.out" "$want" "sealed, under attack: byte-exact"
+wait_exit "$attack_pid" 30
+forged=$(kv forged "$T/sealed.attack")
+replayed=$(kv replayed "$T/sealed.attack")
+check "the attacker forged frames ($forged) and replayed some ($replayed)" \
+	bash -c '[ "$1" -gt 100 ] && [ "$2" -gt 10 ]' _ "${forged:-0}" "${replayed:-0}"
+check "every forged frame was counted as not authentic" \
+	[ "$(json_num not_authentic "$T/sealed.err")" = "$forged" ]
+check "every replayed frame was counted as of another session" \
+	[ "$(json_num other_session "$T/sealed.err")" = "$replayed" ]
+check "no restart, no loss" grep -q '"lost_frames":0,.*"restarts":0,' "$T/sealed.err"
+check "the attack was said as it came" grep -q 'frames not authentic, dropped' "$T/sealed.err"
+
+# Without a key: frames of a new session with right CRCs, and an earlier run replayed, while a
+# transfer is live: ignored and counted, the transfer whole.
+python3 "$ATTACK" capture --port-file "$T/cap2.port" --out "$T/earlier2.rec" --idle-ms 1500 &
+cap_pid=$!
+track "$cap_pid"
+wait_for 10 test -s "$T/cap2.port" || fail "the capture did not start"
+tp -F -L 5MB -o "udp://127.0.0.1:$(cat "$T/cap2.port")" "$(pattern_file $((400 * 1000)))"
+wait_exit "$cap_pid" 30
+for gap in stop skip; do
+	receiver plain$gap -D --on-gap=$gap --stats=json --idle-timeout 3 udp://127.0.0.1:0
+	attacker plain$gap --forge --unsealed-only --replay "$T/earlier2.rec"
+	tp -F -L 5MB -o "udp://127.0.0.1:$attack_port" "$want"
+	wait_exit "$rx_pid" 60
+	expect_status 0 "no key, another session injected (--on-gap=$gap)"
+	same_file "$T/plain$gap.out" "$want" "no key: a live session is not taken over (--on-gap=$gap)"
+	wait_exit "$attack_pid" 30
+	n=$(( $(kv forged "$T/plain$gap.attack") + $(kv replayed "$T/plain$gap.attack") ))
+	check "no key: every injected frame was counted (--on-gap=$gap)" \
+		[ "$(json_num other_session "$T/plain$gap.err")" = "$n" ]
+	check "no key: the first such frame was said (--on-gap=$gap)" \
+		grep -q '^tpipe: frames of another session: session [0-9a-f]* while [0-9a-f]* is live: ignored (see --stats)$' "$T/plain$gap.err"
+done
+
+# --peer HOST:PORT: the socket is connected, the attacker's datagrams (from another port)
+# never arrive. The proxy's port is picked first, so that the receiver can be told it.
+proxy_port=$(python3 -c 'import socket; s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+receiver peer2 -D --key-file "$key" --stats=json --idle-timeout 3 --peer "127.0.0.1:$proxy_port" udp://127.0.0.1:0
+check "--explain names the peer" grep -q "^tpipe: peer: datagrams from 127.0.0.1:$proxy_port only$" "$T/peer2.err"
+python3 "$ATTACK" proxy --port-file "$T/peer2.port" --to "127.0.0.1:$rx_port" --stats "$T/peer2.attack" \
+	--forge --from-other --bind-port "$proxy_port" &
+attack_pid=$!
+track "$attack_pid"
+wait_for 10 test -s "$T/peer2.port" || fail "peer2: the attacker did not start"
+tp --key-file "$key" -L 5MB -o "udp://127.0.0.1:$(cat "$T/peer2.port")" "$want"
+wait_exit "$rx_pid" 60
+expect_status 0 "--peer HOST:PORT under attack"
+same_file "$T/peer2.out" "$want" "--peer HOST:PORT: byte-exact"
+check "--peer HOST:PORT: the kernel kept every forged datagram out" \
+	grep -q '"not_authentic":0' "$T/peer2.err"
+wait_exit "$attack_pid" 30
+
+# --peer HOST: another address's datagrams are dropped and counted.
+receiver peer3 -D --key-file "$key" --stats=json --idle-timeout 3 --peer 127.0.0.1 udp://127.0.0.1:0
+attacker peer3 --forge --from-addr 127.0.0.2
+tp --key-file "$key" -L 5MB -o "udp://127.0.0.1:$attack_port" "$want"
+wait_exit "$rx_pid" 60
+expect_status 0 "--peer HOST under attack from another address"
+same_file "$T/peer3.out" "$want" "--peer HOST: byte-exact"
+wait_exit "$attack_pid" 30
+check "--peer HOST: the other address's datagrams were dropped and counted" \
+	[ "$(json_num foreign_datagrams "$T/peer3.err")" = "$(kv forged "$T/peer3.attack")" ]
+
+finish

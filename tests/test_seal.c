@@ -1,0 +1,227 @@
+/* Sealed frames (seal.h): libsodium's XChaCha20-Poly1305 against the published vector, frames
+ * that round-trip, and every change to a sealed frame refused, even with its CRC made right. */
+#include "config.h"
+
+#include <check.h>
+#include "unit.h"
+#include <errno.h>
+#include <string.h>
+#include <sodium.h>
+#include "crc.h"
+#include "frame.h"
+#include "le.h"
+#include "seal.h"
+
+static unsigned char key[TP_SEAL_KEY_SIZE];
+
+static void setup(void)
+{
+	ck_assert_int_eq(tp_seal_library_init(), 0);
+	for (unsigned i = 0; i < sizeof(key); i++)
+		key[i] = (unsigned char)(7 * i + 1);
+}
+
+static void unhex(unsigned char *out, const char *hex, size_t n)
+{
+	size_t got = 0;
+
+	ck_assert_int_eq(sodium_hex2bin(out, n, hex, strlen(hex), NULL, &got, NULL), 0);
+	ck_assert_uint_eq(got, n);
+}
+
+/* draft-irtf-cfrg-xchacha-03, A.3.1, through the call seal.c makes (detached, in place). */
+START_TEST(test_known_vector)
+{
+	static const char m[] = "Ladies and Gentlemen of the class of '99: If I could offer you "
+				"only one tip for the future, sunscreen would be it.";
+	unsigned char k[32], n[24], ad[12], want[sizeof(m) - 1], tag[16], want_tag[16];
+	unsigned char buf[sizeof(m) - 1];
+
+	for (unsigned i = 0; i < 32; i++)
+		k[i] = (unsigned char)(0x80 + i);
+	for (unsigned i = 0; i < 24; i++)
+		n[i] = (unsigned char)(0x40 + i);
+	unhex(ad, "50515253c0c1c2c3c4c5c6c7", sizeof(ad));
+	unhex(want, "bd6d179d3e83d43b9576579493c0e939572a1700252bfaccbed2902c21396cbb"
+		    "731c7f1b0b4aa6440bf3a82f4eda7e39ae64c6708c54c216cb96b72e1213b452"
+		    "2f8c9ba40db5d945b11b69b982c1bb9e3f3fac2bc369488f76b2383565d3fff9"
+		    "21f9664c97637da9768812f615c68b13b52e", sizeof(want));
+	unhex(want_tag, "c0875924c1c7987947deafd8780acf49", sizeof(want_tag));
+	memcpy(buf, m, sizeof(buf));
+	crypto_aead_xchacha20poly1305_ietf_encrypt_detached(buf, tag, NULL, buf, sizeof(buf), ad,
+							    sizeof(ad), NULL, n, k);
+	ck_assert_mem_eq(buf, want, sizeof(want));
+	ck_assert_mem_eq(tag, want_tag, sizeof(tag));
+	ck_assert_int_eq(crypto_aead_xchacha20poly1305_ietf_decrypt_detached(buf, NULL, buf,
+				sizeof(buf), tag, ad, sizeof(ad), n, k), 0);
+	ck_assert_mem_eq(buf, m, sizeof(buf));
+}
+END_TEST
+
+/* A DATA frame of len bytes sealed into buf; returns its size. */
+static size_t sealed_data(struct tp_sealer *s, unsigned char *buf, size_t len, uint32_t seq)
+{
+	struct tp_frame f = { .type = TP_FRAME_DATA, .session = 0xabcdef01u, .offset = 1000u * seq,
+			      .seq = seq, .len = (uint32_t)len };
+
+	for (size_t i = 0; i < len; i++)
+		buf[TP_FRAME_HDR_SIZE + i] = (unsigned char)(i * 13 + seq);
+	return tp_seal_frame(s, buf, &f);
+}
+
+START_TEST(test_round_trip)
+{
+	static unsigned char buf[70000], out[70000];
+	static const size_t lens[] = { 0, 1, 100, 1404, 65536 };
+	struct tp_sealer *s;
+
+	ck_assert_int_eq(tp_sealer_new(&s, key), 0);
+	for (unsigned k = 0; k < sizeof(lens) / sizeof(lens[0]); k++) {
+		size_t n = sealed_data(s, buf, lens[k], k);
+		struct tp_frame f, g;
+
+		ck_assert_uint_eq(n, tp_frame_size(lens[k]) + TP_SEAL_OVERHEAD);
+		ck_assert_int_eq(tp_frame_open(buf, n, &f), TP_FRAME_OK);
+		ck_assert_uint_eq(f.flags, TP_FRAME_FLAG_SEALED);
+		ck_assert_uint_eq(f.len, lens[k] + TP_SEAL_OVERHEAD);
+		if (lens[k] >= 16) { /* encrypted: not the plaintext */
+			unsigned same = 0;
+			for (size_t i = 0; i < 16; i++)
+				same += f.payload[i] == (unsigned char)(i * 13 + k);
+			ck_assert_uint_lt(same, 16);
+		}
+		/* Out of place, then in place: the same. */
+		ck_assert_int_eq(tp_seal_open(s, &f, out, &g), 0);
+		ck_assert_uint_eq(g.len, lens[k]);
+		ck_assert_uint_eq(g.flags, 0);
+		ck_assert_uint_eq(g.seq, k);
+		ck_assert_uint_eq(g.offset, 1000u * k);
+		ck_assert_uint_eq(g.session, 0xabcdef01u);
+		ck_assert_ptr_eq(g.payload, out);
+		for (size_t i = 0; i < lens[k]; i++)
+			ck_assert_uint_eq(out[i], (unsigned char)(i * 13 + k));
+		ck_assert_int_eq(tp_seal_open(s, &f, (unsigned char *)f.payload, &g), 0);
+		ck_assert_mem_eq(g.payload, out, lens[k]);
+	}
+	tp_sealer_free(s);
+}
+END_TEST
+
+/* Every bit of a sealed frame flipped, its CRC made right again (a forger who knows the
+ * format): it never opens. */
+START_TEST(test_every_bit_refused)
+{
+	unsigned char buf[400], copy[400], out[400];
+	struct tp_sealer *s;
+
+	ck_assert_int_eq(tp_sealer_new(&s, key), 0);
+	size_t n = sealed_data(s, buf, 200, 3);
+
+	for (size_t bit = 0; bit < 8 * (n - TP_FRAME_CRC_SIZE); bit++) {
+		struct tp_frame f, g;
+
+		memcpy(copy, buf, n);
+		copy[bit / 8] ^= (unsigned char)(1u << (bit % 8));
+		tp_put_le32(copy + n - 4, tp_crc32c(0, copy, n - 4));
+		if (tp_frame_open(copy, n, &f) != TP_FRAME_OK)
+			continue; /* magic, version, type, length: refused before any cryptography */
+		ck_assert_int_eq(tp_seal_open(s, &f, out, &g), -EBADMSG);
+	}
+	tp_sealer_free(s);
+}
+END_TEST
+
+START_TEST(test_wrong_key_and_unsealed)
+{
+	unsigned char buf[400], out[400], other_key[TP_SEAL_KEY_SIZE];
+	struct tp_sealer *s, *t;
+	struct tp_frame f, g;
+
+	memcpy(other_key, key, sizeof(key));
+	other_key[31] ^= 1;
+	ck_assert_int_eq(tp_sealer_new(&s, key), 0);
+	ck_assert_int_eq(tp_sealer_new(&t, other_key), 0);
+	size_t n = sealed_data(s, buf, 100, 1);
+	ck_assert_int_eq(tp_frame_open(buf, n, &f), TP_FRAME_OK);
+	ck_assert_int_eq(tp_seal_open(t, &f, out, &g), -EBADMSG);
+	/* An unsealed frame, however good its CRC. */
+	struct tp_frame plain = { .type = TP_FRAME_DATA, .session = 1, .len = 100 };
+	n = tp_frame_seal(buf, &plain);
+	ck_assert_int_eq(tp_frame_open(buf, n, &f), TP_FRAME_OK);
+	ck_assert_int_eq(tp_seal_open(s, &f, out, &g), -EBADMSG);
+	/* Sealed, but shorter than the seal itself. */
+	struct tp_frame tiny = { .type = TP_FRAME_DATA, .flags = TP_FRAME_FLAG_SEALED, .len = 39 };
+	n = tp_frame_seal(buf, &tiny);
+	ck_assert_int_eq(tp_frame_open(buf, n, &f), TP_FRAME_OK);
+	ck_assert_int_eq(tp_seal_open(s, &f, out, &g), -EBADMSG);
+	tp_sealer_free(s);
+	tp_sealer_free(t);
+}
+END_TEST
+
+/* The same frame sealed twice, by one sealer and by two: never the same nonce. */
+START_TEST(test_nonces_differ)
+{
+	unsigned char a[300], b[300], c[300];
+	struct tp_sealer *s, *t;
+
+	ck_assert_int_eq(tp_sealer_new(&s, key), 0);
+	ck_assert_int_eq(tp_sealer_new(&t, key), 0);
+	size_t n = sealed_data(s, a, 200, 9);
+	ck_assert_uint_eq(sealed_data(s, b, 200, 9), n);
+	ck_assert_uint_eq(sealed_data(t, c, 200, 9), n);
+	const size_t nonce = n - TP_FRAME_CRC_SIZE - TP_SEAL_NONCE_SIZE;
+	/* One sealer: the same random part, the count one more. */
+	ck_assert_mem_eq(a + nonce, b + nonce, 16);
+	ck_assert_uint_eq(tp_get_le64(b + nonce + 16), tp_get_le64(a + nonce + 16) + 1);
+	ck_assert(memcmp(a + TP_FRAME_HDR_SIZE, b + TP_FRAME_HDR_SIZE, 200) != 0);
+	/* Two sealers (two runs): another random part. */
+	ck_assert(memcmp(a + nonce, c + nonce, 16) != 0);
+	tp_sealer_free(s);
+	tp_sealer_free(t);
+}
+END_TEST
+
+/* META and END are sealed too; a sealed META that authenticates but does not parse is
+ * -EPROTO (a sender bug), and tp_frame_open does not parse sealed payloads. */
+START_TEST(test_control_frames)
+{
+	unsigned char buf[600], out[600];
+	struct tp_frame_meta m = { .total = 77, .frame_size = 1404, .name = "x.bin" };
+	struct tp_sealer *s;
+	struct tp_frame f, g, meta;
+
+	ck_assert_int_eq(tp_sealer_new(&s, key), 0);
+	size_t len = tp_frame_meta_encode(buf + TP_FRAME_HDR_SIZE, 400, &m);
+	meta = (struct tp_frame){ .type = TP_FRAME_META, .session = 5, .len = (uint32_t)len };
+	size_t n = tp_seal_frame(s, buf, &meta);
+	ck_assert_int_eq(tp_frame_open(buf, n, &f), TP_FRAME_OK);
+	ck_assert_int_eq(tp_seal_open(s, &f, out, &g), 0);
+	struct tp_frame_meta back;
+	ck_assert_int_eq(tp_frame_meta_decode(g.payload, g.len, &back), 0);
+	ck_assert_str_eq(back.name, "x.bin");
+	ck_assert_uint_eq(back.total, 77);
+	memset(buf + TP_FRAME_HDR_SIZE, 0xff, 10); /* name_len past the end */
+	meta.len = 10;
+	n = tp_seal_frame(s, buf, &meta);
+	ck_assert_int_eq(tp_frame_open(buf, n, &f), TP_FRAME_OK);
+	ck_assert_int_eq(tp_seal_open(s, &f, out, &g), -EPROTO);
+	tp_sealer_free(s);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("seal");
+	TCase *tc = tcase_create("seal");
+
+	tcase_add_checked_fixture(tc, setup, NULL);
+	tcase_add_test(tc, test_known_vector);
+	tcase_add_test(tc, test_round_trip);
+	tcase_add_test(tc, test_every_bit_refused);
+	tcase_add_test(tc, test_wrong_key_and_unsealed);
+	tcase_add_test(tc, test_nonces_differ);
+	tcase_add_test(tc, test_control_frames);
+	suite_add_tcase(s, tc);
+	return tp_unit_run(s);
+}
