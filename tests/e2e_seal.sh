@@ -188,6 +188,23 @@ for gap in stop skip; do
 		grep -q '^tpipe: frames of another session: session [0-9a-f]* while [0-9a-f]* is live: ignored (see --stats)$' "$T/plain$gap.err"
 done
 
+# Sealed with --fec through a relay that drops and corrupts: repaired, opened, byte-exact.
+receiver lossy -D --key-file "$key" --stats=json --idle-timeout 3 udp://127.0.0.1:0
+"$TESTDIR/udp-relay" --idle-ms 3000 --port-file "$T/lossy.port" --seed 3 --drop 0.02 --corrupt 0.01 \
+	0 "127.0.0.1:$rx_port" &
+relay_pid=$!
+track "$relay_pid"
+wait_for 10 test -s "$T/lossy.port" || fail "lossy: the relay did not start"
+tp --key-file "$key" --fec 16+4 --explain -L 5MB -o "udp://127.0.0.1:$(cat "$T/lossy.port")" "$want"
+expect_status 0 "sealed --fec into a lossy relay"
+check "sealed --fec on udp://: 1324-byte frames, so that a sealed parity frame fits 1472 bytes" \
+	grep -q '^tpipe: frame size: 1324 bytes' "$T/err"
+wait_exit "$rx_pid" 60
+expect_status 0 "sealed --fec through a lossy relay"
+same_file "$T/lossy.out" "$want" "sealed --fec, 2 % dropped and 1 % corrupted: repaired"
+check "sealed --fec: frames were rebuilt" [ "$(json_num fec_repaired "$T/lossy.err")" -gt 0 ]
+wait_exit "$relay_pid" 30
+
 # --peer HOST:PORT: the socket is connected, the attacker's datagrams (from another port)
 # never arrive. The proxy's port is picked first, so that the receiver can be told it.
 proxy_port=$(python3 -c 'import socket; s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')

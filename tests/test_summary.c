@@ -407,8 +407,9 @@ START_TEST(test_link_json_absent)
 	/* udp_in with no drops still says so: 0 is a figure, not an absence */
 	s.udp_in = true;
 	o = parse(&s);
-	ck_assert_int_eq(json_object_object_length(o), 22);
+	ck_assert_int_eq(json_object_object_length(o), 23);
 	eq_uint(o, "kernel_drops", 0);
+	eq_uint(o, "foreign_datagrams", 0);
 	absent(o, "datagrams_sent");
 	absent(o, "repeat");
 	absent(o, "rx");
@@ -454,8 +455,10 @@ START_TEST(test_link_json_udp_repeat)
 
 	s.udp_in = true;
 	s.kernel_drops = 17;
+	s.foreign_datagrams = 4;
 	o = parse(&s);
-	ck_assert_int_eq(json_object_object_length(o), 22);
+	ck_assert_int_eq(json_object_object_length(o), 23);
+	eq_uint(o, "foreign_datagrams", 4);
 	eq_uint(o, "kernel_drops", 17);
 	json_object_put(o);
 
@@ -485,7 +488,11 @@ START_TEST(test_link_json_rx)
 	absent(o, "datagrams_sent");
 	absent(o, "kernel_drops");
 	r = get(o, "rx", json_type_object);
-	ck_assert_int_eq(json_object_object_length(r), 26);
+	ck_assert_int_eq(json_object_object_length(r), 31);
+	eq_uint(r, "other_session", 0);
+	eq_uint(r, "stray", 0);
+	eq_uint(r, "not_authentic", 0);
+	eq_uint(r, "sealed_no_key", 0);
 	eq_uint(r, "fec_k", 0);
 	eq_uint(r, "fec_repaired", 0);
 	eq_uint(r, "frames", 1001);
@@ -524,7 +531,11 @@ START_TEST(test_link_json_rx)
 	rx.digest_ok = true;
 	o = parse(&s);
 	r = get(o, "rx", json_type_object);
-	ck_assert_int_eq(json_object_object_length(r), 26);
+	ck_assert_int_eq(json_object_object_length(r), 31);
+	eq_uint(r, "other_session", 0);
+	eq_uint(r, "stray", 0);
+	eq_uint(r, "not_authentic", 0);
+	eq_uint(r, "sealed_no_key", 0);
 	eq_uint(r, "fec_k", 0);
 	eq_uint(r, "fec_repaired", 0);
 	c = get(r, "corrupt", json_type_object);
@@ -542,7 +553,7 @@ START_TEST(test_link_json_rx)
 	s.udp_out = s.udp_in = true;
 	s.repeat = 1;
 	o = parse(&s);
-	ck_assert_int_eq(json_object_object_length(o), 28);
+	ck_assert_int_eq(json_object_object_length(o), 29);
 	for (size_t i = 0; i < sizeof(link_keys) / sizeof(link_keys[0]); i++)
 		ck_assert_msg(json_object_object_get_ex(o, link_keys[i], NULL), "no key %s", link_keys[i]);
 	ck_assert_str_eq(json_object_get_string(get(o, "name", json_type_string)), "link \"1\"");
@@ -588,6 +599,27 @@ START_TEST(test_link_text)
 	t = render(tp_summary_print_text, &s);
 	ck_assert_ptr_nonnull(strstr(t, "\ntpipe: repeat: every frame sent 1 more time (99 chunk copies)\n"));
 	ck_assert_ptr_nonnull(strstr(t, "\ntpipe: udp: the kernel dropped 1 datagram for want of buffer\n"));
+	ck_assert_ptr_null(strstr(t, "--peer"));
+	free(t);
+	s.foreign_datagrams = 3;
+	t = render(tp_summary_print_text, &s);
+	ck_assert_ptr_nonnull(strstr(t, "\ntpipe: udp: 3 datagrams from senders other than --peer, dropped\n"));
+	free(t);
+	s.foreign_datagrams = 0;
+
+	/* --key-file: the sealed line, with its count; sealed frames and no key: another */
+	struct tp_summary k = sample();
+	struct tp_rx_stats krx = sample_rx();
+	k.rx = &krx;
+	krx.sealed = true;
+	krx.not_authentic = 1;
+	t = render(tp_summary_print_text, &k);
+	ck_assert_ptr_nonnull(strstr(t, "\ntpipe: sealed: XChaCha20-Poly1305; 1 frame not authentic, dropped\n"));
+	free(t);
+	krx.sealed = false;
+	krx.sealed_no_key = 9;
+	t = render(tp_summary_print_text, &k);
+	ck_assert_ptr_nonnull(strstr(t, "\ntpipe: sealed: 9 sealed frames and no --key-file to open them\n"));
 	free(t);
 
 	/* -D: three lines, clean run, no END */
@@ -597,12 +629,15 @@ START_TEST(test_link_text)
 	rx.frames = 42;
 	rx.bytes_out = 4096;
 	t = render(tp_summary_print_text, &s);
-	ck_assert_int_eq(check_lines(t, "tpipe: rx: "), 9);
+	ck_assert_int_eq(check_lines(t, "tpipe: rx: "), 10);
 	ck_assert_ptr_nonnull(strstr(t, "\ntpipe: rx: frames: 42 verified, 0 corrupt, 0 contradicting, "
 				       "0 duplicates, 0 reordered, 0 garbage bytes between frames\n"));
 	ck_assert_ptr_nonnull(strstr(t, "\ntpipe: rx: lost: 0 frames, 0 bytes in 0 gaps; "
 				       "0 sender restarts, 0 stale frames, 0 after the end\n"));
 	ck_assert_ptr_nonnull(strstr(t, "\ntpipe: rx: stream: no END frame seen: completeness unknown\n"));
+	ck_assert_ptr_nonnull(strstr(t, "\ntpipe: rx: sessions: frames of another session: 0, ignored; "
+				       "0 stray frames of one that never began, given up\n"));
+	ck_assert_ptr_null(strstr(t, "sealed:"));
 	free(t);
 
 	/* corrupt reasons named when non-zero, zeros written, END and digest */
@@ -623,7 +658,7 @@ START_TEST(test_link_text)
 	rx.end_seen = true;
 	rx.digest_ok = true;
 	t = render(tp_summary_print_text, &s);
-	ck_assert_int_eq(check_lines(t, "tpipe: rx: "), 9);
+	ck_assert_int_eq(check_lines(t, "tpipe: rx: "), 10);
 	ck_assert_ptr_nonnull(strstr(t, "\ntpipe: rx: frames: 42 verified, 3 corrupt (crc 2) (cobs 1), "
 				       "3 contradicting (out_of_line 2) (end 1), "
 				       "3 duplicates, 4 reordered, 5 garbage bytes between frames\n"));

@@ -119,6 +119,8 @@ struct sink {
 	unsigned nloss;
 	uint32_t restart_old[8], restart_new[8];
 	unsigned nrestart;
+	uint32_t gave_up_old, gave_up_new;
+	unsigned ngave_up;
 	unsigned nmeta;
 	struct tp_frame_meta meta;
 	unsigned nrefused;
@@ -171,6 +173,15 @@ static void sink_lost(void *ctx, const struct tp_track_loss *loss)
 	k->loss[k->nloss++] = *loss;
 }
 
+static void sink_gave_up(void *ctx, uint32_t old_session, uint32_t new_session)
+{
+	struct sink *k = ctx;
+
+	k->gave_up_old = old_session;
+	k->gave_up_new = new_session;
+	k->ngave_up++;
+}
+
 static void sink_restart(void *ctx, uint32_t old_session, uint32_t new_session)
 {
 	struct sink *k = ctx;
@@ -200,7 +211,7 @@ static void sink_refused(void *ctx, const struct tp_track_refusal *r)
 }
 
 static const struct tp_track_ops full_ops = {
-	.emit = sink_emit, .lost = sink_lost, .restart = sink_restart, .meta = sink_meta,
+	.emit = sink_emit, .lost = sink_lost, .restart = sink_restart, .gave_up = sink_gave_up, .meta = sink_meta,
 	.refused = sink_refused,
 };
 static const struct tp_track_ops bare_ops = { .emit = sink_emit };
@@ -1334,6 +1345,9 @@ START_TEST(test_stray_frame_gives_way)
 		feed_range(&x, &b, 0, 20);
 		ck_assert_int_eq(feed(&x, fend(&b)), TP_TRACK_COMPLETE);
 		ck_assert_uint_eq(x.st.stray, 1);
+		ck_assert_uint_eq(x.k.ngave_up, 1);
+		ck_assert_uint_eq(x.k.gave_up_old, 0xA);
+		ck_assert_uint_eq(x.k.gave_up_new, 0xB);
 		ck_assert_uint_eq(x.st.restarts, 0);
 		ck_assert_uint_eq(x.st.gaps, 0);
 		ck_assert_uint_eq(x.k.nloss, 0);

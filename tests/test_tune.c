@@ -8,6 +8,7 @@
 #include "frame.h"
 #include "sink.h"
 #include "dgram.h"
+#include "seal.h"
 #include "tune.h"
 
 #define PAGE 4096u
@@ -222,6 +223,27 @@ START_TEST(test_frames_datagram_default)
 	ck_assert_uint_eq(t.frame_size, 1472);
 	ck_assert_uint_eq(t.meta_every, 0);
 	ck_assert_str_eq(t.frame_why, "raw datagrams of 1472 bytes fit a 1500-byte MTU");
+}
+END_TEST
+
+/* --key-file: 40 bytes more a frame; with --fec, a parity frame covers sealed DATA frames and
+ * is sealed itself, and must still fit the 1472 bytes. */
+START_TEST(test_frames_sealed_datagram)
+{
+	struct tp_options o = defaults();
+	struct tp_tuning t;
+
+	o.frame = true;
+	o.key_file = "k";
+	tp_tune(&o, TP_SINK_DGRAM, PAGE, &t);
+	ck_assert_uint_eq(t.frame_size + TP_FRAME_OVERHEAD + TP_SEAL_OVERHEAD, TP_TUNE_UDP_DATAGRAM);
+	o.fec_k = 32;
+	o.fec_m = 8;
+	tp_tune(&o, TP_SINK_DGRAM, PAGE, &t);
+	ck_assert_uint_eq(t.frame_size, 1324);
+	/* the parity frame: header, parity header, a sealed DATA frame's symbol, its own seal */
+	ck_assert_uint_eq(TP_FRAME_OVERHEAD + TP_FRAME_PARITY_EXTRA + t.frame_size +
+			  2 * TP_SEAL_OVERHEAD, TP_TUNE_UDP_DATAGRAM);
 }
 END_TEST
 
@@ -497,6 +519,7 @@ int main(void)
 	tcase_add_test(tc, test_frames_none);
 	tcase_add_test(tc, test_frames_stream_default);
 	tcase_add_test(tc, test_frames_datagram_default);
+	tcase_add_test(tc, test_frames_sealed_datagram);
 	tcase_add_test(tc, test_frame_size_wins);
 	tcase_add_test(tc, test_datagram_burst);
 	tcase_add_test(tc, test_repeat_caps_chunk);

@@ -243,7 +243,9 @@ static void check_frame_options(struct argp_state *state, const struct tp_option
 		argp_failure(state, 2, 0, "--peer: needs a udp:// input");
 	if (o->peer && o->n_inputs > 1)
 		argp_failure(state, 2, 0, "--peer: one udp:// input at a time");
-	size_t sealed = o->key_file ? TP_SEAL_OVERHEAD : 0;
+	/* Sealing adds its bytes to every frame; a parity frame covers sealed DATA frames and
+	 * is sealed itself. */
+	size_t sealed = o->key_file ? (o->fec_k ? 2 : 1) * TP_SEAL_OVERHEAD : 0;
 	if (sealed && o->frame_size + sealed + (o->fec_k ? TP_FRAME_PARITY_EXTRA : 0) >
 	    TP_FRAME_MAX_PAYLOAD)
 		argp_failure(state, 2, 0, "--frame-size: with --key-file%s, at most %zu (sealing adds "

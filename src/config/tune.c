@@ -41,7 +41,9 @@ static void tune_frames(const struct tp_options *o, unsigned sink_flags, struct 
 		snprintf(t->frame_why, sizeof(t->frame_why), "set by --frame-size");
 	} else if (dgram && o->fec_k) {
 		/* The parity frames are the longest datagrams: they must fit too. */
-		t->frame_size = TP_TUNE_UDP_DATAGRAM - TP_FRAME_OVERHEAD - TP_FRAME_PARITY_EXTRA - sealed;
+		/* Sealed, a parity frame is sealed and so are the DATA frames it covers. */
+		t->frame_size = TP_TUNE_UDP_DATAGRAM - TP_FRAME_OVERHEAD - TP_FRAME_PARITY_EXTRA -
+				2 * sealed;
 		snprintf(t->frame_why, sizeof(t->frame_why), "a %u-byte parity datagram%s fits a "
 			 "1500-byte MTU (data frames are %u bytes shorter)", TP_TUNE_UDP_DATAGRAM,
 			 sealed ? ", sealed," : "", TP_FRAME_PARITY_EXTRA);
@@ -75,7 +77,7 @@ static void tune_fec(const struct tp_options *o, struct tp_tuning *t)
 	if (!o->fec_k || !t->frame_size)
 		return;
 	size_t room = t->chunk - t->chunk / 254 - 8 - TP_FRAME_OVERHEAD - TP_FRAME_PARITY_EXTRA -
-		      (o->key_file ? TP_SEAL_OVERHEAD : 0);
+		      (o->key_file ? 2 * TP_SEAL_OVERHEAD : 0);
 	if (t->frame_size > room) {
 		t->frame_size = room;
 		snprintf(t->frame_why, sizeof(t->frame_why),

@@ -431,6 +431,8 @@ static int other_session(struct tp_track *t, const struct tp_frame *f)
 			return 0;
 		}
 		t->stats->stray += t->session_frames;
+		if (t->ops->gave_up)
+			t->ops->gave_up(t->ctx, t->session, f->session);
 		reset_session(t, f->session);
 		return 1;
 	}

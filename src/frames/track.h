@@ -122,6 +122,9 @@ struct tp_track_ops {
 	void (*lost)(void *ctx, const struct tp_track_loss *loss);
 	/* A frame with a new session id arrived: the sender restarted. May be NULL. */
 	void (*restart)(void *ctx, uint32_t old_session, uint32_t new_session);
+	/* A session that had written nothing was given up for new_session, which showed its
+	 * beginning (stats->stray counts its frames); no data is lost by it. May be NULL. */
+	void (*gave_up)(void *ctx, uint32_t old_session, uint32_t new_session);
 	/* The first META of a session (its total, name, frame size). May be NULL. */
 	void (*meta)(void *ctx, const struct tp_frame_meta *meta);
 	/* A frame was refused as contradicting (already counted in stats->conflicts). May be

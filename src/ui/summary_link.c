@@ -30,9 +30,13 @@ void tp_summary_print_link_text(FILE *out, const struct tp_summary *s)
 	}
 	if (s->udp_in) {
 		tp_summary_prefix(out, s);
-		fprintf(out, "udp: the kernel dropped %" PRIu64 " datagram%s for want of buffer; %"
-			PRIu64 " from senders other than --peer, dropped\n", s->kernel_drops,
-			s->kernel_drops == 1 ? "" : "s", s->foreign_datagrams);
+		fprintf(out, "udp: the kernel dropped %" PRIu64 " datagram%s for want of buffer\n",
+			s->kernel_drops, s->kernel_drops == 1 ? "" : "s");
+		if (s->foreign_datagrams) {
+			tp_summary_prefix(out, s);
+			fprintf(out, "udp: %" PRIu64 " datagram%s from senders other than --peer, "
+				"dropped\n", s->foreign_datagrams, s->foreign_datagrams == 1 ? "" : "s");
+		}
 	}
 	if (!rx)
 		return;

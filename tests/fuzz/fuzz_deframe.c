@@ -11,7 +11,8 @@
  *    digest matching it.
  *
  *  structured (odd): a stream made from a seed is framed by the real framer (framer.h), as
- *    a byte stream or as datagrams, then damaged as the input says (bits flipped, ranges
+ *    a byte stream or as datagrams, with --fec (flags & 128) and sealed (first byte & 2: every
+ *    frame sealed under the harness's key and opened before the tracker, as rx.c does), then damaged as the input says (bits flipped, ranges
  *    deleted, inserted, duplicated, moved, datagrams dropped, copied, swapped...), and
  *    received. On top of the raw checks, the output must be the original with exactly the
  *    reported gaps removed (skip) or zeroed (zero), or a prefix of it (stop), each gap must
@@ -47,6 +48,7 @@
 #include "fec_tx.h"
 #include "frame.h"
 #include "framer.h"
+#include "seal.h"
 #include "track.h"
 
 /* Output past this is refused with -EFBIG: zero fill up to a forged offset near 2^64 would
@@ -215,7 +217,21 @@ struct orig {
 	struct tp_frame_meta meta;
 	uint64_t *data_off;   /* stream offset of DATA seq k; [n_data] is len */
 	uint32_t n_data, cap_data;
+	bool sealed;          /* framed with --key-file (the harness's key) */
 };
+
+/* The key of sealed runs (structured runs with bit 1 of the first byte): a fixed one, so
+ * that a run is the same every time; the nonces' random part is the sealer's own. */
+static struct tp_sealer *sealer;
+
+static struct tp_sealer *the_sealer(void)
+{
+	static const unsigned char key[TP_SEAL_KEY_SIZE] = "tpipe's fuzzing key, 32 bytes..";
+
+	if (!sealer && (tp_seal_library_init() != 0 || tp_sealer_new(&sealer, key) != 0))
+		abort();
+	return sealer;
+}
 
 /* A set of raw frames, hashed by their CRC field. */
 struct fset {
@@ -390,6 +406,10 @@ struct fuzz {
 	size_t n_recs, cap_recs;
 	size_t n_rebuilt;         /* of them, rebuilt */
 	size_t rebuilt_dups;      /* rebuilt frames the tracker had had already */
+	/* Sealed runs: frames are opened (into `plain`) before the tracker, as rx.c does. */
+	const struct tp_sealer *sealer;
+	unsigned char *plain;
+	size_t n_unauth;          /* frames passed on that did not open (never recorded) */
 	uint64_t data_sum;        /* payload bytes of the verified DATA frames */
 
 	/* The tracker's position as its callbacks tell it. An epoch is one run of a session:
@@ -650,6 +670,23 @@ static void fz_restart(void *ctx, uint32_t old_session, uint32_t new_session)
 	z->zeros_due = 0;
 }
 
+/* A session that wrote nothing given up for one that began: a new epoch, nothing lost. */
+static void fz_gave_up(void *ctx, uint32_t old_session, uint32_t new_session)
+{
+	struct fuzz *z = ctx;
+
+	callback_enter(z, "a session given up");
+	CHECK(z->locked && old_session == z->session && new_session != old_session && z->pos == 0,
+	      "gave up %08" PRIx32 " (at %llu) for %08" PRIx32 " while in %08" PRIx32, old_session,
+	      ULL(z->pos), new_session, z->session);
+	CHECK(z->n_recs && z->recs[z->n_recs - 1].session == new_session,
+	      "gave up for a session the frame at hand is not of");
+	z->session = new_session;
+	z->epoch_start = z->n_recs - 1;
+	z->pos_unknown = false;
+	z->gaps_end = 0;
+}
+
 static void fz_meta(void *ctx, const struct tp_frame_meta *m)
 {
 	struct fuzz *z = ctx;
@@ -668,6 +705,7 @@ static void fz_meta(void *ctx, const struct tp_frame_meta *m)
 static const struct tp_track_ops fz_ops = {
 	.emit = fz_emit,
 	.lost = fz_lost,
+	.gave_up = fz_gave_up,
 	.restart = fz_restart,
 	.meta = fz_meta,
 };
@@ -778,11 +816,11 @@ static int fz_rebuilt(void *ctx, const struct tp_frame *f)
 {
 	struct fuzz *z = ctx;
 
+	struct tp_frame opened;
+
 	settle(z);
 	CHECK(f->type == TP_FRAME_DATA && f->len <= TP_FRAME_MAX_PAYLOAD,
 	      "rebuilt a frame of type %d, %" PRIu32 " bytes", (int)f->type, f->len);
-	record(z, f);
-	z->n_rebuilt++;
 	if (z->sent && !z->forged) {
 		size_t n = reseal(z, f);
 
@@ -790,6 +828,15 @@ static int fz_rebuilt(void *ctx, const struct tp_frame *f)
 		      "rebuilt a frame (session %08" PRIx32 ", seq %" PRIu32 ", offset %llu, %" PRIu32
 		      " bytes) that was never sent", f->session, f->seq, ULL(f->offset), f->len);
 	}
+	if (z->sealer) {
+		/* (A rebuilt frame is the sender's own, or CRC-checked from forged parity: one
+		 * that does not open is dropped, as rx.c drops it.) */
+		if (tp_seal_open(z->sealer, f, z->plain, &opened) != 0)
+			return 0;
+		f = &opened;
+	}
+	record(z, f);
+	z->n_rebuilt++;
 	uint64_t dups = z->stats.duplicates;
 	int rc = fz_track(z, f);
 
@@ -805,9 +852,9 @@ static int fz_frame(void *ctx, const struct tp_frame *f)
 	settle(z);
 	CHECK(f->type >= TP_FRAME_DATA && f->type <= TP_FRAME_PARITY && f->len <= TP_FRAME_MAX_PAYLOAD,
 	      "passed a frame of type %d, %" PRIu32 " bytes", (int)f->type, f->len);
-	CHECK(z->stats.frames == z->n_recs - z->n_rebuilt + 1, "stats count %llu frames, %zu passed on",
-	      ULL(z->stats.frames), z->n_recs - z->n_rebuilt + 1);
-	record(z, f);
+	CHECK(z->stats.frames == z->n_recs - z->n_rebuilt + z->n_unauth + 1,
+	      "stats count %llu frames, %zu passed on", ULL(z->stats.frames),
+	      z->n_recs - z->n_rebuilt + z->n_unauth + 1);
 	if (z->wire || (z->sent && !z->forged)) {
 		size_t n = reseal(z, f);
 
@@ -822,7 +869,21 @@ static int fz_frame(void *ctx, const struct tp_frame *f)
 			      (int)f->type, f->session, f->seq, ULL(f->offset), f->len);
 	}
 
-	/* As rx.c: the tracker first, then the repair layer, for the tracker's session only. */
+	/* As rx.c: opened (sealed runs), the tracker first, then the repair layer (DATA as
+	 * sent), for the tracker's session only. */
+	const struct tp_frame *wire = f;
+	struct tp_frame opened;
+
+	if (z->sealer) {
+		if (tp_seal_open(z->sealer, f, z->plain, &opened) != 0) {
+			CHECK(!z->sent || z->forged || !fset_has(z->sent, z->scratch, reseal(z, f)),
+			      "a frame the framer sealed does not open");
+			z->n_unauth++;
+			return 0;
+		}
+		f = &opened;
+	}
+	record(z, f);
 	if (f->type != TP_FRAME_PARITY) {
 		int rc = fz_track(z, f);
 
@@ -831,7 +892,7 @@ static int fz_frame(void *ctx, const struct tp_frame *f)
 	}
 	if (z->track.locked && f->session != z->track.session)
 		return 0;
-	return z->done ? 0 : tp_fec_rx_frame(&z->fec, f);
+	return z->done ? 0 : tp_fec_rx_frame(&z->fec, f->type == TP_FRAME_DATA ? wire : f);
 }
 
 static void fuzz_init(struct fuzz *z, enum tp_gap_policy policy, bool keep_feeding,
@@ -853,6 +914,18 @@ static void fuzz_init(struct fuzz *z, enum tp_gap_policy policy, bool keep_feedi
 			    window_bytes_choice[windows & 7], window_frames_choice[(windows >> 3) & 7]) == 0,
 	      "tracker init");
 	tp_fec_rx_init(&z->fec, &z->stats, fz_rebuilt, z);
+}
+
+/* A sealed run: frames open under the harness's key before anything else sees them. */
+static void fuzz_seal(struct fuzz *z)
+{
+	static unsigned char *plain;
+
+	if (!plain)
+		plain = xmalloc(TP_FRAME_MAX_PAYLOAD);
+	z->sealer = the_sealer();
+	z->plain = plain;
+	tp_fec_rx_set_sealed(&z->fec, TP_FRAME_FLAG_SEALED, TP_SEAL_OVERHEAD);
 }
 
 /* Feeding stopped (all in, or the tracker was done): finish and check the totals. */
@@ -877,8 +950,9 @@ static void fuzz_finish(struct fuzz *z)
 	      ULL(z->out_zero), ULL(s->bytes_out), ULL(s->zero_bytes));
 	CHECK(s->bytes_out <= z->data_sum, "%llu bytes out of %llu verified payload bytes",
 	      ULL(s->bytes_out), ULL(z->data_sum));
-	CHECK(s->frames == z->n_recs - z->n_rebuilt, "stats count %llu frames, %zu passed on",
-	      ULL(s->frames), z->n_recs - z->n_rebuilt);
+	CHECK(s->frames == z->n_recs - z->n_rebuilt + z->n_unauth,
+	      "stats count %llu frames, %zu passed on", ULL(s->frames),
+	      z->n_recs - z->n_rebuilt + z->n_unauth);
 	CHECK(s->fec_repaired == z->n_rebuilt - z->rebuilt_dups,
 	      "stats count %llu repaired, %zu rebuilt (%zu of them duplicates)",
 	      ULL(s->fec_repaired), z->n_rebuilt, z->rebuilt_dups);
@@ -1136,15 +1210,20 @@ static void frame_orig(struct sent *w, const struct orig *o, size_t frame_size,
 	struct tp_framer fr;
 	struct tp_fec_tx fec;
 
+	size_t sealed = o->sealed ? TP_SEAL_OVERHEAD : 0;
+
 	tp_framer_init(&fr, !w->dgram, frame_size, o->session, meta_every, &o->meta);
+	if (o->sealed)
+		tp_framer_set_sealer(&fr, the_sealer());
 	if (o->meta.fec_k) {
 		CHECK(tp_fec_tx_init(&fec, o->meta.fec_k, o->meta.fec_m, o->meta.fec_depth,
-				     frame_size) == 0, "fec_tx init");
+				     frame_size + sealed) == 0, "fec_tx init");
 		tp_framer_set_fec(&fr, &fec);
 	}
 
 	size_t meta_len = 32 + strlen(o->meta.name);
-	size_t need = tp_framer_wire_size(&fr, frame_size + (o->meta.fec_k ? TP_FRAME_PARITY_EXTRA : 0));
+	size_t need = tp_framer_wire_size(&fr, frame_size + (o->meta.fec_k ? TP_FRAME_PARITY_EXTRA +
+								      sealed : 0));
 	size_t need_meta = tp_framer_wire_size(&fr, meta_len);
 	size_t cap = (need > need_meta ? need : need_meta) + slack;
 	struct tp_chunk chunk = { .data = xmalloc(cap), .cap = cap };
@@ -1213,6 +1292,16 @@ UNTRACED static void walk_frame(struct walk *k, struct fset *set, const unsigned
 	enum tp_frame_error e = tp_frame_open(raw, len, &f);
 
 	CHECK(e == TP_FRAME_OK, "framer made a frame that does not open: %s", tp_frame_error_name(e));
+	CHECK(!(f.flags & TP_FRAME_FLAG_SEALED) == !o->sealed, "framer: sealed flag %d", f.flags);
+	if (o->sealed) {
+		static unsigned char *plain;
+		struct tp_frame sealed = f;
+
+		if (!plain)
+			plain = xmalloc(TP_FRAME_MAX_PAYLOAD);
+		CHECK(tp_seal_open(the_sealer(), &sealed, plain, &f) == 0, "framer: a sealed frame "
+		      "does not open");
+	}
 	CHECK(f.session == o->session, "framer: wrong session");
 	CHECK(k->ends == 0 || f.type == TP_FRAME_END, "framer: a frame after END");
 	if (f.type == TP_FRAME_META && k->frames == k->metas_first)
@@ -1461,7 +1550,7 @@ static void damage_dgrams(struct sent *w, struct input *in)
 	}
 }
 
-static void run_structured(struct input in)
+static void run_structured(struct input in, bool sealed)
 {
 	unsigned flags = get8(&in), windows = get8(&in);
 	size_t len = get16(&in) % (DATA_MAX + 1);
@@ -1485,7 +1574,7 @@ static void run_structured(struct input in)
 		size_t name_len = (pattern >> 3) * 8;
 
 		*o = (struct orig){ .session = seed + (uint32_t)i * 0x9e3779b9u,
-				    .len = i ? len / 2 + 1 : len };
+				    .len = i ? len / 2 + 1 : len, .sealed = sealed };
 		o->data = xmalloc(o->len);
 		gen_data(o->data, o->len, pattern + (unsigned)i, seed + (uint64_t)i);
 		o->meta.total = flags & 32 ? o->len : TP_FRAME_TOTAL_UNKNOWN;
@@ -1530,6 +1619,8 @@ static void run_structured(struct input in)
 
 	fuzz_init(&z, (enum tp_gap_policy)((flags & 3) % 3), flags & 8, windows,
 		  (seed >> 8) % (len + 1));
+	if (sealed)
+		fuzz_seal(&z);
 	z.orig = orig;
 	z.n_orig = n_orig;
 	z.sent = &set;
@@ -1572,8 +1663,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (size == 0)
 		return 0;
-	if (get8(&in) & 1)
-		run_structured(in);
+	unsigned mode = get8(&in);
+
+	if (mode & 1)
+		run_structured(in, mode & 2);
 	else
 		run_raw(in);
 	return 0;
@@ -1595,13 +1688,16 @@ static void write_seed(const char *dir, const char *name, const struct buf *b)
 	}
 }
 
+/* The first byte of structured seeds: 1, or 3 for sealed runs. */
+static unsigned seed_mode = 1;
+
 static void structured_seed(const char *dir, const char *name, unsigned flags,
 			    unsigned windows, unsigned len, unsigned pattern, unsigned fs_index,
 			    unsigned every, uint32_t seed, unsigned shape, const void *ops,
 			    size_t ops_len)
 {
 	unsigned char h[14] = {
-		1, (unsigned char)flags, (unsigned char)windows, (unsigned char)len,
+		(unsigned char)seed_mode, (unsigned char)flags, (unsigned char)windows, (unsigned char)len,
 		(unsigned char)(len >> 8), (unsigned char)pattern, (unsigned char)fs_index,
 		(unsigned char)(seed >> 3), /* (the --fec code, when flags & 128) */
 		(unsigned char)every, (unsigned char)seed, (unsigned char)(seed >> 8),
@@ -1834,6 +1930,17 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 				(unsigned)(3 + i), 0xc0ffee00u + (uint32_t)i,
 				(unsigned)(0x08 + (i & 7)), s[i].ops, s[i].len);
 	}
+	/* Sealed: the same runs under the harness's key (some of them). */
+	seed_mode = 3;
+	for (size_t i = 0; i < sizeof(s) / sizeof(*s); i += 3) {
+		char name[64];
+
+		snprintf(name, sizeof(name), "k-%s", s[i].name);
+		structured_seed(dir, name, s[i].flags, 0x3f, (unsigned)(300 + 397 * i), (unsigned)i,
+				(unsigned)(i * 5), (unsigned)(3 + i), 0xc0ffee00u + (uint32_t)i,
+				(unsigned)(0x08 + (i & 7)), s[i].ops, s[i].len);
+	}
+	seed_mode = 1;
 	/* A candidate segment longer than any frame, then frames: each piece fed to 3 MiB. */
 	struct buf b = { 0 };
 	unsigned char h[5] = { 0, 0x71, 0x3f, 0x0a, 3 };
