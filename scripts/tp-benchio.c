@@ -33,7 +33,8 @@
  *   tp-benchio codec [-t MS] [-r REPS]
  *                                    time tpipe's CRC-32C, COBS, framer and deframer
  *                                    (libtpipe.a) in memory, one thread, and the erasure
- *                                    code (--fec, ISA-L); print GB/s (see do_codec)
+ *                                    code (--fec, ISA-L) and sealing (--key-file,
+ *                                    libsodium); print GB/s (see do_codec)
  *
  * Pipe capacities are left alone (64 KiB) unless -P raises our end's pipe to
  * /proc/sys/fs/pipe-max-size, to show what a middle gains from pipe size alone.
@@ -67,6 +68,7 @@
 #include "frame.h"
 #include "framer.h"
 #include "ring.h"
+#include "seal.h"
 
 #define BUFSZ (1024 * 1024)
 #define LINE "tp-benchio ping\n" /* 16 bytes */
@@ -1025,6 +1027,65 @@ static int do_wake_cost(bool uring, uint64_t period_us, size_t piece, uint64_t s
 	return 0;
 }
 
+/* Sealed frames (--key-file): one frame of sx.len payload bytes sealed, or opened, again and
+ * again (in place, as tpipe does). */
+static struct {
+	struct tp_sealer *sealer;
+	unsigned char *buf;
+	size_t len;
+	struct tp_frame sealed;   /* the frame as sealed, for t_open */
+} sx;
+
+static uint64_t t_seal(void)
+{
+	struct tp_frame f = { .type = TP_FRAME_DATA, .session = 1, .len = (uint32_t)sx.len };
+
+	tp_seal_frame(sx.sealer, sx.buf, &f);
+	return sx.len;
+}
+
+/* A frame sealed, then checked and opened, as the two ends of a link do: an open on its
+ * own cannot be repeated in place (the payload is plaintext after it). The open's share is
+ * this pair's time less t_seal's. */
+static uint64_t t_seal_open(void)
+{
+	struct tp_frame f = { .type = TP_FRAME_DATA, .session = 1, .len = (uint32_t)sx.len }, g;
+	size_t n = tp_seal_frame(sx.sealer, sx.buf, &f);
+
+	if (tp_frame_open(sx.buf, n, &sx.sealed) != TP_FRAME_OK ||
+	    tp_seal_open(sx.sealer, &sx.sealed, sx.buf + TP_FRAME_HDR_SIZE, &g) != 0) {
+		fprintf(stderr, "tp-benchio: a sealed frame does not open\n");
+		exit(1);
+	}
+	return sx.len;
+}
+
+static int time_seal(size_t len, int64_t ms, unsigned reps)
+{
+	char name[40], what[160];
+
+	if (!sx.sealer) {
+		unsigned char key[TP_SEAL_KEY_SIZE] = { 1 };
+		if (tp_seal_library_init() || tp_sealer_new(&sx.sealer, key)) {
+			fprintf(stderr, "tp-benchio: libsodium did not start\n");
+			return 1;
+		}
+	}
+	sx.len = len;
+	sx.buf = codec_alloc(tp_frame_size(len) + TP_SEAL_OVERHEAD);
+	memcpy(sx.buf + TP_FRAME_HDR_SIZE, cx.rnd, len < CODEC_BUF ? len : CODEC_BUF);
+	snprintf(name, sizeof(name), "seal_%zu", len);
+	snprintf(what, sizeof(what), "tp_seal_frame: XChaCha20-Poly1305 in place + CRC, %zu-byte "
+		 "payloads (payload GB/s)", len);
+	time_test(name, t_seal, ms, reps, what);
+	snprintf(name, sizeof(name), "seal_open_%zu", len);
+	snprintf(what, sizeof(what), "tp_seal_frame then tp_frame_open + tp_seal_open in place, "
+		 "%zu-byte payloads (payload GB/s of the pair)", len);
+	time_test(name, t_seal_open, ms, reps, what);
+	free(sx.buf);
+	return 0;
+}
+
 /* The erasure code's test: one group of k data symbols and m parity symbols. */
 static struct {
 	struct tp_fec_code code;
@@ -1246,6 +1307,8 @@ static int do_codec(int64_t ms, unsigned reps)
 	/* Erasure codes: UDP-sized symbols (--fec over udp://), and 64 KiB ones (-F on a pipe). */
 	if (time_fec(16, 4, CODEC_DGRAM - 40, ms, reps) || time_fec(32, 8, CODEC_DGRAM - 40, ms, reps) ||
 	    time_fec(64, 16, CODEC_DGRAM - 40, ms, reps) || time_fec(32, 8, CODEC_FRAME, ms, reps))
+		return 1;
+	if (time_seal(CODEC_DGRAM - 40, ms, reps) || time_seal(CODEC_FRAME, ms, reps))
 		return 1;
 	codec_sink = cx.crc; /* so that no test's result is dead */
 	return 0;
