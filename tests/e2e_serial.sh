@@ -122,6 +122,16 @@ check "1e-4, --fec: frames were rebuilt ($r)" [ "${r:-0}" -gt 0 ]
 stop_child "$emu_pid"
 wait_exit "$emu_pid" 10
 
+# Sealed (--key-file) over a noisy line with --fec: repaired, opened, byte-exact.
+head -c 32 /dev/urandom >"$T/key" && chmod 600 "$T/key"
+line sealed --baud 460800 --ber 1e-5 --seed 7
+send_recv sealed --key-file "$T/key" --fec 16+4 --baud 460800 "$want" -- -D --key-file "$T/key" --baud 460800 --stats=json --idle-timeout 5
+status_is 0 "$rx_status" "sealed over a serial line at 1e-5" "$T/sealed.rerr"
+same_file "$T/sealed.out" "$want" "sealed over a serial line at 1e-5, --fec 16+4"
+check "sealed over a serial line: nothing forged" grep -q '"sealed":true,"not_authentic":0' "$T/sealed.rerr"
+stop_child "$emu_pid"
+wait_exit "$emu_pid" 10
+
 # XON/XOFF: the receiving line must not take the data's 0x11 and 0x13 bytes for flow control.
 line xon --baud 460800
 send_recv xon -F --flow xonxoff --baud 460800 "$want" -- -D --flow xonxoff --baud 460800

@@ -27,7 +27,7 @@ receiver() {
 
 # rx_said FILE: what a receiver said besides --explain's lines.
 rx_said() {
-	grep -Ev '^tpipe: (engine|chunk size|ring depth|rate|burst|frame size|META|input: listening on)' "$1"
+	grep -Ev '^tpipe: (engine|chunk size|ring depth|rate|burst|frame size|META|sealing|input: listening on)' "$1"
 }
 
 # rx_clean NAME DESC WANT: the receiver NAME ended with status 0, said nothing else, and wrote
@@ -68,6 +68,13 @@ tp -o "tcp://127.0.0.1:$rx_port" <"$big"
 expect_status 0 "50 MB to tcp://127.0.0.1"
 expect_stderr_empty "50 MB to tcp://127.0.0.1: the sender"
 rx_clean v4 "50 MB over IPv4" "$big"
+
+# Sealed frames over TCP.
+head -c 32 /dev/urandom >"$T/key" && chmod 600 "$T/key"
+receiver sealed -D --key-file "$T/key" tcp://127.0.0.1:0
+tp --key-file "$T/key" -o "tcp://127.0.0.1:$rx_port" <"$mid"
+expect_status 0 "sealed frames to tcp://127.0.0.1"
+rx_clean sealed "sealed frames over TCP" "$mid"
 
 receiver v6 'tcp://[::1]:0'
 tp -o "tcp://[::1]:$rx_port" <"$big"

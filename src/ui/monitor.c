@@ -326,7 +326,10 @@ void tp_monitor_explain(struct tp_monitor *m, const struct tp_tuning *t)
 			"at most %u; +%.1f %% bandwidth\n", k, n - k, d, t->fec_why, k, n, d,
 			d * (n - k), n - k, 100.0 * tp_fec_cost(k, n - k, t->frame_size));
 	}
-	if (m->opts->key_file)
+	if (m->opts->key_file && m->opts->deframe)
+		fprintf(stderr, "tpipe: sealing: only frames sealed with %s under --key-file are "
+			"taken\n", TP_SEAL_CIPHER);
+	else if (m->opts->key_file)
 		fprintf(stderr, "tpipe: sealing: every frame with %s under --key-file (a random "
 			"nonce base per run, counted per frame); +%u bytes a frame\n", TP_SEAL_CIPHER,
 			TP_SEAL_OVERHEAD);
