@@ -262,10 +262,6 @@ static int rx_track(void *ctx, const struct tp_frame *f)
 	return 0;
 }
 
-/* Every frame goes to the tracker, even after the stream is complete: what comes then is
- * counted (the sender's last copies, or another stream after this one). The repair layer
- * sees the frames of the tracker's session only, after the tracker: parity frames of
- * another session are stale. */
 /* --key-file: a frame that passed its CRC, opened (seal.h), or NULL when it is not to be
  * taken: not authentic (or not sealed at all) under the key, or sealed and no key given
  * (said once; the receive stops, status 3). Decrypted where it lies, unless the erasure code
@@ -305,6 +301,10 @@ static int rx_rebuilt(void *ctx, const struct tp_frame *f)
 	return rx_track(rx, f);
 }
 
+/* Every frame goes to the tracker, even after the stream is complete: what comes then is
+ * counted (the sender's last copies, or another stream after this one). The repair layer
+ * sees the frames of the tracker's session only, after the tracker: parity frames of
+ * another session are stale. With a key, a frame is opened first (rx_open). */
 static int rx_frame(void *ctx, const struct tp_frame *f)
 {
 	struct tp_rx *rx = ctx;
