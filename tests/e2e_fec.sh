@@ -5,9 +5,6 @@
 # with --repeat, --explain and --stats, and the usage errors.
 [ -n "$BASH_VERSION" ] || exec bash "$0" "$@"
 . "${SRCDIR:-$(dirname "$0")/..}/tests/lib.sh"
-RELAY=$TESTDIR/udp-relay
-
-kv() { grep -o "$1=[0-9]*" "$2" | cut -d= -f2; }
 
 # ---- pipes and files: every size -----------------------------------------------------
 for size in 0 1 1403 1404 100000 $((3 * MiB + 17)); do
@@ -42,35 +39,10 @@ dd if=/dev/zero of="$T/n.tpf" bs=1 seek=$((1 * MiB)) count=70000 conv=notrunc st
 tp -D -o "$T/n.out" "$T/n.tpf"
 expect_status 3 "the same damage without --fec"
 
-# ---- UDP through a lossy relay ----------------------------------------------------------
-receiver() {
-	local name=$1
-	shift
-	: >"$T/$name.err"
-	with_timeout "$TMO" "$TPIPE" --explain "$@" >"$T/$name.out" 2>"$T/$name.err" &
-	rx_pid=$!
-	track "$rx_pid"
-	rx_port=
-	if wait_for 10 grep -q 'listening on' "$T/$name.err"; then
-		rx_port=$(sed -n 's/.*listening on udp:.*:\([0-9]*\)$/\1/p' "$T/$name.err")
-	fi
-	[ -n "$rx_port" ] || fail "$name: the receiver did not say where it listens"
-}
-relay() {
-	local name=$1
-	shift
-	"$RELAY" --idle-ms 3000 --port-file "$T/$name.port" --stats "$T/$name.relay" "$@" \
-		0 "127.0.0.1:$rx_port" &
-	relay_pid=$!
-	track "$relay_pid"
-	wait_for 10 test -s "$T/$name.port" || fail "$name: the relay did not start"
-	relay_port=$(cat "$T/$name.port")
-}
-
 want=$(pattern_file $((8 * MiB)))
 for seed in 1 2; do
-	receiver lossy$seed -D --stats=json --idle-timeout 3 udp://127.0.0.1:0
-	relay lossy$seed --seed "$seed" --drop 0.02 --corrupt 0.01
+	udp_receiver lossy$seed -D --stats=json --idle-timeout 3 udp://127.0.0.1:0
+	udp_relay lossy$seed --seed "$seed" --drop 0.02 --corrupt 0.01
 	tp --fec 32+8 -L 20MB -o "udp://127.0.0.1:$relay_port" <"$want"
 	expect_status 0 "--fec 32+8 into a relay dropping 2 %, corrupting 1 % (seed $seed)"
 	wait_exit "$rx_pid" 60
@@ -85,8 +57,8 @@ done
 # Bursts of 8 datagrams in a row: the groups are interleaved 8 deep, so each loses at most one
 # or two frames of a burst.
 want=$(pattern_file $((8 * MiB)))
-receiver burst -D --stats=json --idle-timeout 3 udp://127.0.0.1:0
-relay burst --seed 5 --drop 0.024 --burst 8
+udp_receiver burst -D --stats=json --idle-timeout 3 udp://127.0.0.1:0
+udp_relay burst --seed 5 --drop 0.024 --burst 8
 tp --fec 32+8 -L 20MB -o "udp://127.0.0.1:$relay_port" <"$want"
 wait_exit "$rx_pid" 60
 expect_status 0 "bursts of 8 lost datagrams, 2.4 %"
@@ -97,8 +69,8 @@ check "the relay dropped in bursts of 8 ($d)" bash -c '[ "$1" -gt 0 ] && [ $(($1
 
 # 30 % lost: beyond the code. Status 3, only a verified prefix, and the hint.
 want=$(pattern_file $((2 * MiB)))
-receiver heavy -D --idle-timeout 3 udp://127.0.0.1:0
-relay heavy --seed 4 --drop 0.3
+udp_receiver heavy -D --idle-timeout 3 udp://127.0.0.1:0
+udp_relay heavy --seed 4 --drop 0.3
 tp --fec 32+8 -L 20MB -o "udp://127.0.0.1:$relay_port" <"$want"
 wait_exit "$rx_pid" 60
 expect_status 3 "30 % lost"
@@ -107,8 +79,8 @@ check "30 % lost: the hint names a larger code" grep -Eq '^tpipe: erasure code: 
 wait_exit "$relay_pid" 30
 
 # --fec with --repeat over the relay: the copies of parity frames are copies too.
-receiver rep -D --stats=json --idle-timeout 3 udp://127.0.0.1:0
-relay rep --seed 9 --drop 0.05 --reorder 0.01
+udp_receiver rep -D --stats=json --idle-timeout 3 udp://127.0.0.1:0
+udp_relay rep --seed 9 --drop 0.05 --reorder 0.01
 tp --fec 16+4 --repeat 1 -L 20MB -o "udp://127.0.0.1:$relay_port" <"$want"
 wait_exit "$rx_pid" 60
 expect_status 0 "--fec 16+4 --repeat 1 over a 5 % lossy link"

@@ -110,20 +110,6 @@ for gap in stop skip zero; do
 	check "the stray frame is counted (--on-gap=$gap)" [ "$(json_num stray "$T/err")" = 1 ]
 done
 
-# ---- an attacker on the link -------------------------------------------------------------
-receiver() {
-	local name=$1
-	shift
-	: >"$T/$name.err"
-	with_timeout "$TMO" "$TPIPE" --explain "$@" >"$T/$name.out" 2>"$T/$name.err" &
-	rx_pid=$!
-	track "$rx_pid"
-	rx_port=
-	if wait_for 10 grep -q 'listening on' "$T/$name.err"; then
-		rx_port=$(sed -n 's/.*listening on udp:.*:\([0-9]*\)$/\1/p' "$T/$name.err")
-	fi
-	[ -n "$rx_port" ] || fail "$name: the receiver did not say where it listens"
-}
 attacker() {
 	local name=$1
 	shift
@@ -134,7 +120,6 @@ attacker() {
 	wait_for 10 test -s "$T/$name.port" || fail "$name: the attacker did not start"
 	attack_port=$(cat "$T/$name.port")
 }
-kv() { grep -o "$1=[0-9]*" "$2" | cut -d= -f2; }
 
 # A recording of an earlier sealed run, under the same key, to replay.
 python3 "$ATTACK" capture --port-file "$T/cap.port" --out "$T/earlier.rec" --idle-ms 1500 &
@@ -146,7 +131,7 @@ wait_exit "$cap_pid" 30
 check "an earlier run was recorded" size_at_least "$T/earlier.rec" 400000
 
 want=$(pattern_file $((4 * MiB)))
-receiver sealed -D --key-file "$key" --stats=json --idle-timeout 3 udp://127.0.0.1:0
+udp_receiver sealed -D --key-file "$key" --stats=json --idle-timeout 3 udp://127.0.0.1:0
 attacker sealed --forge --replay "$T/earlier.rec"
 tp --key-file "$key" -L 5MB -o "udp://127.0.0.1:$attack_port" "$want"
 expect_status 0 "a sealed sender through the attacker"
@@ -174,7 +159,7 @@ wait_for 10 test -s "$T/cap2.port" || fail "the capture did not start"
 tp -F -L 5MB -o "udp://127.0.0.1:$(cat "$T/cap2.port")" "$(pattern_file $((400 * 1000)))"
 wait_exit "$cap_pid" 30
 for gap in stop skip; do
-	receiver plain$gap -D --on-gap=$gap --stats=json --idle-timeout 3 udp://127.0.0.1:0
+	udp_receiver plain$gap -D --on-gap=$gap --stats=json --idle-timeout 3 udp://127.0.0.1:0
 	attacker plain$gap --forge --unsealed-only --replay "$T/earlier2.rec"
 	tp -F -L 5MB -o "udp://127.0.0.1:$attack_port" "$want"
 	wait_exit "$rx_pid" 60
@@ -189,13 +174,9 @@ for gap in stop skip; do
 done
 
 # Sealed with --fec through a relay that drops and corrupts: repaired, opened, byte-exact.
-receiver lossy -D --key-file "$key" --stats=json --idle-timeout 3 udp://127.0.0.1:0
-"$TESTDIR/udp-relay" --idle-ms 3000 --port-file "$T/lossy.port" --seed 3 --drop 0.02 --corrupt 0.01 \
-	0 "127.0.0.1:$rx_port" &
-relay_pid=$!
-track "$relay_pid"
-wait_for 10 test -s "$T/lossy.port" || fail "lossy: the relay did not start"
-tp --key-file "$key" --fec 16+4 --explain -L 5MB -o "udp://127.0.0.1:$(cat "$T/lossy.port")" "$want"
+udp_receiver lossy -D --key-file "$key" --stats=json --idle-timeout 3 udp://127.0.0.1:0
+udp_relay lossy --seed 3 --drop 0.02 --corrupt 0.01
+tp --key-file "$key" --fec 16+4 --explain -L 5MB -o "udp://127.0.0.1:$relay_port" "$want"
 expect_status 0 "sealed --fec into a lossy relay"
 check "sealed --fec on udp://: 1324-byte frames, so that a sealed parity frame fits 1472 bytes" \
 	grep -q '^tpipe: frame size: 1324 bytes' "$T/err"
@@ -208,7 +189,7 @@ wait_exit "$relay_pid" 30
 # --peer HOST:PORT: the socket is connected, the attacker's datagrams (from another port)
 # never arrive. The proxy's port is picked first, so that the receiver can be told it.
 proxy_port=$(python3 -c 'import socket; s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-receiver peer2 -D --key-file "$key" --stats=json --idle-timeout 3 --peer "127.0.0.1:$proxy_port" udp://127.0.0.1:0
+udp_receiver peer2 -D --key-file "$key" --stats=json --idle-timeout 3 --peer "127.0.0.1:$proxy_port" udp://127.0.0.1:0
 check "--explain names the peer" grep -q "^tpipe: peer: datagrams from 127.0.0.1:$proxy_port only$" "$T/peer2.err"
 python3 "$ATTACK" proxy --port-file "$T/peer2.port" --to "127.0.0.1:$rx_port" --stats "$T/peer2.attack" \
 	--forge --from-other --bind-port "$proxy_port" &
@@ -224,7 +205,7 @@ check "--peer HOST:PORT: the kernel kept every forged datagram out" \
 wait_exit "$attack_pid" 30
 
 # --peer HOST: another address's datagrams are dropped and counted.
-receiver peer3 -D --key-file "$key" --stats=json --idle-timeout 3 --peer 127.0.0.1 udp://127.0.0.1:0
+udp_receiver peer3 -D --key-file "$key" --stats=json --idle-timeout 3 --peer 127.0.0.1 udp://127.0.0.1:0
 attacker peer3 --forge --from-addr 127.0.0.2
 tp --key-file "$key" -L 5MB -o "udp://127.0.0.1:$attack_port" "$want"
 wait_exit "$rx_pid" 60

@@ -5,51 +5,18 @@
 # errors: a name that does not resolve, a port in use, nobody listening, nobody sending.
 [ -n "$BASH_VERSION" ] || exec bash "$0" "$@"
 . "${SRCDIR:-$(dirname "$0")/..}/tests/lib.sh"
-RELAY=$TESTDIR/udp-relay
-
-kv() { grep -o "$1=[0-9]*" "$2" | cut -d= -f2; }
-
-# receiver NAME ARGS...: starts `tpipe --explain ARGS` in the background, output in
-# $T/NAME.out and stderr in $T/NAME.err; sets $rx_pid and $rx_port (from --explain's
-# "listening on" line; ARGS should listen on port 0).
-receiver() {
-	local name=$1
-	shift
-	: >"$T/$name.err" # there before the job opens it, for the wait below
-	with_timeout "$TMO" "$TPIPE" --explain "$@" >"$T/$name.out" 2>"$T/$name.err" &
-	rx_pid=$!
-	track "$rx_pid"
-	rx_port=
-	if wait_for 10 grep -q 'listening on' "$T/$name.err"; then
-		rx_port=$(sed -n 's/.*listening on udp:.*:\([0-9]*\)$/\1/p' "$T/$name.err")
-	fi
-	[ -n "$rx_port" ] || fail "$name: the receiver did not say where it listens"
-}
-
-# relay NAME ARGS...: starts the relay towards 127.0.0.1:$rx_port; sets $relay_pid and
-# $relay_port. Counts go to $T/NAME.relay.
-relay() {
-	local name=$1
-	shift
-	"$RELAY" --idle-ms 3000 --port-file "$T/$name.port" --stats "$T/$name.relay" "$@" \
-		0 "127.0.0.1:$rx_port" &
-	relay_pid=$!
-	track "$relay_pid"
-	wait_for 10 test -s "$T/$name.port" || fail "$name: the relay did not start"
-	relay_port=$(cat "$T/$name.port")
-}
 
 want=$(pattern_file $((2 * MiB)))
 
 # ---- clean transfers ---------------------------------------------------------------
-receiver raw --idle-timeout 1 udp://127.0.0.1:0
+udp_receiver raw --idle-timeout 1 udp://127.0.0.1:0
 tp -L 40MB -o "udp://127.0.0.1:$rx_port" <"$want"
 expect_status 0 "raw datagrams out at 40 MB/s"
 wait_exit "$rx_pid" 30
 expect_status 0 "raw datagrams in, ended by --idle-timeout"
 same_file "$T/raw.out" "$want" "raw udp at 40 MB/s"
 
-receiver framed -D --stats=json udp://127.0.0.1:0
+udp_receiver framed -D --stats=json udp://127.0.0.1:0
 tp -F -L 40MB -o "udp://127.0.0.1:$rx_port" <"$want"
 expect_status 0 "framed datagrams out at 40 MB/s"
 wait_exit "$rx_pid" 30
@@ -58,19 +25,19 @@ same_file "$T/framed.out" "$want" "framed udp at 40 MB/s"
 check "framed udp: the kernel dropped nothing" [ "$(json_num kernel_drops "$T/framed.err")" = 0 ]
 check "framed udp: the digest was verified" grep -q '"digest_ok":true' "$T/framed.err"
 
-receiver v6 -D 'udp://[::1]:0'
+udp_receiver v6 -D 'udp://[::1]:0'
 tp -F -L 40MB -o "udp://[::1]:$rx_port" <"$want"
 wait_exit "$rx_pid" 30
 expect_status 0 "-D over IPv6"
 same_file "$T/v6.out" "$want" "framed udp over [::1]"
 
-receiver name -D udp://:0
+udp_receiver name -D udp://:0
 tp -F -L 40MB -o "udp://localhost:$rx_port" <"$want"
 wait_exit "$rx_pid" 30
 expect_status 0 "-D on every address, sent to localhost"
 same_file "$T/name.out" "$want" "framed udp to a host name"
 
-receiver small -D udp://127.0.0.1:0
+udp_receiver small -D udp://127.0.0.1:0
 tp -F --frame-size 200 -L 10MB -o "udp://127.0.0.1:$rx_port" <"$(pattern_file 300000)"
 wait_exit "$rx_pid" 30
 expect_status 0 "--frame-size 200"
@@ -78,12 +45,12 @@ same_file "$T/small.out" "$(pattern_file 300000)" "framed udp, 200-byte payloads
 
 # The largest datagrams: one per send, whatever GSO would batch.
 big=$(pattern_file 300000)
-receiver big --idle-timeout 1 udp://127.0.0.1:0
+udp_receiver big --idle-timeout 1 udp://127.0.0.1:0
 tp --frame-size 65000 -L 40MB -o "udp://127.0.0.1:$rx_port" <"$big"
 expect_status 0 "65000-byte raw datagrams out"
 wait_exit "$rx_pid" 30
 same_file "$T/big.out" "$big" "65000-byte raw datagrams"
-receiver bigf -D udp://127.0.0.1:0
+udp_receiver bigf -D udp://127.0.0.1:0
 tp -F --frame-size 65000 -L 40MB -o "udp://127.0.0.1:$rx_port" <"$big"
 wait_exit "$rx_pid" 30
 expect_status 0 "-D, 65000-byte frames"
@@ -91,8 +58,8 @@ same_file "$T/bigf.out" "$big" "65000-byte framed datagrams"
 
 # ---- a misbehaving link ----------------------------------------------------------------
 # Each fault alone, so that the receiver's counts can be held to the relay's.
-receiver corrupt -D --on-gap=skip --stats=json udp://127.0.0.1:0
-relay corrupt --seed 11 --corrupt 0.02
+udp_receiver corrupt -D --on-gap=skip --stats=json udp://127.0.0.1:0
+udp_relay corrupt --seed 11 --corrupt 0.02
 tp -F -L 20MB -o "udp://127.0.0.1:$relay_port" <"$want"
 wait_exit "$rx_pid" 30
 expect_status 3 "corrupted datagrams, --on-gap=skip"
@@ -106,8 +73,8 @@ check "corrupted datagrams, skip: output = input - lost bytes ($lost)" \
 	[ "$(file_size "$T/corrupt.out")" = $(($(file_size "$want") - ${lost:-0})) ]
 check "corrupted datagrams: the loss was reported" grep -q '^tpipe: lost frame' "$T/corrupt.err"
 
-receiver drop -D --on-gap=zero --stats=json udp://127.0.0.1:0
-relay drop --seed 5 --drop 0.02
+udp_receiver drop -D --on-gap=zero --stats=json udp://127.0.0.1:0
+udp_relay drop --seed 5 --drop 0.02
 tp -F -L 20MB -o "udp://127.0.0.1:$relay_port" <"$want"
 wait_exit "$rx_pid" 30
 expect_status 3 "dropped datagrams, --on-gap=zero"
@@ -120,8 +87,8 @@ check "dropped datagrams, zero: offsets hold" [ "$(file_size "$T/drop.out")" = "
 check "dropped datagrams, zero: only zeros differ" \
 	only_zeros_differ "$T/drop.out" "$want"
 
-receiver dup -D --stats=json udp://127.0.0.1:0
-relay dup --seed 3 --dup 0.05 --reorder 0.05
+udp_receiver dup -D --stats=json udp://127.0.0.1:0
+udp_relay dup --seed 3 --dup 0.05 --reorder 0.05
 tp -F -L 20MB -o "udp://127.0.0.1:$relay_port" <"$want"
 wait_exit "$rx_pid" 30
 expect_status 0 "duplicated and reordered datagrams"
@@ -135,8 +102,8 @@ check "reordering counted ($r, relay $(kv reordered "$T/dup.relay"))" \
 	[ "${r:-0}" -gt 0 ] && [ "$r" -le "$(kv reordered "$T/dup.relay")" ]
 
 # --repeat: a link that loses 3 % of datagrams, recovered completely.
-receiver repeat -D --stats=json udp://127.0.0.1:0
-relay repeat --seed 1 --drop 0.03 --reorder 0.01
+udp_receiver repeat -D --stats=json udp://127.0.0.1:0
+udp_relay repeat --seed 1 --drop 0.03 --reorder 0.01
 tp -F --repeat 2 -L 40MB -o "udp://127.0.0.1:$relay_port" <"$want"
 wait_exit "$rx_pid" 30
 expect_status 0 "--repeat 2 over a link losing 3 %"
@@ -149,7 +116,7 @@ tp -o udp://no-such-host.invalid:9 </dev/null
 expect_status 1 "a host name that does not resolve"
 expect_stderr_line '^tpipe: udp://no-such-host.invalid:9: ' "a host name that does not resolve"
 
-receiver busy udp://127.0.0.1:0 --idle-timeout 5
+udp_receiver busy udp://127.0.0.1:0 --idle-timeout 5
 tp "udp://127.0.0.1:$rx_port" </dev/null
 expect_status 1 "an input port already in use"
 expect_stderr_line 'Address already in use' "an input port already in use"
@@ -158,7 +125,7 @@ wait_exit "$rx_pid" 10
 
 # Nobody listening: sending goes on, and it is said; a send whose end was refused did not
 # get there: status 1. (Small sends too, where no refusal comes back before the last one.)
-receiver gone udp://127.0.0.1:0 --idle-timeout 1
+udp_receiver gone udp://127.0.0.1:0 --idle-timeout 1
 wait_exit "$rx_pid" 10
 gone=$rx_port
 tp -L 20MB -o "udp://127.0.0.1:$gone" <"$want"
@@ -170,14 +137,14 @@ tp -o "udp://127.0.0.1:$gone" "$T/one"
 expect_status 1 "nobody listening, one datagram"
 expect_stderr_line 'nobody is listening: the destination refused the end of the stream \(1 refusal in all\)$' "nobody listening, one datagram"
 # A receiver there: status 0, nothing said.
-receiver there --idle-timeout 1 udp://127.0.0.1:0
+udp_receiver there --idle-timeout 1 udp://127.0.0.1:0
 tp -o "udp://127.0.0.1:$rx_port" "$T/one"
 expect_status 0 "a receiver there: status 0"
 expect_stderr_empty "a receiver there"
 wait_exit "$rx_pid" 10
 # A receiver that comes late: the first datagrams are refused (and said), the end is not:
 # status 0, the receiver has the end of the stream.
-receiver lateprobe --idle-timeout 0.1 udp://127.0.0.1:0
+udp_receiver lateprobe --idle-timeout 0.1 udp://127.0.0.1:0
 wait_exit "$rx_pid" 10
 late_port=$rx_port
 with_timeout "$TMO" "$TPIPE" -L 1MB -o "udp://127.0.0.1:$late_port" "$want" 2>"$T/late.serr" &
@@ -195,7 +162,7 @@ check "a receiver that comes late: it got the end of the stream" \
 	bash -c 'cmp -s <(tail -c 100000 "$1") <(tail -c 100000 "$2")' _ "$T/late.out" "$want"
 
 # A udp:// input that is the output would pass its datagrams round for ever: refused.
-receiver portprobe --idle-timeout 0.1 udp://127.0.0.1:0 # a free port, free again once it ends
+udp_receiver portprobe --idle-timeout 0.1 udp://127.0.0.1:0 # a free port, free again once it ends
 wait_exit "$rx_pid" 10
 loop_port=$rx_port
 for pair in "udp://127.0.0.1:P udp://127.0.0.1:P" "udp://:P udp://127.0.0.1:P" "udp://:P udp://[::1]:P" \
@@ -213,10 +180,10 @@ expect_status 0 "input on 127.0.0.1, output to 127.0.0.2 (another socket's): no 
 # -D on a link that lost every END: once data has come, 10 s of quiet end it (status 3,
 # and why), without --idle-timeout.
 # Beside it, one told --idle-timeout 0 waits on (checked once the first has ended).
-receiver forever -D --idle-timeout 0 udp://127.0.0.1:0
+udp_receiver forever -D --idle-timeout 0 udp://127.0.0.1:0
 forever_pid=$rx_pid
 "$TESTDIR/tp-frames" -u "127.0.0.1:$rx_port" meta 1 100000 1444 data 1 0 0 1444
-receiver quiet -D udp://127.0.0.1:0
+udp_receiver quiet -D udp://127.0.0.1:0
 t0=$(date +%s)
 "$TESTDIR/tp-frames" -u "127.0.0.1:$rx_port" meta 1 100000 1444 data 1 0 0 1444 data 1 1 1444 1444
 # Junk that is no frame, every 2 s for 8 s, must not keep it waiting.
@@ -236,7 +203,7 @@ stop_child "$forever_pid" TERM
 wait_exit "$forever_pid" 10
 
 # After a complete stream, input that goes on keeps the receiver for 5 s at most.
-receiver linger -D udp://127.0.0.1:0
+udp_receiver linger -D udp://127.0.0.1:0
 trickle=()
 for i in $(seq 100); do trickle+=(meta 2 - 1444 sleep 100); done
 "$TESTDIR/tp-frames" -u "127.0.0.1:$rx_port" stream 1 10000 1444 "${trickle[@]}" &
@@ -251,7 +218,7 @@ stop_child "$sender"
 wait_exit "$sender" 10
 # END with data missing: late copies are waited for, but a trickle of copies that never
 # brings the missing frames keeps the receiver 5 s at most.
-receiver waitend -D udp://127.0.0.1:0
+udp_receiver waitend -D udp://127.0.0.1:0
 copies=()
 for i in $(seq 100); do copies+=(data 1 0 0 1444 sleep 100); done
 "$TESTDIR/tp-frames" -u "127.0.0.1:$rx_port" meta 1 3000 1444 data 1 0 0 1444 end 1 3000 3 "${copies[@]}" &
@@ -267,11 +234,11 @@ stop_child "$sender"
 wait_exit "$sender" 10
 
 # Nobody sending: --idle-timeout ends the wait; with -D nothing could be verified.
-receiver idle -D --idle-timeout 0.3 udp://127.0.0.1:0
+udp_receiver idle -D --idle-timeout 0.3 udp://127.0.0.1:0
 wait_exit "$rx_pid" 10
 expect_status 3 "-D, nobody sending, --idle-timeout"
 check "-D, nobody sending: nothing written" [ ! -s "$T/idle.out" ]
-receiver idleraw --idle-timeout 0.3 udp://127.0.0.1:0
+udp_receiver idleraw --idle-timeout 0.3 udp://127.0.0.1:0
 wait_exit "$rx_pid" 10
 expect_status 0 "raw, nobody sending, --idle-timeout"
 check "raw, --idle-timeout: said" grep -q '^tpipe: udp://127.0.0.1:0: no data for 0.3 s: taken as its end (--idle-timeout)$' "$T/idleraw.err"

@@ -416,3 +416,37 @@ done_with_file() {
 	# wchan reads 0 where the kernel will not say (no kallsyms): then the rest has to do.
 	[ "$ev" = 0 ] && ! has_open "$1" "$2" && { [ "$w" = 0 ] || [[ $w == *poll* ]]; }
 }
+
+# ---- UDP receivers and the lossy relay (e2e_udp.sh, e2e_fec.sh, e2e_seal.sh) -------------
+
+# kv KEY FILE: the number after KEY= in FILE (udp-relay's and udp-attack's counts).
+kv() { grep -o "$1=[0-9]*" "$2" | cut -d= -f2; }
+
+# udp_receiver NAME ARGS...: tpipe --explain ARGS in the background (output $T/NAME.out,
+# stderr $T/NAME.err); sets $rx_pid and $rx_port, the udp:// port it says it listens on.
+udp_receiver() {
+	local name=$1
+	shift
+	: >"$T/$name.err" # there before the job opens it, for the wait below
+	with_timeout "$TMO" "$TPIPE" --explain "$@" >"$T/$name.out" 2>"$T/$name.err" &
+	rx_pid=$!
+	track "$rx_pid"
+	rx_port=
+	if wait_for 10 grep -q 'listening on' "$T/$name.err"; then
+		rx_port=$(sed -n 's/.*listening on udp:.*:\([0-9]*\)$/\1/p' "$T/$name.err")
+	fi
+	[ -n "$rx_port" ] || fail "$name: the receiver did not say where it listens"
+}
+
+# udp_relay NAME ARGS...: tests/udp-relay ARGS towards 127.0.0.1:$rx_port; sets $relay_pid
+# and $relay_port. Counts go to $T/NAME.relay.
+udp_relay() {
+	local name=$1
+	shift
+	"$TESTDIR/udp-relay" --idle-ms 3000 --port-file "$T/$name.port" --stats "$T/$name.relay" \
+		"$@" 0 "127.0.0.1:$rx_port" &
+	relay_pid=$!
+	track "$relay_pid"
+	wait_for 10 test -s "$T/$name.port" || fail "$name: the relay did not start"
+	relay_port=$(cat "$T/$name.port")
+}
