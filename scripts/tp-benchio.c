@@ -1060,28 +1060,42 @@ static uint64_t t_seal_open(void)
 	return sx.len;
 }
 
+/* Each cipher this CPU has: seal_C_LEN and seal_open_C_LEN (C: xchacha or aes). */
 static int time_seal(size_t len, int64_t ms, unsigned reps)
 {
+	static const struct { enum tp_cipher cipher; const char *tag; } ciphers[] = {
+		{ TP_CIPHER_XCHACHA20, "xchacha" }, { TP_CIPHER_AES256GCM, "aes" } };
+	unsigned char key[TP_SEAL_KEY_SIZE] = { 1 };
 	char name[40], what[160];
 
-	if (!sx.sealer) {
-		unsigned char key[TP_SEAL_KEY_SIZE] = { 1 };
-		if (tp_seal_library_init() || tp_sealer_new(&sx.sealer, key)) {
-			fprintf(stderr, "tp-benchio: libsodium did not start\n");
-			return 1;
-		}
+	if (tp_seal_library_init()) {
+		fprintf(stderr, "tp-benchio: libsodium did not start\n");
+		return 1;
 	}
 	sx.len = len;
 	sx.buf = codec_alloc(tp_frame_size(len) + TP_SEAL_OVERHEAD);
 	memcpy(sx.buf + TP_FRAME_HDR_SIZE, cx.rnd, len < CODEC_BUF ? len : CODEC_BUF);
-	snprintf(name, sizeof(name), "seal_%zu", len);
-	snprintf(what, sizeof(what), "tp_seal_frame: XChaCha20-Poly1305 in place + CRC, %zu-byte "
-		 "payloads (payload GB/s)", len);
-	time_test(name, t_seal, ms, reps, what);
-	snprintf(name, sizeof(name), "seal_open_%zu", len);
-	snprintf(what, sizeof(what), "tp_seal_frame then tp_frame_open + tp_seal_open in place, "
-		 "%zu-byte payloads (payload GB/s of the pair)", len);
-	time_test(name, t_seal_open, ms, reps, what);
+	for (unsigned i = 0; i < sizeof(ciphers) / sizeof(ciphers[0]); i++) {
+		const char *cname = tp_seal_cipher_name(ciphers[i].cipher);
+
+		if (!tp_seal_cipher_available(ciphers[i].cipher))
+			continue;
+		if (tp_sealer_new(&sx.sealer, key, ciphers[i].cipher, 1)) {
+			fprintf(stderr, "tp-benchio: no sealer\n");
+			free(sx.buf);
+			return 1;
+		}
+		snprintf(name, sizeof(name), "seal_%s_%zu", ciphers[i].tag, len);
+		snprintf(what, sizeof(what), "tp_seal_frame: %s in place + CRC, %zu-byte payloads "
+			 "(payload GB/s)", cname, len);
+		time_test(name, t_seal, ms, reps, what);
+		snprintf(name, sizeof(name), "seal_open_%s_%zu", ciphers[i].tag, len);
+		snprintf(what, sizeof(what), "%s: tp_seal_frame then tp_frame_open + tp_seal_open "
+			 "in place, %zu-byte payloads (payload GB/s of the pair)", cname, len);
+		time_test(name, t_seal_open, ms, reps, what);
+		tp_sealer_free(sx.sealer);
+		sx.sealer = NULL;
+	}
 	free(sx.buf);
 	return 0;
 }

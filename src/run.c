@@ -361,11 +361,16 @@ static int set_up_engines(const struct tp_options *opts, struct tp_outputs *outs
 	return 0;
 }
 
-/* --key-file: the key into a sealer (locked memory), the copy read wiped. 0; -EINVAL for a
- * key file that is no good (said), or -errno. */
-static int load_key(const char *path, struct tp_sealer **sealer)
+/* --key-file: the key into a sealer (locked memory), the copy read wiped; it seals with
+ * --cipher, stamped with the clock now (seal.h: the run's epoch). A receiver's opens either
+ * cipher. 0; -EINVAL for a key file that is no good or a cipher this CPU lacks (said), or
+ * -errno. */
+static int load_key(const struct tp_options *opts, struct tp_sealer **sealer)
 {
+	const char *path = opts->key_file;
+	enum tp_cipher cipher = opts->deframe ? TP_CIPHER_XCHACHA20 : opts->cipher;
 	unsigned char key[TP_SEAL_KEY_SIZE];
+	struct timespec now;
 	char why[192];
 	int err = tp_seal_library_init();
 
@@ -376,7 +381,13 @@ static int load_key(const char *path, struct tp_sealer **sealer)
 	if (tp_key_load(path, key, why, sizeof(why)) != 0) {
 		tp_report(path, why);
 		err = -EINVAL;
-	} else if ((err = tp_sealer_new(sealer, key)) != 0) {
+	} else if (clock_gettime(CLOCK_REALTIME, &now),
+		   (err = tp_sealer_new(sealer, key, cipher, (uint64_t)now.tv_sec * 1000000000u +
+					(uint64_t)now.tv_nsec)) == -ENOTSUP) {
+		tp_report("--cipher", "aes-256-gcm needs a CPU with AES-NI, which this one lacks: "
+			  "use xchacha20-poly1305");
+		err = -EINVAL;
+	} else if (err) {
 		tp_report_errno("--key-file", err);
 	}
 	sodium_memzero(key, sizeof(key));
@@ -417,7 +428,7 @@ void tp_run(const struct tp_options *opts, struct tp_result *result)
 		return;
 	}
 	/* The key first: a bad one is the command line's fault, said before anything opens. */
-	if (opts->key_file && (err = load_key(opts->key_file, &sealer)) != 0) {
+	if (opts->key_file && (err = load_key(opts, &sealer)) != 0) {
 		result->status = err == -EINVAL ? TP_EXIT_USAGE : TP_EXIT_FAILURE;
 		goto close_sinks;
 	}
@@ -520,7 +531,8 @@ void tp_run(const struct tp_options *opts, struct tp_result *result)
 		.kernel_drops = choice.datagram_input ? &r.kernel_drops : NULL,
 		.foreign_datagrams = &r.foreign_datagrams,
 		.udp_out = lead->flags & TP_SINK_DGRAM, .sink_name = lead->name, .tail = tail,
-		.outputs = &outs, .fec = opts->fec_k ? &fec_tx : NULL });
+		.outputs = &outs, .fec = opts->fec_k ? &fec_tx : NULL,
+		.sealer_cipher = sealer ? tp_sealer_cipher(sealer) : TP_CIPHER_AUTO });
 	if (opts->explain) {
 		for (unsigned i = 0; i < outs.n; i++) {
 			struct tp_output *o = &outs.o[i];

@@ -5,7 +5,7 @@
 # right CRCs, fresh and live session ids, flipping bits, replaying an earlier run: the output
 # stays byte-exact and every forged frame is counted; without a key, a new session cannot
 # take over a live one; a frame left over from an earlier run gives way to a whole session;
-# --peer.
+# --peer; with a key, an earlier run replayed never takes over; --cipher.
 [ -n "$BASH_VERSION" ] || exec bash "$0" "$@"
 . "${SRCDIR:-$(dirname "$0")/..}/tests/lib.sh"
 ATTACK=$SRCDIR/tests/udp-attack
@@ -48,7 +48,19 @@ chmod 600 "$T/hexkey"
 tp -D --key-file "$T/hexkey" -o "$T/h.out" "$T/s.tpf"
 expect_status 0 "the same key as 64 hex digits"
 tp --key-file "$key" --explain -o /dev/null </dev/null
-check "--explain names the cipher" grep -q '^tpipe: sealing: every frame with XChaCha20-Poly1305' "$T/err"
+check "--explain names the cipher" grep -q "^tpipe: sealing: every frame with XChaCha20-Poly1305 under --key-file (the default;" "$T/err"
+# Either cipher by --cipher; the receiver opens both, and says which it saw.
+for c in xchacha20-poly1305 aes-256-gcm; do
+	[ "$c" = aes-256-gcm ] && ! grep -qw aes /proc/cpuinfo && continue
+	tp --key-file "$key" --cipher "$c" --explain -o "$T/c.tpf" "$want"
+	expect_status 0 "--cipher $c"
+	name=$( [ "$c" = aes-256-gcm ] && echo AES-256-GCM || echo XChaCha20-Poly1305 )
+	check "--explain names $name" grep -q "^tpipe: sealing: every frame with $name under --key-file (--cipher;" "$T/err"
+	tp -D --key-file "$key" --stats -o "$T/c.out" "$T/c.tpf"
+	expect_status 0 "--cipher $c: received"
+	same_file "$T/c.out" "$want" "--cipher $c"
+	check "the receiver names $name" grep -q "sealed: $name; 0 frames not authentic" "$T/err"
+done
 check "--explain does not show the key" bash -c '! grep -qiF "$(xxd -p -c 64 "$1")" "$2"' _ "$key" "$T/err"
 
 # ---- refusals --------------------------------------------------------------------------
@@ -90,6 +102,21 @@ expect_status 3 "unsealed frames to a receiver with a key"
 check "unsealed frames: nothing written" [ "$(file_size "$T/u.out")" = 0 ]
 tp --peer 127.0.0.1 </dev/null
 expect_status 2 "--peer without a udp:// input"
+tp --key-file "$key" --cipher rot13 </dev/null
+expect_status 2 "an unknown --cipher"
+expect_stderr_line "^tpipe: --cipher: 'rot13' is not one of xchacha20-poly1305, aes-256-gcm$" "an unknown --cipher"
+tp --cipher aes-256-gcm </dev/null
+expect_status 2 "--cipher without --key-file"
+tp -D --key-file "$key" --cipher xchacha20-poly1305 </dev/null
+expect_status 2 "--cipher at a receiver"
+# Sealed frames, then unsealed ones, to a receiver without a key: it stops at the first
+# sealed frame and writes nothing of what follows.
+tp --key-file "$key" -o "$T/small.tpf" "$(pattern_file 1000)"
+cat "$T/small.tpf" "$T/plain.tpf" >"$T/mixed.tpf"
+tp -D -o "$T/m.out" "$T/mixed.tpf"
+expect_status 3 "sealed, then unsealed frames, and no key"
+expect_stderr_line "^tpipe: $T/mixed.tpf: frames are encrypted: give --key-file$" "sealed, then unsealed, no key"
+check "sealed, then unsealed, no key: nothing written" [ "$(file_size "$T/m.out")" = 0 ]
 
 # ---- without a key: a live session is not taken over; a stray frame gives way -----------
 # A frame of an earlier run in the middle of its stream, then a whole run: the run comes out.
@@ -109,6 +136,46 @@ for gap in stop skip zero; do
 	same_file "$T/sb.out" "$b" "a stray frame gives way (--on-gap=$gap)"
 	check "the stray frame is counted (--on-gap=$gap)" [ "$(json_num stray "$T/err")" = 1 ]
 done
+
+# ---- with a key: an earlier run replayed never takes over -------------------------------
+# Run A is recorded, then run B starts; B's META, the whole of A, then the rest of B: B has
+# begun and written nothing when A shows its start, and still A is refused as a replay.
+tp --key-file "$key" --frame-size 100 -o "$T/ka.tpf" "$a"
+tp --key-file "$key" --frame-size 100 -o "$T/kb.tpf" "$b"
+python3 - "$T/ka.tpf" "$T/kb.tpf" "$T/replay.tpf" <<'EOF'
+import sys
+a = open(sys.argv[1], "rb").read()
+segs = [s for s in open(sys.argv[2], "rb").read().split(b"\0") if s]
+out = b"\0" + segs[0] + b"\0" + a + b"\0" + b"\0".join(segs[1:]) + b"\0"
+open(sys.argv[3], "wb").write(out)
+EOF
+for gap in stop skip; do
+	tp -D --key-file "$key" --on-gap=$gap --stats=json -o "$T/replay.out" "$T/replay.tpf"
+	expect_status 0 "an earlier run replayed into a run that has begun (--on-gap=$gap)"
+	same_file "$T/replay.out" "$b" "the replay did not take over (--on-gap=$gap)"
+	check "the replayed frames were counted (--on-gap=$gap)" [ "$(json_num replayed "$T/err")" -ge 30 ]
+	check "the replay was said (--on-gap=$gap)" grep -q '^tpipe: frames of an earlier run: session [0-9a-f]* began before [0-9a-f]* by its sender.s clock: a replay, ignored (see --stats)$' "$T/err"
+done
+
+# A sender killed mid-transfer (no END) and started again after the quiet time: the new run
+# takes over at its first frame (a restart), and none of it is lost. The quiet time runs from
+# the old run's last frame, not from the new run's first.
+udp_receiver restart -D --on-gap=skip --stats=json --idle-timeout 30 udp://127.0.0.1:0
+"$TPIPE" -q -F -L 200K -o "udp://127.0.0.1:$rx_port" "$(pattern_file $((2 * MiB)))" &
+a_pid=$!
+track "$a_pid"
+sleep 1
+kill -KILL "$a_pid"
+wait_exit "$a_pid" 10 2>/dev/null # (the shell's "Killed")
+sleep 4
+nb=$(file_size "$b")
+tp -F -L 5MB -o "udp://127.0.0.1:$rx_port" "$b"
+wait_exit "$rx_pid" 60
+expect_status 3 "a sender restarted after a pause (the first run's tail is lost)"
+check "the restarted run came out whole" cmp -s <(tail -c "$nb" "$T/restart.out") "$b"
+check "one restart, no frame ignored" \
+	[ "$(json_num restarts "$T/restart.err"),$(json_num other_session "$T/restart.err")" = 1,0 ]
+check "the restart was said" grep -q '^tpipe: sender restarted: new session' "$T/restart.err"
 
 attacker() {
 	local name=$1
@@ -145,8 +212,8 @@ check "the attacker forged frames ($forged) and replayed some ($replayed)" \
 	bash -c '[ "$1" -gt 100 ] && [ "$2" -gt 10 ]' _ "${forged:-0}" "${replayed:-0}"
 check "every forged frame was counted as not authentic" \
 	[ "$(json_num not_authentic "$T/sealed.err")" = "$forged" ]
-check "every replayed frame was counted as of another session" \
-	[ "$(json_num other_session "$T/sealed.err")" = "$replayed" ]
+check "every replayed frame was counted as replayed" \
+	[ "$(json_num replayed "$T/sealed.err")" = "$replayed" ]
 check "no restart, no loss" grep -q '"lost_frames":0,.*"restarts":0,' "$T/sealed.err"
 check "the attack was said as it came" grep -q 'frames not authentic, dropped' "$T/sealed.err"
 

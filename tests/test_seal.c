@@ -1,5 +1,7 @@
-/* Sealed frames (seal.h): libsodium's XChaCha20-Poly1305 against the published vector, frames
- * that round-trip, and every change to a sealed frame refused, even with its CRC made right. */
+/* Sealed frames (seal.h): libsodium's XChaCha20-Poly1305 and AES-256-GCM against published
+ * vectors, frames that round-trip with either cipher, and every change to a sealed frame
+ * refused, even with its CRC made right. The loop tests run once per cipher (_i: 0 XChaCha20,
+ * 1 AES-256-GCM, which a CPU without AES-NI refuses to seal with: checked, then done). */
 #include "config.h"
 
 #include <check.h>
@@ -58,6 +60,54 @@ START_TEST(test_known_vector)
 }
 END_TEST
 
+/* GCM specification (McGrew and Viega), test case 16: AES-256, 96-bit IV, associated data,
+ * a partial last block. */
+START_TEST(test_gcm_known_vector)
+{
+	unsigned char k[32], n[12], ad[20], m[60], want[60], tag[16], want_tag[16];
+
+	if (!tp_seal_cipher_available(TP_CIPHER_AES256GCM))
+		return;
+	unhex(k, "feffe9928665731c6d6a8f9467308308feffe9928665731c6d6a8f9467308308", sizeof(k));
+	unhex(n, "cafebabefacedbaddecaf888", sizeof(n));
+	unhex(ad, "feedfacedeadbeeffeedfacedeadbeefabaddad2", sizeof(ad));
+	unhex(m, "d9313225f88406e5a55909c5aff5269a86a7a9531534f7da2e4c303d8a318a72"
+		 "1c3c0c95956809532fcf0e2449a6b525b16aedf5aa0de657ba637b39", sizeof(m));
+	unhex(want, "522dc1f099567d07f47f37a32a84427d643a8cdcbfe5c0c97598a2bd2555d1aa"
+		    "8cb08e48590dbb3da7b08b1056828838c5f61e6393ba7a0abcc9f662", sizeof(want));
+	unhex(want_tag, "76fc6ece0f4e1768cddf8853bb2d551b", sizeof(want_tag));
+	crypto_aead_aes256gcm_state st;
+	crypto_aead_aes256gcm_beforenm(&st, k);
+	crypto_aead_aes256gcm_encrypt_detached_afternm(m, tag, NULL, m, sizeof(m), ad, sizeof(ad),
+						       NULL, n, &st);
+	ck_assert_mem_eq(m, want, sizeof(want));
+	ck_assert_mem_eq(tag, want_tag, sizeof(tag));
+}
+END_TEST
+
+static const enum tp_cipher ciphers[] = { TP_CIPHER_XCHACHA20, TP_CIPHER_AES256GCM };
+
+/* A sealer for loop test i's cipher, started at epoch; false when this CPU lacks it (and
+ * then asking for one says so). */
+static bool sealer_for(int i, struct tp_sealer **s, uint64_t epoch)
+{
+	int rc = tp_sealer_new(s, key, ciphers[i], epoch);
+
+	if (!tp_seal_cipher_available(ciphers[i])) {
+		ck_assert_int_eq(rc, -ENOTSUP);
+		ck_assert_ptr_null(*s);
+		return false;
+	}
+	ck_assert_int_eq(rc, 0);
+	ck_assert_int_eq(tp_sealer_cipher(*s), ciphers[i]);
+	return true;
+}
+
+static unsigned sealed_flags(int i)
+{
+	return TP_FRAME_FLAG_SEALED | (ciphers[i] == TP_CIPHER_AES256GCM ? TP_FRAME_FLAG_AES256GCM : 0);
+}
+
 /* A DATA frame of len bytes sealed into buf; returns its size. */
 static size_t sealed_data(struct tp_sealer *s, unsigned char *buf, size_t len, uint32_t seq)
 {
@@ -73,16 +123,19 @@ START_TEST(test_round_trip)
 {
 	static unsigned char buf[70000], out[70000];
 	static const size_t lens[] = { 0, 1, 100, 1404, 65536 };
-	struct tp_sealer *s;
+	struct tp_sealer *s, *other;
 
-	ck_assert_int_eq(tp_sealer_new(&s, key), 0);
+	if (!sealer_for(_i, &s, 1234567))
+		return;
+	ck_assert_int_eq(tp_sealer_new(&other, key, TP_CIPHER_XCHACHA20, 1), 0);
 	for (unsigned k = 0; k < sizeof(lens) / sizeof(lens[0]); k++) {
 		size_t n = sealed_data(s, buf, lens[k], k);
 		struct tp_frame f, g;
 
 		ck_assert_uint_eq(n, tp_frame_size(lens[k]) + TP_SEAL_OVERHEAD);
 		ck_assert_int_eq(tp_frame_open(buf, n, &f), TP_FRAME_OK);
-		ck_assert_uint_eq(f.flags, TP_FRAME_FLAG_SEALED);
+		ck_assert_uint_eq(f.flags, sealed_flags(_i));
+		ck_assert_uint_eq(f.epoch, 0);
 		ck_assert_uint_eq(f.len, lens[k] + TP_SEAL_OVERHEAD);
 		if (lens[k] >= 16) { /* encrypted: not the plaintext */
 			unsigned same = 0;
@@ -97,13 +150,51 @@ START_TEST(test_round_trip)
 		ck_assert_uint_eq(g.seq, k);
 		ck_assert_uint_eq(g.offset, 1000u * k);
 		ck_assert_uint_eq(g.session, 0xabcdef01u);
+		ck_assert_uint_eq(g.epoch, 1234567);
 		ck_assert_ptr_eq(g.payload, out);
+		for (size_t i = 0; i < lens[k]; i++)
+			ck_assert_uint_eq(out[i], (unsigned char)(i * 13 + k));
+		/* Any sealer under the key opens either cipher. */
+		memset(out, 0, lens[k]);
+		ck_assert_int_eq(tp_seal_open(other, &f, out, &g), 0);
 		for (size_t i = 0; i < lens[k]; i++)
 			ck_assert_uint_eq(out[i], (unsigned char)(i * 13 + k));
 		ck_assert_int_eq(tp_seal_open(s, &f, (unsigned char *)f.payload, &g), 0);
 		ck_assert_mem_eq(g.payload, out, lens[k]);
 	}
 	tp_sealer_free(s);
+	tp_sealer_free(other);
+}
+END_TEST
+
+/* AES-256-GCM: each run has a key of its own; a receiver keeps two, and frames of three runs
+ * in turn still all open (a key derived again for the one let go). */
+START_TEST(test_gcm_runs)
+{
+	unsigned char buf[3][400], out[400];
+	struct tp_sealer *run[3], *rx;
+	struct tp_frame f[3], g;
+
+	if (!tp_seal_cipher_available(TP_CIPHER_AES256GCM))
+		return;
+	ck_assert_int_eq(tp_sealer_new(&rx, key, TP_CIPHER_XCHACHA20, 1), 0);
+	for (int r = 0; r < 3; r++) {
+		ck_assert_int_eq(tp_sealer_new(&run[r], key, TP_CIPHER_AES256GCM, 100 + r), 0);
+		size_t n = sealed_data(run[r], buf[r], 200, 0);
+		/* The same count and header in each run: another key makes other bytes. */
+		ck_assert_int_eq(tp_frame_open(buf[r], n, &f[r]), TP_FRAME_OK);
+		if (r)
+			ck_assert(memcmp(f[r].payload, f[r - 1].payload, 200) != 0);
+	}
+	for (int round = 0; round < 4; round++)
+		for (int r = 0; r < 3; r++) {
+			ck_assert_int_eq(tp_seal_open(rx, &f[r], out, &g), 0);
+			ck_assert_uint_eq(g.epoch, 100u + (unsigned)r);
+			ck_assert_uint_eq(out[5], (unsigned char)(5 * 13));
+		}
+	for (int r = 0; r < 3; r++)
+		tp_sealer_free(run[r]);
+	tp_sealer_free(rx);
 }
 END_TEST
 
@@ -114,7 +205,8 @@ START_TEST(test_every_bit_refused)
 	unsigned char buf[400], copy[400], out[400];
 	struct tp_sealer *s;
 
-	ck_assert_int_eq(tp_sealer_new(&s, key), 0);
+	if (!sealer_for(_i, &s, 99))
+		return;
 	size_t n = sealed_data(s, buf, 200, 3);
 
 	for (size_t bit = 0; bit < 8 * (n - TP_FRAME_CRC_SIZE); bit++) {
@@ -139,8 +231,9 @@ START_TEST(test_wrong_key_and_unsealed)
 
 	memcpy(other_key, key, sizeof(key));
 	other_key[31] ^= 1;
-	ck_assert_int_eq(tp_sealer_new(&s, key), 0);
-	ck_assert_int_eq(tp_sealer_new(&t, other_key), 0);
+	if (!sealer_for(_i, &s, 5))
+		return;
+	ck_assert_int_eq(tp_sealer_new(&t, other_key, ciphers[_i], 5), 0);
 	size_t n = sealed_data(s, buf, 100, 1);
 	ck_assert_int_eq(tp_frame_open(buf, n, &f), TP_FRAME_OK);
 	ck_assert_int_eq(tp_seal_open(t, &f, out, &g), -EBADMSG);
@@ -150,7 +243,7 @@ START_TEST(test_wrong_key_and_unsealed)
 	ck_assert_int_eq(tp_frame_open(buf, n, &f), TP_FRAME_OK);
 	ck_assert_int_eq(tp_seal_open(s, &f, out, &g), -EBADMSG);
 	/* Sealed, but shorter than the seal itself. */
-	struct tp_frame tiny = { .type = TP_FRAME_DATA, .flags = TP_FRAME_FLAG_SEALED, .len = 39 };
+	struct tp_frame tiny = { .type = TP_FRAME_DATA, .flags = (uint8_t)sealed_flags(_i), .len = 39 };
 	n = tp_frame_seal(buf, &tiny);
 	ck_assert_int_eq(tp_frame_open(buf, n, &f), TP_FRAME_OK);
 	ck_assert_int_eq(tp_seal_open(s, &f, out, &g), -EBADMSG);
@@ -159,24 +252,30 @@ START_TEST(test_wrong_key_and_unsealed)
 }
 END_TEST
 
-/* The same frame sealed twice, by one sealer and by two: never the same nonce. */
+/* The same frame sealed twice, by one sealer and by two started in the same nanosecond:
+ * never the same trailer (epoch, random bytes, count). */
 START_TEST(test_nonces_differ)
 {
 	unsigned char a[300], b[300], c[300];
 	struct tp_sealer *s, *t;
 
-	ck_assert_int_eq(tp_sealer_new(&s, key), 0);
-	ck_assert_int_eq(tp_sealer_new(&t, key), 0);
+	if (!sealer_for(_i, &s, 0))
+		return;
+	ck_assert_int_eq(tp_sealer_new(&t, key, ciphers[_i], 0), 0);
 	size_t n = sealed_data(s, a, 200, 9);
 	ck_assert_uint_eq(sealed_data(s, b, 200, 9), n);
 	ck_assert_uint_eq(sealed_data(t, c, 200, 9), n);
-	const size_t nonce = n - TP_FRAME_CRC_SIZE - TP_SEAL_NONCE_SIZE;
-	/* One sealer: the same random part, the count one more. */
-	ck_assert_mem_eq(a + nonce, b + nonce, 16);
-	ck_assert_uint_eq(tp_get_le64(b + nonce + 16), tp_get_le64(a + nonce + 16) + 1);
+	const size_t tr = n - TP_FRAME_CRC_SIZE - TP_SEAL_TRAILER_SIZE;
+	/* The epoch first (0 is taken as 1); one sealer: the same random part, the count one
+	 * more. */
+	ck_assert_uint_eq(tp_get_le64(a + tr), 1);
+	ck_assert_mem_eq(a + tr, b + tr, 16);
+	ck_assert_uint_eq(tp_get_le64(b + tr + 16), tp_get_le64(a + tr + 16) + 1);
 	ck_assert(memcmp(a + TP_FRAME_HDR_SIZE, b + TP_FRAME_HDR_SIZE, 200) != 0);
-	/* Two sealers (two runs): another random part. */
-	ck_assert(memcmp(a + nonce, c + nonce, 16) != 0);
+	/* Two sealers (two runs): the same epoch, other random bytes. */
+	ck_assert_mem_eq(a + tr, c + tr, 8);
+	ck_assert(memcmp(a + tr + 8, c + tr + 8, 8) != 0);
+	ck_assert(memcmp(a + TP_FRAME_HDR_SIZE, c + TP_FRAME_HDR_SIZE, 200) != 0);
 	tp_sealer_free(s);
 	tp_sealer_free(t);
 }
@@ -191,7 +290,8 @@ START_TEST(test_control_frames)
 	struct tp_sealer *s;
 	struct tp_frame f, g, meta;
 
-	ck_assert_int_eq(tp_sealer_new(&s, key), 0);
+	if (!sealer_for(_i, &s, 3))
+		return;
 	size_t len = tp_frame_meta_encode(buf + TP_FRAME_HDR_SIZE, 400, &m);
 	meta = (struct tp_frame){ .type = TP_FRAME_META, .session = 5, .len = (uint32_t)len };
 	size_t n = tp_seal_frame(s, buf, &meta);
@@ -217,11 +317,13 @@ int main(void)
 
 	tcase_add_checked_fixture(tc, setup, NULL);
 	tcase_add_test(tc, test_known_vector);
-	tcase_add_test(tc, test_round_trip);
-	tcase_add_test(tc, test_every_bit_refused);
-	tcase_add_test(tc, test_wrong_key_and_unsealed);
-	tcase_add_test(tc, test_nonces_differ);
-	tcase_add_test(tc, test_control_frames);
+	tcase_add_test(tc, test_gcm_known_vector);
+	tcase_add_loop_test(tc, test_round_trip, 0, 2);
+	tcase_add_test(tc, test_gcm_runs);
+	tcase_add_loop_test(tc, test_every_bit_refused, 0, 2);
+	tcase_add_loop_test(tc, test_wrong_key_and_unsealed, 0, 2);
+	tcase_add_loop_test(tc, test_nonces_differ, 0, 2);
+	tcase_add_loop_test(tc, test_control_frames, 0, 2);
 	suite_add_tcase(s, tc);
 	return tp_unit_run(s);
 }

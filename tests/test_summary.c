@@ -488,10 +488,11 @@ START_TEST(test_link_json_rx)
 	absent(o, "datagrams_sent");
 	absent(o, "kernel_drops");
 	r = get(o, "rx", json_type_object);
-	ck_assert_int_eq(json_object_object_length(r), 31);
+	ck_assert_int_eq(json_object_object_length(r), 32);
 	eq_uint(r, "other_session", 0);
 	eq_uint(r, "stray", 0);
 	eq_uint(r, "not_authentic", 0);
+	eq_uint(r, "replayed", 0);
 	eq_uint(r, "sealed_no_key", 0);
 	eq_uint(r, "fec_k", 0);
 	eq_uint(r, "fec_repaired", 0);
@@ -531,7 +532,7 @@ START_TEST(test_link_json_rx)
 	rx.digest_ok = true;
 	o = parse(&s);
 	r = get(o, "rx", json_type_object);
-	ck_assert_int_eq(json_object_object_length(r), 31);
+	ck_assert_int_eq(json_object_object_length(r), 32);
 	eq_uint(r, "other_session", 0);
 	eq_uint(r, "stray", 0);
 	eq_uint(r, "not_authentic", 0);
@@ -613,9 +614,17 @@ START_TEST(test_link_text)
 	k.rx = &krx;
 	krx.sealed = true;
 	krx.not_authentic = 1;
+	krx.replayed = 4;
+	krx.opened_xchacha = true;
 	t = render(tp_summary_print_text, &k);
-	ck_assert_ptr_nonnull(strstr(t, "\ntpipe: sealed: XChaCha20-Poly1305; 1 frame not authentic, dropped\n"));
+	ck_assert_ptr_nonnull(strstr(t, "\ntpipe: sealed: XChaCha20-Poly1305; 1 frame not authentic, "
+				     "dropped; 4 of a run that began before the current one (replayed), ignored\n"));
 	free(t);
+	krx.opened_aes = true;
+	t = render(tp_summary_print_text, &k);
+	ck_assert_ptr_nonnull(strstr(t, "\ntpipe: sealed: AES-256-GCM and XChaCha20-Poly1305; 1 frame"));
+	free(t);
+	krx.opened_aes = krx.opened_xchacha = false;
 	krx.sealed = false;
 	krx.sealed_no_key = 9;
 	t = render(tp_summary_print_text, &k);

@@ -20,6 +20,7 @@
 
 struct stream {
 	uint32_t session;
+	uint64_t epoch;            /* sealed: the run's start (track.h); 0: not sealed */
 	uint32_t n;                /* DATA frames */
 	uint64_t off[MAXF + 1];    /* off[i]: frame i's offset; off[n]: the total */
 	uint32_t len[MAXF];
@@ -86,7 +87,7 @@ static struct tp_frame fdata(const struct stream *s, uint32_t i)
 {
 	return (struct tp_frame){
 		.type = TP_FRAME_DATA, .session = s->session, .offset = s->off[i], .seq = i,
-		.len = s->len[i], .payload = s->bytes + s->off[i],
+		.len = s->len[i], .payload = s->bytes + s->off[i], .epoch = s->epoch,
 	};
 }
 
@@ -94,7 +95,7 @@ static struct tp_frame fmeta(const struct stream *s)
 {
 	return (struct tp_frame){
 		.type = TP_FRAME_META, .session = s->session, .seq = 0,
-		.len = (uint32_t)s->meta_len, .payload = s->meta,
+		.len = (uint32_t)s->meta_len, .payload = s->meta, .epoch = s->epoch,
 	};
 }
 
@@ -102,7 +103,7 @@ static struct tp_frame fend(const struct stream *s)
 {
 	return (struct tp_frame){
 		.type = TP_FRAME_END, .session = s->session, .offset = s->total, .seq = s->n,
-		.len = TP_FRAME_END_SIZE, .payload = s->end,
+		.len = TP_FRAME_END_SIZE, .payload = s->end, .epoch = s->epoch,
 	};
 }
 
@@ -1383,6 +1384,109 @@ START_TEST(test_stray_needs_a_start)
 }
 END_TEST
 
+/* A session that began (its META) but wrote nothing and went quiet gives way to any frame of
+ * another, even one that does not show its start. */
+START_TEST(test_begun_quiet_gives_way)
+{
+	struct stream a, b;
+	struct fx x;
+
+	stream_make(&a, 0xA, 30, 500, 40);
+	stream_make(&b, 0xB, 20, 500, 41);
+	fx_init(&x, TP_GAP_SKIP, 1 << 20, 64);
+	ck_assert_int_eq(feed(&x, fmeta(&a)), TP_TRACK_MORE);
+	ck_assert_int_eq(feed(&x, fdata(&b, 5)), TP_TRACK_MORE);
+	ck_assert_uint_eq(x.st.other_session, 1); /* not quiet: a stays */
+	tp_track_quiet(&x.t);
+	feed_range(&x, &b, 5, 20);
+	ck_assert_uint_eq(x.k.ngave_up, 1);
+	ck_assert_uint_eq(x.st.stray, 1);
+	feed_range(&x, &b, 0, 5);
+	ck_assert_int_eq(feed(&x, fend(&b)), TP_TRACK_COMPLETE);
+	assert_out(&x, b.bytes, b.total);
+	fx_done(&x);
+	stream_free(&a);
+	stream_free(&b);
+}
+END_TEST
+
+/* Sealed: a whole earlier run replayed (its epoch before the current one's) never takes
+ * over, under each policy: not while the current session has begun and written nothing,
+ * not once it is quiet, not after its END with data still missing. */
+START_TEST(test_replay_never_takes_over)
+{
+	struct stream a, b;
+	struct fx x;
+
+	stream_make(&a, 0xA, 30, 500, 42);
+	stream_make(&b, 0xB, 20, 500, 43);
+	a.epoch = 100;  /* recorded earlier */
+	b.epoch = 200;
+	fx_init(&x, (enum tp_gap_policy)_i, 1 << 20, 64);
+	ck_assert_int_eq(feed(&x, fmeta(&b)), TP_TRACK_MORE);
+	ck_assert_int_eq(feed(&x, fmeta(&a)), TP_TRACK_MORE);   /* shows its start: still not */
+	feed_range(&x, &a, 0, 10);
+	ck_assert_uint_eq(x.st.replayed, 11);
+	feed_range(&x, &b, 0, 10);
+	tp_track_quiet(&x.t);
+	feed_range(&x, &a, 0, 30);
+	ck_assert_int_eq(feed(&x, fend(&a)), TP_TRACK_MORE);
+	feed_range(&x, &b, 10, 15);
+	ck_assert_int_eq(feed(&x, fend(&b)), TP_TRACK_MORE);    /* 15..19 still missing */
+	ck_assert(tp_track_waiting_at_end(&x.t));
+	ck_assert_int_eq(feed(&x, fmeta(&a)), TP_TRACK_MORE);
+	ck_assert_int_eq(feed(&x, fdata(&a, 0)), TP_TRACK_MORE);
+	feed_range(&x, &b, 15, 19);
+	ck_assert_int_eq(feed(&x, fdata(&b, 19)), TP_TRACK_COMPLETE);
+	ck_assert_uint_eq(x.st.replayed, 11 + 31 + 2);
+	ck_assert_uint_eq(x.st.restarts, 0);
+	ck_assert_uint_eq(x.st.other_session, 0);
+	ck_assert_uint_eq(x.k.ngave_up, 0);
+	ck_assert(x.st.digest_ok);
+	assert_out(&x, b.bytes, b.total);
+	fx_done(&x);
+	stream_free(&a);
+	stream_free(&b);
+}
+END_TEST
+
+/* Sealed: a run is its session id and its epoch. An earlier run that drew the same id is a
+ * replay, not the current session's frames; a later run takes over as any new session does
+ * (here: once the current one is quiet, a restart). */
+START_TEST(test_runs_by_epoch)
+{
+	struct stream a, old, later;
+	struct fx x;
+
+	stream_make(&a, 0xA, 20, 500, 44);
+	stream_make(&old, 0xA, 20, 500, 45);  /* the same id, other bytes */
+	stream_make(&later, 0xC, 10, 500, 46);
+	a.epoch = 500;
+	old.epoch = 400;
+	later.epoch = 600;
+	fx_init(&x, TP_GAP_SKIP, 1 << 20, 64);
+	feed_range(&x, &a, 0, 5);
+	feed_range(&x, &old, 0, 20);
+	ck_assert_uint_eq(x.st.replayed, 20);
+	ck_assert_uint_eq(tp_rx_conflict_total(&x.st), 0);
+	feed_range(&x, &later, 0, 1);
+	ck_assert_uint_eq(x.st.other_session, 1);    /* a is live */
+	tp_track_quiet(&x.t);
+	feed_range(&x, &later, 1, 10);
+	ck_assert_uint_eq(x.st.restarts, 1);
+	ck_assert_int_eq(feed(&x, fdata(&a, 6)), TP_TRACK_MORE); /* a is retired now */
+	ck_assert_uint_eq(x.st.stale, 1);
+	feed_range(&x, &later, 0, 1);
+	ck_assert_int_eq(feed(&x, fend(&later)), TP_TRACK_STOPPED); /* a's tail is lost */
+	ck_assert_uint_eq(x.k.len, a.off[5] + later.total);
+	ck_assert_mem_eq(x.k.out + a.off[5], later.bytes, later.total);
+	fx_done(&x);
+	stream_free(&a);
+	stream_free(&old);
+	stream_free(&later);
+}
+END_TEST
+
 /* ---- callbacks, errors, set-up --------------------------------------------------------------- */
 
 START_TEST(test_optional_callbacks)
@@ -1757,6 +1861,9 @@ static void add_tests(Suite *s, const char *name, void (*fixture)(void))
 	tcase_add_test(tc, test_quiet_taken_back);
 	tcase_add_loop_test(tc, test_stray_frame_gives_way, 0, 3);
 	tcase_add_test(tc, test_stray_needs_a_start);
+	tcase_add_test(tc, test_begun_quiet_gives_way);
+	tcase_add_loop_test(tc, test_replay_never_takes_over, 0, 3);
+	tcase_add_test(tc, test_runs_by_epoch);
 	tcase_add_test(tc, test_optional_callbacks);
 	tcase_add_test(tc, test_init_rejects);
 	tcase_add_test(tc, test_emit_error);

@@ -39,6 +39,7 @@ enum {
 	OPT_CONNECT_TIMEOUT,
 	OPT_KEY_FILE,
 	OPT_PEER,
+	OPT_CIPHER,
 };
 
 static const struct argp_option options[] = {
@@ -71,7 +72,8 @@ static const struct argp_option options[] = {
 	{ "repeat", OPT_REPEAT, "N", 0, "send every frame N more times, interleaved (default 0, at most 15)", 5 },
 	{ "fec", OPT_FEC, "K+M", 0, "erasure code (implies -F): after every K data frames, M parity frames, so that any K of the K+M rebuild them (K + M at most 256; -D needs no option)", 5 },
 	{ "fec-depth", OPT_FEC_DEPTH, "D", 0, "--fec: interleave D groups, so a burst of loss takes at most a few frames of each (default: from the frame size and rate, at most 8)", 5 },
-	{ "key-file", OPT_KEY_FILE, "FILE", 0, "seal every frame with authenticated encryption (XChaCha20-Poly1305) under the 32-byte key in FILE (raw, or 64 hex digits; readable by you alone), at both ends: -D then takes only frames sealed under it (implies -F on the sender)", 5 },
+	{ "key-file", OPT_KEY_FILE, "FILE", 0, "seal every frame with authenticated encryption (XChaCha20-Poly1305, or see --cipher) under the 32-byte key in FILE (raw, or 64 hex digits; readable by you alone), at both ends: -D then takes only frames sealed under it (implies -F on the sender)", 5 },
+	{ "cipher", OPT_CIPHER, "NAME", 0, "with --key-file, the sender's cipher: xchacha20-poly1305 (the default; any receiver opens it) or aes-256-gcm (a receiver needs AES-NI); a receiver opens both", 5 },
 	{ "peer", OPT_PEER, "HOST[:PORT]", 0, "a udp:// input takes datagrams from that sender only (the kernel drops the rest)", 5 },
 	{ "on-gap", OPT_ON_GAP, "stop|skip|zero", 0, "when data is missing for good: stop there (default), skip it, or write zeros in its place; exit status 3 in every case", 5 },
 
@@ -590,6 +592,16 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 			argp_failure(state, 2, 0, "--key-file: needs a file name");
 		o->key_file = arg;
 		break;
+	case OPT_CIPHER:
+		if (strcmp(arg, "aes-256-gcm") == 0)
+			o->cipher = TP_CIPHER_AES256GCM;
+		else if (strcmp(arg, "xchacha20-poly1305") == 0)
+			o->cipher = TP_CIPHER_XCHACHA20;
+		else
+			argp_failure(state, 2, 0, "--cipher: '%s' is not one of xchacha20-poly1305, "
+				     "aes-256-gcm", arg);
+		o->cipher_set = true;
+		break;
 	case OPT_PEER:
 		if (!*arg)
 			argp_failure(state, 2, 0, "--peer: needs HOST[:PORT]");
@@ -652,6 +664,10 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		/* A key seals frames: on the sending side that means framing them. */
 		if (o->key_file && !o->deframe)
 			o->frame = true;
+		if (o->cipher_set && !o->key_file)
+			argp_failure(state, 2, 0, "--cipher: needs --key-file");
+		if (o->cipher_set && o->deframe)
+			argp_failure(state, 2, 0, "--cipher: the sender's choice; -D opens either cipher");
 		check_modes(state, o);
 		check_frame_options(state, o);
 		if (o->stop_at_size && !o->size_set)

@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include "enums.h"
+#include "seal.h"
 
 struct tp_options {
 	char **inputs;              /* INPUT operands; {"-"} when none were given */
@@ -57,6 +58,8 @@ struct tp_options {
 	unsigned fec_k, fec_m;      /* --fec K+M: 0 = none (it implies -F) */
 	unsigned fec_depth;         /* --fec-depth: groups interleaved; 0 = chosen (tune.c) */
 	const char *key_file;       /* --key-file: seal every frame under the key in it */
+	enum tp_cipher cipher;      /* --cipher: what the sender seals with */
+	bool cipher_set;
 	const char *peer;           /* --peer: a udp:// input takes this sender's datagrams only */
 	enum tp_gap_policy on_gap;  /* --on-gap */
 	uint64_t idle_timeout_ns;   /* --idle-timeout: 0 = none */

@@ -103,6 +103,7 @@ enum tp_frame_error tp_frame_open_parts(const unsigned char *hdr, const unsigned
 	f->len = plen;
 	f->payload = payload;
 	f->crc = crc;
+	f->epoch = 0;
 	return TP_FRAME_OK;
 }
 

@@ -3,8 +3,8 @@
  * Wire layout, little-endian, naturally aligned (documented in tpipe(1), FRAME FORMAT):
  *   0  u16 magic      0x5054 ("TP" read as a little-endian u16: bytes 'T' 'P')
  *   2  u8  vtype      version (high 4 bits, 1) | type (low 4 bits)
- *   3  u8  flags      bit 0: sealed (seal.h: --key-file); a receiver ignores bits it does
- *                     not know
+ *   3  u8  flags      bit 0: sealed (seal.h: --key-file); bit 1: sealed with AES-256-GCM
+ *                     (else XChaCha20-Poly1305); a receiver ignores bits it does not know
  *   4  u32 session    random per run: a new value means the sender restarted
  *   8  u64 offset     stream offset of the payload's first byte
  *  16  u32 seq        DATA frames count 0, 1, 2...; META and END carry the next DATA seq
@@ -30,6 +30,8 @@
 
 /* flags: the payload is sealed (seal.h); its META/END/PARITY fields are read once opened. */
 #define TP_FRAME_FLAG_SEALED 0x01u
+/* flags, with SEALED: the cipher is AES-256-GCM rather than XChaCha20-Poly1305. */
+#define TP_FRAME_FLAG_AES256GCM 0x02u
 
 enum tp_frame_type { TP_FRAME_DATA = 1, TP_FRAME_META = 2, TP_FRAME_END = 3, TP_FRAME_PARITY = 4 };
 
@@ -57,6 +59,8 @@ struct tp_frame {
 	const unsigned char *payload;
 	uint32_t crc;        /* the frame's CRC field (set by tp_frame_open; seal ignores it):
 	                      * two copies of a frame have the same, other bytes another */
+	uint64_t epoch;      /* a sealed frame, once opened: its sender's start (seal.h); 0 for
+	                      * a frame that was not sealed (tp_frame_open sets 0) */
 };
 
 /* The total bytes of a frame with a payload of len bytes. */

@@ -163,7 +163,8 @@ static struct tp_frame held_frame(const struct tp_track *t, size_t i)
 	const struct tp_track_slot *s = &t->held[i];
 
 	return (struct tp_frame){ .type = TP_FRAME_DATA, .session = t->session, .offset = s->offset,
-				  .seq = s->seq, .len = s->len, .payload = s->data, .crc = s->crc };
+				  .seq = s->seq, .len = s->len, .payload = s->data, .crc = s->crc,
+				  .epoch = t->epoch };
 }
 
 /* Drops held frame i. */
@@ -368,10 +369,10 @@ static int close_session(struct tp_track *t)
 	return rc;
 }
 
-static void reset_session(struct tp_track *t, uint32_t session);
+static void reset_session(struct tp_track *t, const struct tp_frame *f);
 
-/* A new session id: the one before is over, and whatever it lacks is lost. */
-static int restart(struct tp_track *t, uint32_t session)
+/* A new session (f's): the one before is over, and whatever it lacks is lost. */
+static int restart(struct tp_track *t, const struct tp_frame *f)
 {
 	int rc = close_session(t);
 
@@ -379,21 +380,22 @@ static int restart(struct tp_track *t, uint32_t session)
 		return rc;
 	t->stats->restarts++;
 	if (t->ops->restart)
-		t->ops->restart(t->ctx, t->session, session);
+		t->ops->restart(t->ctx, t->session, f->session);
 	if (t->policy == TP_GAP_STOP)
 		return stop(t, TP_TRACK_STOPPED);
-	reset_session(t, session);
+	reset_session(t, f);
 	return TP_TRACK_MORE;
 }
 
-/* Forgets the current session for `session`: what it had is dropped, its late frames are
- * stale. */
-static void reset_session(struct tp_track *t, uint32_t session)
+/* Forgets the current session for f's: what it had is dropped, its late frames are stale. */
+static void reset_session(struct tp_track *t, const struct tp_frame *f)
 {
 	drop_held(t);
 	t->have_retired = true;
 	t->retired = t->session;
-	t->session = session;
+	t->retired_epoch = t->epoch;
+	t->session = f->session;
+	t->epoch = f->epoch;
 	t->session_frames = 0;
 	t->begun = false;
 	t->quiet = false;
@@ -420,27 +422,28 @@ static bool shows_start(const struct tp_frame *f)
 /* A frame of another session than the current one, which is not over. Once the current
  * session has written data, another may take over only when it has ended (its END) or gone
  * quiet (tp_track_quiet): a stray or forged frame must not cut a live transfer short. Before
- * that, one whose beginning the receiver never saw (a frame left over from an earlier run,
- * say) gives way to one that shows its beginning, and nothing is lost: it wrote nothing.
+ * that, a session gives way to one that shows its beginning (the current one may be a frame
+ * left over from an earlier run, say), or to any once it is quiet, and nothing is lost: it
+ * wrote nothing.
  * Returns 1 to go on with f in the new session, 0 when f was ignored, or what restart says. */
 static int other_session(struct tp_track *t, const struct tp_frame *f)
 {
 	if (t->next_offset == 0) {
-		if (!shows_start(f) && (t->begun || !t->quiet)) {
+		if (!shows_start(f) && !t->quiet) {
 			t->stats->other_session++;
 			return 0;
 		}
 		t->stats->stray += t->session_frames;
 		if (t->ops->gave_up)
 			t->ops->gave_up(t->ctx, t->session, f->session);
-		reset_session(t, f->session);
+		reset_session(t, f);
 		return 1;
 	}
 	if (!t->stats->end_seen && !t->quiet) {
 		t->stats->other_session++;
 		return 0;
 	}
-	int rc = restart(t, f->session);
+	int rc = restart(t, f);
 
 	return rc == TP_TRACK_MORE ? 1 : rc;
 }
@@ -481,6 +484,7 @@ int tp_track_init(struct tp_track *t, const struct tp_track_ops *ops, void *ctx,
 	stats->stale = 0;
 	stats->other_session = 0;
 	stats->stray = 0;
+	stats->replayed = 0;
 	memset(stats->conflicts, 0, sizeof(stats->conflicts));
 	stats->after_end = 0;
 	stats->bytes_out = 0;
@@ -503,12 +507,24 @@ void tp_track_destroy(struct tp_track *t)
 	t->aside_cap = 0;
 }
 
+/* Whether f is of the current session: its id, and (sealed) its sender's run. */
+static bool of_session(const struct tp_track *t, const struct tp_frame *f)
+{
+	return f->session == t->session && f->epoch == t->epoch;
+}
+
+/* Whether f is a late frame of the session before. */
+static bool of_retired(const struct tp_track *t, const struct tp_frame *f)
+{
+	return t->have_retired && f->session == t->retired && f->epoch == t->retired_epoch;
+}
+
 /* A frame after a complete stream: the sender's last copies (checked as ever, counted as
  * copies), or another stream behind it (`cat a.tpf b.tpf | tpipe -D`), counted and ignored. */
 static void after_complete(struct tp_track *t, const struct tp_frame *f)
 {
-	if (f->session != t->session) {
-		if (t->have_retired && f->session == t->retired)
+	if (!of_session(t, f)) {
+		if (of_retired(t, f))
 			t->stats->stale++;
 		else
 			t->stats->after_end++;
@@ -534,9 +550,16 @@ int tp_track_frame(struct tp_track *t, const struct tp_frame *f)
 	if (!t->locked) {
 		t->locked = true;
 		t->session = f->session;
-	} else if (f->session != t->session) {
-		if (t->have_retired && f->session == t->retired) {
+		t->epoch = f->epoch;
+	} else if (!of_session(t, f)) {
+		if (of_retired(t, f)) {
 			t->stats->stale++;
+			return TP_TRACK_MORE;
+		}
+		/* Sealed: a run of the sender's that began before the current one (by its clock),
+		 * or with it, is a replay of one recorded earlier: it never takes over. */
+		if (t->epoch && f->epoch <= t->epoch) {
+			t->stats->replayed++;
 			return TP_TRACK_MORE;
 		}
 		/* The old session's held frames and zeros go out before f is looked at. */

@@ -64,6 +64,10 @@ struct tp_rx_stats {
 	/* rx.c (--key-file, seal.h) */
 	bool sealed;              /* the receiver has a key: only sealed frames are taken */
 	uint64_t not_authentic;   /* frames that did not open under the key, dropped */
+	uint64_t replayed;        /* sealed frames of a run that began before the current one:
+	                           * a replay, ignored */
+	bool opened_aes;          /* frames sealed with AES-256-GCM opened */
+	bool opened_xchacha;      /* frames sealed with XChaCha20-Poly1305 opened */
 	uint64_t sealed_no_key;   /* sealed frames reaching a receiver without a key */
 };
 
@@ -145,11 +149,13 @@ struct tp_track {
 	/* Everything below is the tracker's own. */
 	bool locked;             /* a session has been seen */
 	uint32_t session;
+	uint64_t epoch;          /* sealed: its sender's start (seal.h); 0: not sealed */
 	uint64_t session_frames; /* its frames taken so far */
 	bool begun;              /* its META or its first data has come */
 	bool quiet;              /* tp_track_quiet: another session may take over */
 	bool have_retired;
 	uint32_t retired;        /* the session before, whose late frames are stale */
+	uint64_t retired_epoch;
 	uint64_t next_offset;    /* bytes emitted (or skipped/zeroed) so far */
 	uint32_t next_seq;       /* seq of the DATA frame that starts at next_offset */
 	uint32_t max_seq;        /* highest DATA seq seen */
@@ -181,12 +187,15 @@ void tp_track_destroy(struct tp_track *t);
 
 /* Takes one verified frame (DATA, META or END; tp_frame_open said TP_FRAME_OK). A frame
  * that contradicts META, END or the frames before it is refused (counted, ops->refused) and
- * changes nothing else. A frame of another session is ignored (stats->other_session) while
- * the current one has written data and has neither ended (END) nor gone quiet
+ * changes nothing else. A session is its id and, for a sealed frame, its sender's run
+ * (f->epoch): a sealed frame of a run that began no later than the current one is a replay,
+ * ignored (stats->replayed). A frame of another session is ignored (stats->other_session)
+ * while the current one has written data and has neither ended (END) nor gone quiet
  * (tp_track_quiet); then it is a restart (ops->restart; --on-gap=stop stops there). Before
  * the current session has written anything, a frame that shows its session's beginning
- * (META, or DATA at offset 0) takes over without loss (the frames before: stats->stray). Returns TP_TRACK_MORE, TP_TRACK_COMPLETE, TP_TRACK_STOPPED, or -errno
- * from ops->emit. After COMPLETE or STOPPED, further frames are ignored and return the same;
+ * (META, or DATA at offset 0) takes over without loss, as does any frame once the current
+ * session is quiet (the frames before: stats->stray, ops->gave_up). Returns TP_TRACK_MORE,
+ * TP_TRACK_COMPLETE, TP_TRACK_STOPPED, or -errno from ops->emit. After COMPLETE or STOPPED, further frames are ignored and return the same;
  * after COMPLETE they are counted (copies as duplicates, other sessions' in after_end). */
 int tp_track_frame(struct tp_track *t, const struct tp_frame *f);
 

@@ -60,12 +60,12 @@ struct tp_rx {
 	uint64_t unreported;     /* loss lines held back by the rate limit */
 	uint64_t said_corrupt;   /* refused frames and garbage bytes already reported */
 	uint64_t said_garbage;
-	/* Since when frames of another session have come and none of the current one (their
-	 * count then: session_frames): rx_other_session. */
-	uint32_t mark_session;
-	uint64_t mark_frames;
-	uint64_t mark_ns;
+	uint64_t read_ns;        /* when the last read returned (one clock read per read) */
+	uint64_t own_ns;         /* ... the last one with a frame of the tracker's session */
 	bool said_other;         /* the line about frames of another session went out */
+	bool said_replayed;      /* ... about frames of an earlier run (sealed) */
+	bool halted;             /* stopped before any session: sealed frames and no key, or
+	                          * a cipher this CPU lacks; nothing more is looked at */
 	unsigned char *plain;    /* --key-file: a frame opened out of place (rx_open) */
 	uint64_t said_unauth;    /* not-authentic frames already reported */
 };
@@ -207,49 +207,64 @@ static void rx_refused(void *ctx, const struct tp_track_refusal *ref)
 	tp_report(what, ref->why);
 }
 
+/* The session given up wrote nothing, and its END (if any) is not the new session's. */
+static void rx_gave_up(void *ctx, uint32_t old_session, uint32_t new_session)
+{
+	struct tp_rx *rx = ctx;
+
+	(void)old_session;
+	(void)new_session;
+	rx->end_ns = 0;
+}
+
 static const struct tp_track_ops rx_ops = {
 	.emit = rx_emit,
 	.lost = rx_lost,
 	.restart = rx_restart,
+	.gave_up = rx_gave_up,
 	.meta = rx_meta,
 	.refused = rx_refused,
 };
 
-/* A frame of another session than the tracker's: the tracker may let it take over once the
- * current session has been quiet for RX_SESSION_QUIET_NS. Measured without a clock read per
- * frame: from the first such frame after the current session's last one. */
-static void rx_other_session(struct tp_rx *rx)
+/* Whether f is of the tracker's session (track.h: its id and, sealed, its run). */
+static bool of_current(const struct tp_rx *rx, const struct tp_frame *f)
 {
-	const struct tp_track *t = &rx->track;
-	uint64_t now = tp_clock_ns();
-
-	if (rx->mark_session != t->session || rx->mark_frames != t->session_frames || !rx->mark_ns) {
-		rx->mark_session = t->session;
-		rx->mark_frames = t->session_frames;
-		rx->mark_ns = now;
-	} else if (now - rx->mark_ns >= RX_SESSION_QUIET_NS) {
-		tp_track_quiet(&rx->track);
-	}
+	return rx->track.locked && f->session == rx->track.session &&
+	       f->epoch == rx->track.epoch;
 }
 
-/* A frame for the tracker: received, or rebuilt by the erasure code. */
+/* A frame for the tracker: received, or rebuilt by the erasure code. A frame of another
+ * session may take over once the current one has been quiet for RX_SESSION_QUIET_NS: since
+ * the read that brought its last frame, by the clock read once per read. */
 static int rx_track(void *ctx, const struct tp_frame *f)
 {
 	struct tp_rx *rx = ctx;
+	const struct tp_rx_stats *st = &rx->r->rx;
 
-	if (rx->track.locked && f->session != rx->track.session)
-		rx_other_session(rx);
+	if (rx->track.locked && !of_current(rx, f) && rx->read_ns - rx->own_ns >= RX_SESSION_QUIET_NS)
+		tp_track_quiet(&rx->track);
 
-	uint64_t others = rx->r->rx.other_session;
+	uint64_t others = st->other_session, replayed = st->replayed;
 	int rc = tp_track_frame(&rx->track, f);
 
-	if (rx->r->rx.other_session != others && !rx->said_other) {
+	if (of_current(rx, f))
+		rx->own_ns = rx->read_ns;
+	if (st->other_session != others && !rx->said_other) {
 		char why[128];
 
 		rx->said_other = true;
 		snprintf(why, sizeof(why), "session %08" PRIx32 " while %08" PRIx32 " is live: "
 			 "ignored (see --stats)", f->session, rx->track.session);
 		tp_report("frames of another session", why);
+	}
+	if (st->replayed != replayed && !rx->said_replayed) {
+		char why[160];
+
+		rx->said_replayed = true;
+		snprintf(why, sizeof(why), "session %08" PRIx32 " began before %08" PRIx32 " by its "
+			 "sender's clock: a replay, ignored (see --stats)", f->session,
+			 rx->track.session);
+		tp_report("frames of an earlier run", why);
 	}
 
 	if (rc < 0)
@@ -262,10 +277,22 @@ static int rx_track(void *ctx, const struct tp_frame *f)
 	return 0;
 }
 
+/* Before any session: sealed frames this receiver cannot open at all. Said once; the
+ * receive stops (status 3) and looks at nothing more. */
+static void rx_halt(struct tp_rx *rx, const char *why)
+{
+	if (rx->result != TP_TRACK_MORE || rx->track.locked)
+		return;
+	tp_report(rx->input, why);
+	rx->said = true;
+	rx->halted = true;
+	rx->result = TP_TRACK_STOPPED;
+}
+
 /* --key-file: a frame that passed its CRC, opened (seal.h), or NULL when it is not to be
- * taken: not authentic (or not sealed at all) under the key, or sealed and no key given
- * (said once; the receive stops, status 3). Decrypted where it lies, unless the erasure code
- * will keep the DATA frame as it was sent. */
+ * taken: not authentic (or not sealed at all) under the key, sealed and no key given, or
+ * sealed with a cipher this CPU lacks (rx_halt). Decrypted where it lies, unless the
+ * erasure code will keep the DATA frame as it was sent. */
 static const struct tp_frame *rx_open(struct tp_rx *rx, const struct tp_frame *f,
 				      struct tp_frame *opened, bool keep)
 {
@@ -273,20 +300,30 @@ static const struct tp_frame *rx_open(struct tp_rx *rx, const struct tp_frame *f
 
 	if (!rx->p.sealer) {
 		st->sealed_no_key++;
-		if (rx->result == TP_TRACK_MORE && !rx->track.locked) {
-			tp_report(rx->input, "frames are encrypted: give --key-file");
-			rx->said = true;
-			rx->result = TP_TRACK_STOPPED;
-		}
+		rx_halt(rx, "frames are encrypted: give --key-file");
 		return NULL;
 	}
 	/* (The payload is the receiver's own memory, the deframer's or the chunk's.) */
 	unsigned char *out = keep ? rx->plain : (unsigned char *)f->payload;
+	int rc = tp_seal_open(rx->p.sealer, f, out, opened);
 
-	if (tp_seal_open(rx->p.sealer, f, out, opened) != 0) {
+	if (rc == -ENOTSUP) {
+		st->sealed_no_key++;
+		rx_halt(rx, "frames are sealed with AES-256-GCM, which libsodium opens only on a "
+			"CPU with AES-NI: give the sender --cipher=xchacha20-poly1305");
+		return NULL;
+	}
+	if (rc != 0) {
 		st->not_authentic++;
 		return NULL;
 	}
+	if (f->flags & TP_FRAME_FLAG_AES256GCM)
+		st->opened_aes = true;
+	else
+		st->opened_xchacha = true;
+	/* What the erasure code's rebuilt frames carry, to be opened in turn. */
+	tp_fec_rx_set_sealed(&rx->fec, f->flags & (TP_FRAME_FLAG_SEALED | TP_FRAME_FLAG_AES256GCM),
+			     TP_SEAL_OVERHEAD);
 	return opened;
 }
 
@@ -312,6 +349,8 @@ static int rx_frame(void *ctx, const struct tp_frame *f)
 	struct tp_frame opened;
 	int rc = 0;
 
+	if (rx->halted)
+		return 0;
 	if (rx->p.sealer || (f->flags & TP_FRAME_FLAG_SEALED)) {
 		bool keep = f->type == TP_FRAME_DATA && rx->fec.learned && !rx->fec.off;
 
@@ -323,7 +362,7 @@ static int rx_frame(void *ctx, const struct tp_frame *f)
 		if (rc)
 			return rc;
 	}
-	if (rx->track.locked && f->session != rx->track.session) {
+	if (rx->track.locked && !of_current(rx, f)) {
 		if (f->type == TP_FRAME_PARITY)
 			rx->r->rx.stale++;
 		return 0;
@@ -447,6 +486,7 @@ static ssize_t rx_read(void *ctx, struct tp_source *src, bool *alive)
 		tp_deframe_stream_end(&rx->deframer);
 	if (n <= 0)
 		return n;
+	rx->read_ns = tp_clock_ns();
 	uint64_t frames = r->rx.frames, garbage = r->rx.garbage_bytes;
 	uint64_t unauth = r->rx.not_authentic + r->rx.sealed_no_key;
 	int rc = src->datagram ? tp_deframe_datagram(&rx->deframer, rx->buf, (size_t)n)

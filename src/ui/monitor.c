@@ -92,7 +92,7 @@ void tp_monitor_init(struct tp_monitor *m, const struct tp_monitor_params *p)
 				  .foreign_datagrams = p->foreign_datagrams, .udp_out = p->udp_out,
 				  .sink_name = p->sink_name, .interval_ns = o->interval_ns,
 				  .display = o->display, .tail = p->tail, .outputs = p->outputs,
-				  .fec = p->fec };
+				  .fec = p->fec, .sealer_cipher = p->sealer_cipher };
 	snprintf(m->name, sizeof(m->name), "%s", o->name ? o->name : "");
 	char why[160];
 	if (o->format) {
@@ -327,12 +327,15 @@ void tp_monitor_explain(struct tp_monitor *m, const struct tp_tuning *t)
 			d * (n - k), n - k, 100.0 * tp_fec_cost(k, n - k, t->frame_size));
 	}
 	if (m->opts->key_file && m->opts->deframe)
-		fprintf(stderr, "tpipe: sealing: only frames sealed with %s under --key-file are "
-			"taken\n", TP_SEAL_CIPHER);
+		fprintf(stderr, "tpipe: sealing: only frames sealed under --key-file are taken "
+			"(AES-256-GCM%s, or XChaCha20-Poly1305), and none of a run that began before "
+			"the current one\n", tp_seal_cipher_available(TP_CIPHER_AES256GCM) ? ""
+			: ": not on this CPU, which lacks AES-NI");
 	else if (m->opts->key_file)
-		fprintf(stderr, "tpipe: sealing: every frame with %s under --key-file (a random "
-			"nonce base per run, counted per frame); +%u bytes a frame\n", TP_SEAL_CIPHER,
-			TP_SEAL_OVERHEAD);
+		fprintf(stderr, "tpipe: sealing: every frame with %s under --key-file (%s; nonces "
+			"from this run's start time and random bytes, counted per frame); +%u bytes a "
+			"frame\n", tp_seal_cipher_name(m->sealer_cipher),
+			m->opts->cipher_set ? "--cipher" : "the default", TP_SEAL_OVERHEAD);
 	if (m->opts->peer)
 		fprintf(stderr, "tpipe: peer: datagrams from %s only\n", m->opts->peer);
 	/* The levels' settings are fixed before the writer starts: no lock needed for them. */

@@ -34,6 +34,7 @@ struct tp_monitor_params {
 	const struct tp_outputs *outputs; /* for the statistics: each output's, its engine */
 	const struct tp_fec_tx *fec;      /* --fec: the parity frames sent (the reader's, read
 	                                   * once it is done) */
+	enum tp_cipher sealer_cipher;     /* --key-file: what the sender seals with */
 };
 
 /* Settings changed while running (-R from another tpipe); 0 / NULL: unchanged. */
@@ -77,6 +78,7 @@ struct tp_monitor {
 	const struct tp_tail *tail;
 	const struct tp_outputs *outputs;
 	const struct tp_fec_tx *fec;
+	enum tp_cipher sealer_cipher;
 	unsigned char tail_copy[TP_TAIL_SIZE];
 	struct tp_cursor cursor;          /* -c */
 	bool cursor_tried;

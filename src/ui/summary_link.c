@@ -65,8 +65,12 @@ void tp_summary_print_link_text(FILE *out, const struct tp_summary *s)
 	if (rx->sealed || rx->sealed_no_key) {
 		tp_summary_prefix(out, s);
 		if (rx->sealed)
-			fprintf(out, "sealed: %s; %" PRIu64 " frame%s not authentic, dropped\n",
-				TP_SEAL_CIPHER, rx->not_authentic, rx->not_authentic == 1 ? "" : "s");
+			fprintf(out, "sealed: %s; %" PRIu64 " frame%s not authentic, dropped; %" PRIu64
+				" of a run that began before the current one (replayed), ignored\n",
+				rx->opened_aes && rx->opened_xchacha ? "AES-256-GCM and XChaCha20-Poly1305"
+				: rx->opened_aes ? "AES-256-GCM" : rx->opened_xchacha
+				? "XChaCha20-Poly1305" : "no frame opened", rx->not_authentic,
+				rx->not_authentic == 1 ? "" : "s", rx->replayed);
 		else
 			fprintf(out, "sealed: %" PRIu64 " sealed frame%s and no --key-file to open them\n",
 				rx->sealed_no_key, rx->sealed_no_key == 1 ? "" : "s");
@@ -118,11 +122,12 @@ void tp_summary_print_link_json(FILE *out, const struct tp_summary *s)
 		",\"lost_frames\":%" PRIu64 ",\"lost_bytes\":%" PRIu64 ",\"gaps\":%" PRIu64
 		",\"zero_bytes\":%" PRIu64 ",\"restarts\":%" PRIu64 ",\"stale\":%" PRIu64
 		",\"after_end\":%" PRIu64 ",\"other_session\":%" PRIu64 ",\"stray\":%" PRIu64
-		",\"sealed\":%s,\"not_authentic\":%" PRIu64 ",\"sealed_no_key\":%" PRIu64
+		",\"sealed\":%s,\"not_authentic\":%" PRIu64 ",\"replayed\":%" PRIu64
+		",\"sealed_no_key\":%" PRIu64
 		",\"verified_bytes\":%" PRIu64 ",\"end_seen\":%s,\"digest_ok\":%s",
 		rx->garbage_bytes, rx->duplicates, rx->reordered, rx->lost_frames, rx->lost_bytes,
 		rx->gaps, rx->zero_bytes, rx->restarts, rx->stale, rx->after_end, rx->other_session,
-		rx->stray, rx->sealed ? "true" : "false", rx->not_authentic, rx->sealed_no_key,
+		rx->stray, rx->sealed ? "true" : "false", rx->not_authentic, rx->replayed, rx->sealed_no_key,
 		rx->bytes_out,
 		rx->end_seen ? "true" : "false", rx->digest_ok ? "true" : "false");
 	fprintf(out, ",\"fec_k\":%u,\"fec_m\":%u,\"fec_depth\":%u,\"fec_parity\":%" PRIu64

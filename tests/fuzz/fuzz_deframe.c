@@ -12,7 +12,8 @@
  *
  *  structured (odd): a stream made from a seed is framed by the real framer (framer.h), as
  *    a byte stream or as datagrams, with --fec (flags & 128) and sealed (first byte & 2: every
- *    frame sealed under the harness's key and opened before the tracker, as rx.c does), then damaged as the input says (bits flipped, ranges
+ *    frame sealed under the harness's key and opened before the tracker, as rx.c does; with
+ *    AES-256-GCM where the CPU has it, or XChaCha20-Poly1305 when first byte & 4), then damaged as the input says (bits flipped, ranges
  *    deleted, inserted, duplicated, moved, datagrams dropped, copied, swapped...), and
  *    received. On top of the raw checks, the output must be the original with exactly the
  *    reported gaps removed (skip) or zeroed (zero), or a prefix of it (stop), each gap must
@@ -221,16 +222,22 @@ struct orig {
 };
 
 /* The key of sealed runs (structured runs with bit 1 of the first byte): a fixed one, so
- * that a run is the same every time; the nonces' random part is the sealer's own. */
-static struct tp_sealer *sealer;
+ * that a run is the same every time; the nonces' random part is the sealer's own. One
+ * sealer per cipher (bit 2 of the first byte: XChaCha20-Poly1305, else AES-256-GCM where the
+ * CPU has it), one epoch. */
+static struct tp_sealer *sealers[2];
+static bool use_xchacha;
 
 static struct tp_sealer *the_sealer(void)
 {
 	static const unsigned char key[TP_SEAL_KEY_SIZE] = "tpipe's fuzzing key, 32 bytes..";
+	struct tp_sealer **s = &sealers[use_xchacha];
 
-	if (!sealer && (tp_seal_library_init() != 0 || tp_sealer_new(&sealer, key) != 0))
+	if (!*s && (tp_seal_library_init() != 0 ||
+		    tp_sealer_new(s, key, use_xchacha || !tp_seal_cipher_available(TP_CIPHER_AES256GCM)
+				  ? TP_CIPHER_XCHACHA20 : TP_CIPHER_AES256GCM, 7) != 0))
 		abort();
-	return sealer;
+	return *s;
 }
 
 /* A set of raw frames, hashed by their CRC field. */
@@ -925,7 +932,9 @@ static void fuzz_seal(struct fuzz *z)
 		plain = xmalloc(TP_FRAME_MAX_PAYLOAD);
 	z->sealer = the_sealer();
 	z->plain = plain;
-	tp_fec_rx_set_sealed(&z->fec, TP_FRAME_FLAG_SEALED, TP_SEAL_OVERHEAD);
+	tp_fec_rx_set_sealed(&z->fec, TP_FRAME_FLAG_SEALED |
+			     (tp_sealer_cipher(z->sealer) == TP_CIPHER_AES256GCM
+			      ? TP_FRAME_FLAG_AES256GCM : 0), TP_SEAL_OVERHEAD);
 }
 
 /* Feeding stopped (all in, or the tracker was done): finish and check the totals. */
@@ -1665,6 +1674,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	unsigned mode = get8(&in);
 
+	use_xchacha = mode & 4;
 	if (mode & 1)
 		run_structured(in, mode & 2);
 	else
