@@ -532,7 +532,7 @@ void tp_run(const struct tp_options *opts, struct tp_result *result)
 		.foreign_datagrams = &r.foreign_datagrams,
 		.udp_out = lead->flags & TP_SINK_DGRAM, .sink_name = lead->name, .tail = tail,
 		.outputs = &outs, .fec = opts->fec_k ? &fec_tx : NULL,
-		.sealer_cipher = sealer ? tp_sealer_cipher(sealer) : TP_CIPHER_AUTO });
+		.sealer_cipher = sealer ? tp_sealer_cipher(sealer) : TP_CIPHER_XCHACHA20 });
 	if (opts->explain) {
 		for (unsigned i = 0; i < outs.n; i++) {
 			struct tp_output *o = &outs.o[i];

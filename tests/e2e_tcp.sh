@@ -14,15 +14,7 @@
 receiver() {
 	local name=$1
 	shift
-	: >"$T/$name.err" # there before the job opens it, for the wait below
-	"$TPIPE" --explain "$@" >"$T/$name.out" 2>"$T/$name.err" &
-	rx_pid=$!
-	track "$rx_pid"
-	rx_port=
-	if wait_for 10 grep -q 'listening on' "$T/$name.err"; then
-		rx_port=$(sed -n 's/.*listening on tcp:.*:\([0-9]*\)$/\1/p' "$T/$name.err")
-	fi
-	[ -n "$rx_port" ] || fail "$name: the receiver did not say where it listens"
+	listening_receiver tcp "$name" "$TPIPE" --explain "$@"
 }
 
 # rx_said FILE: what a receiver said besides --explain's lines.

@@ -422,20 +422,28 @@ done_with_file() {
 # kv KEY FILE: the number after KEY= in FILE (udp-relay's and udp-attack's counts).
 kv() { grep -o "$1=[0-9]*" "$2" | cut -d= -f2; }
 
-# udp_receiver NAME ARGS...: tpipe --explain ARGS in the background (output $T/NAME.out,
-# stderr $T/NAME.err); sets $rx_pid and $rx_port, the udp:// port it says it listens on.
-udp_receiver() {
-	local name=$1
-	shift
+# listening_receiver SCHEME NAME CMD...: CMD (a tpipe with --explain, listening on port 0)
+# in the background (output $T/NAME.out, stderr $T/NAME.err); sets $rx_pid and $rx_port,
+# the SCHEME:// port its "listening on" line names.
+listening_receiver() {
+	local scheme=$1 name=$2
+	shift 2
 	: >"$T/$name.err" # there before the job opens it, for the wait below
-	with_timeout "$TMO" "$TPIPE" --explain "$@" >"$T/$name.out" 2>"$T/$name.err" &
+	"$@" >"$T/$name.out" 2>"$T/$name.err" &
 	rx_pid=$!
 	track "$rx_pid"
 	rx_port=
 	if wait_for 10 grep -q 'listening on' "$T/$name.err"; then
-		rx_port=$(sed -n 's/.*listening on udp:.*:\([0-9]*\)$/\1/p' "$T/$name.err")
+		rx_port=$(sed -n "s/.*listening on $scheme:.*:\\([0-9]*\\)\$/\\1/p" "$T/$name.err")
 	fi
 	[ -n "$rx_port" ] || fail "$name: the receiver did not say where it listens"
+}
+
+# udp_receiver NAME ARGS...: tpipe --explain ARGS, bounded by $TMO (listening_receiver).
+udp_receiver() {
+	local name=$1
+	shift
+	listening_receiver udp "$name" with_timeout "$TMO" "$TPIPE" --explain "$@"
 }
 
 # udp_relay NAME ARGS...: tests/udp-relay ARGS towards 127.0.0.1:$rx_port; sets $relay_pid

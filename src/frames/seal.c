@@ -54,8 +54,7 @@ bool tp_seal_cipher_available(enum tp_cipher cipher)
 
 const char *tp_seal_cipher_name(enum tp_cipher cipher)
 {
-	return cipher == TP_CIPHER_AES256GCM ? "AES-256-GCM"
-	       : cipher == TP_CIPHER_XCHACHA20 ? "XChaCha20-Poly1305" : "auto";
+	return cipher == TP_CIPHER_AES256GCM ? "AES-256-GCM" : "XChaCha20-Poly1305";
 }
 
 /* A run's AES-256-GCM key: BLAKE2b keyed with the key, over a label and the run's id, so
@@ -88,8 +87,6 @@ int tp_sealer_new(struct tp_sealer **out, const unsigned char *key, enum tp_ciph
 	int err = -ENOTSUP;
 
 	*out = NULL;
-	if (cipher == TP_CIPHER_AUTO)
-		cipher = TP_CIPHER_XCHACHA20;
 	if (!tp_seal_cipher_available(cipher))
 		return err;
 	/* Guard pages around it, locked in memory, excluded from core dumps (MADV_DONTDUMP),

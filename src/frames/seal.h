@@ -32,9 +32,8 @@
 #define TP_SEAL_OVERHEAD (TP_SEAL_TAG_SIZE + TP_SEAL_TRAILER_SIZE)
 
 enum tp_cipher {
-	TP_CIPHER_AUTO,        /* the default: XChaCha20-Poly1305 (as fast end to end here as
-	                        * libsodium's AES-256-GCM, and any receiver opens it) */
-	TP_CIPHER_XCHACHA20,   /* XChaCha20-Poly1305: any CPU */
+	TP_CIPHER_XCHACHA20,   /* XChaCha20-Poly1305, the default: any CPU opens it, and end to
+	                        * end it ran faster here than libsodium's AES-256-GCM */
 	TP_CIPHER_AES256GCM,   /* AES-256-GCM: libsodium offers it on x86-64 with AES-NI only */
 };
 
@@ -46,15 +45,14 @@ struct tp_sealer;
 /* libsodium must be ready first: 0, or -EIO (sodium_init failed). Safe to call again. */
 int tp_seal_library_init(void);
 
-/* Whether this CPU can seal and open with cipher (not AUTO). */
+/* Whether this CPU can seal and open with cipher. */
 bool tp_seal_cipher_available(enum tp_cipher cipher);
 
 /* The cipher's name, as --explain and --stats say it. */
 const char *tp_seal_cipher_name(enum tp_cipher cipher);
 
-/* A sealer for key (TP_SEAL_KEY_SIZE bytes, copied) that seals with cipher (AUTO: XChaCha20-
- * Poly1305); any sealer opens frames of both ciphers. epoch_ns: the sender's clock now (0 is
- * taken as 1). 0, -ENOMEM, or -ENOTSUP (AES-256-GCM asked for, and this CPU has no AES-NI). */
+/* A sealer for key (TP_SEAL_KEY_SIZE bytes, copied) that seals with cipher; any sealer
+ * opens frames of both ciphers. epoch_ns: the sender's clock now (0 is taken as 1). 0, -ENOMEM, or -ENOTSUP (AES-256-GCM asked for, and this CPU has no AES-NI). */
 int tp_sealer_new(struct tp_sealer **out, const unsigned char *key, enum tp_cipher cipher,
 		  uint64_t epoch_ns);
 void tp_sealer_free(struct tp_sealer *s);
