@@ -59,6 +59,19 @@ static int wait_for(int fd, short events, uint64_t until_ns)
 	}
 }
 
+/* Whether fd is connected to itself. A connect to a local port that nobody listens on, tried
+ * again and again, now and then gets that very port as its own source port, and TCP's
+ * simultaneous open then connects the socket to itself: nobody is listening, a refusal. */
+static bool connected_to_itself(int fd)
+{
+	struct sockaddr_storage self, peer;
+	socklen_t self_len = sizeof(self), peer_len = sizeof(peer);
+
+	return getsockname(fd, (struct sockaddr *)&self, &self_len) == 0 &&
+	       getpeername(fd, (struct sockaddr *)&peer, &peer_len) == 0 &&
+	       self_len == peer_len && memcmp(&self, &peer, self_len) == 0;
+}
+
 /* One connect to ai, finished by deadline_ns (0: as long as the kernel tries). The
  * descriptor (blocking, for the engines) or -errno. */
 static int tcp_connect(const struct addrinfo *ai, uint64_t deadline_ns)
@@ -79,6 +92,8 @@ static int tcp_connect(const struct addrinfo *ai, uint64_t deadline_ns)
 		else if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &len) < 0)
 			soerr = errno;
 	}
+	if (!soerr && connected_to_itself(fd))
+		soerr = ECONNREFUSED;
 	if (!soerr && ((fl = fcntl(fd, F_GETFL)) < 0 || fcntl(fd, F_SETFL, fl & ~O_NONBLOCK) < 0))
 		soerr = errno;
 	if (soerr) {
