@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
+#include <sys/resource.h>
 #include <unistd.h>
 #include <sodium.h>
 #include "ctl_server.h"
@@ -363,8 +364,11 @@ static int set_up_engines(const struct tp_options *opts, struct tp_outputs *outs
 
 /* --key-file: the key into a sealer (locked memory), the copy read wiped; it seals with
  * --cipher, stamped with the clock now (seal.h: the run's epoch). A receiver's opens either
- * cipher. 0; -EINVAL for a key file that is no good or a cipher this CPU lacks (said), or
- * -errno. */
+ * cipher. No core dump from here on: the run keys live in OpenSSL's contexts, which
+ * MADV_DONTDUMP cannot reach (aead.h). (PR_SET_DUMPABLE would do more, as in ssh-agent, but
+ * it would also hand /proc/PID to root, and `tpipe -R PID` could no longer find its own
+ * user's tpipe.) 0; -EINVAL for a key file that is no good or a cipher this CPU lacks
+ * (said), or -errno. */
 static int load_key(const struct tp_options *opts, struct tp_sealer **sealer)
 {
 	const char *path = opts->key_file;
@@ -372,11 +376,16 @@ static int load_key(const struct tp_options *opts, struct tp_sealer **sealer)
 	unsigned char key[TP_SEAL_KEY_SIZE];
 	struct timespec now;
 	char why[192];
+	struct rlimit no_core;
 	int err = tp_seal_library_init();
 
 	if (err) {
 		tp_report("--key-file", "libsodium could not start");
 		return err;
+	}
+	if (getrlimit(RLIMIT_CORE, &no_core) == 0) {
+		no_core.rlim_cur = 0;
+		(void)setrlimit(RLIMIT_CORE, &no_core);   /* lowering a soft limit cannot fail */
 	}
 	if (tp_key_load(path, key, why, sizeof(why)) != 0) {
 		tp_report(path, why);

@@ -63,6 +63,24 @@ for c in xchacha20-poly1305 aes-256-gcm; do
 done
 check "--explain does not show the key" bash -c '! grep -qiF "$(xxd -p -c 64 "$1")" "$2"' _ "$key" "$T/err"
 
+# ---- no core dump with a key: the run keys are in OpenSSL's memory (src/frames/aead.h) ----
+core_limit() { awk '/^Max core file size/ { print $5 }' "/proc/$1/limits" 2>/dev/null; }
+mkfifo "$T/core.fifo"
+(ulimit -S -c "$(ulimit -H -c)" && exec "$TPIPE" -q --key-file "$key" -o /dev/null <"$T/core.fifo") &
+core_pid=$!
+exec 3>"$T/core.fifo"
+check "a keyed tpipe makes no core dump (its soft limit is 0)" wait_for 10 bash -c '[ "$(awk "/^Max core file size/ { print \$5 }" /proc/$1/limits)" = 0 ]' _ "$core_pid"
+exec 3>&-
+wait "$core_pid"
+check "... and ends as usual" [ $? = 0 ]
+(ulimit -S -c "$(ulimit -H -c)" && exec "$TPIPE" -q -o /dev/null <"$T/core.fifo") &
+core_pid=$!
+exec 3>"$T/core.fifo"
+want_limit=$(ulimit -H -c)
+check "without a key the limit is left alone" [ "$(core_limit "$core_pid")" = "$want_limit" ]
+exec 3>&-
+wait "$core_pid"
+
 # ---- refusals --------------------------------------------------------------------------
 tp -D --key-file "$T/none" </dev/null
 expect_status 2 "a missing key file"

@@ -1,5 +1,6 @@
-/* Sealed frames (seal.h): libsodium's XChaCha20-Poly1305 and AES-256-GCM against published
- * vectors, frames that round-trip with either cipher, and every change to a sealed frame
+/* Sealed frames (seal.h, aead.h): XChaCha20-Poly1305 and AES-256-GCM against published
+ * vectors, frames that libsodium makes and opens alike, frames that round-trip with either
+ * cipher, and every change to a sealed frame
  * refused, even with its CRC made right. The loop tests run once per cipher (_i: 0 XChaCha20,
  * 1 AES-256-GCM, which a CPU without AES-NI refuses to seal with: checked, then done). */
 #include "config.h"
@@ -12,6 +13,7 @@
 #include "crc.h"
 #include "frame.h"
 #include "le.h"
+#include "aead.h"
 #include "seal.h"
 
 static unsigned char key[TP_SEAL_KEY_SIZE];
@@ -31,13 +33,16 @@ static void unhex(unsigned char *out, const char *hex, size_t n)
 	ck_assert_uint_eq(got, n);
 }
 
-/* draft-irtf-cfrg-xchacha-03, A.3.1, through the call seal.c makes (detached, in place). */
+/* draft-irtf-cfrg-xchacha-03, A.3.1, built as seal.c builds XChaCha20-Poly1305: the key
+ * HChaCha20 makes of the nonce's first 16 bytes, then OpenSSL's ChaCha20-Poly1305 (aead.h)
+ * with 4 zero bytes and the nonce's last 8 as its nonce, detached, in place. */
 START_TEST(test_known_vector)
 {
 	static const char m[] = "Ladies and Gentlemen of the class of '99: If I could offer you "
 				"only one tip for the future, sunscreen would be it.";
 	unsigned char k[32], n[24], ad[12], want[sizeof(m) - 1], tag[16], want_tag[16];
-	unsigned char buf[sizeof(m) - 1];
+	unsigned char buf[sizeof(m) - 1], sub[32], inner[12] = { 0 };
+	struct tp_aead *a;
 
 	for (unsigned i = 0; i < 32; i++)
 		k[i] = (unsigned char)(0x80 + i);
@@ -49,25 +54,34 @@ START_TEST(test_known_vector)
 		    "2f8c9ba40db5d945b11b69b982c1bb9e3f3fac2bc369488f76b2383565d3fff9"
 		    "21f9664c97637da9768812f615c68b13b52e", sizeof(want));
 	unhex(want_tag, "c0875924c1c7987947deafd8780acf49", sizeof(want_tag));
+	crypto_core_hchacha20(sub, n, k, NULL);
+	memcpy(inner + 4, n + 16, 8);
+	ck_assert_int_eq(tp_aead_new(&a, TP_CIPHER_XCHACHA20), 0);
+	tp_aead_set_key(a, sub);
 	memcpy(buf, m, sizeof(buf));
-	crypto_aead_xchacha20poly1305_ietf_encrypt_detached(buf, tag, NULL, buf, sizeof(buf), ad,
-							    sizeof(ad), NULL, n, k);
+	tp_aead_seal(a, inner, ad, sizeof(ad), buf, sizeof(buf), tag);
 	ck_assert_mem_eq(buf, want, sizeof(want));
 	ck_assert_mem_eq(tag, want_tag, sizeof(tag));
-	ck_assert_int_eq(crypto_aead_xchacha20poly1305_ietf_decrypt_detached(buf, NULL, buf,
-				sizeof(buf), tag, ad, sizeof(ad), n, k), 0);
+	ck_assert_int_eq(tp_aead_open(a, inner, ad, sizeof(ad), buf, sizeof(buf), tag, buf), 0);
 	ck_assert_mem_eq(buf, m, sizeof(buf));
+	/* A wrong tag: refused, and nothing of the plaintext is left in out. */
+	memcpy(buf, want, sizeof(buf));
+	tag[3] ^= 1;
+	ck_assert_int_eq(tp_aead_open(a, inner, ad, sizeof(ad), buf, sizeof(buf), tag, buf),
+			 -EBADMSG);
+	for (size_t i = 0; i < sizeof(buf); i++)
+		ck_assert_uint_eq(buf[i], 0);
+	tp_aead_free(a);
 }
 END_TEST
 
 /* GCM specification (McGrew and Viega), test case 16: AES-256, 96-bit IV, associated data,
- * a partial last block. */
+ * a partial last block; through aead.h, out of place and in place. */
 START_TEST(test_gcm_known_vector)
 {
-	unsigned char k[32], n[12], ad[20], m[60], want[60], tag[16], want_tag[16];
+	unsigned char k[32], n[12], ad[20], m[60], want[60], tag[16], want_tag[16], out[60];
+	struct tp_aead *a;
 
-	if (!tp_seal_cipher_available(TP_CIPHER_AES256GCM))
-		return;
 	unhex(k, "feffe9928665731c6d6a8f9467308308feffe9928665731c6d6a8f9467308308", sizeof(k));
 	unhex(n, "cafebabefacedbaddecaf888", sizeof(n));
 	unhex(ad, "feedfacedeadbeeffeedfacedeadbeefabaddad2", sizeof(ad));
@@ -76,12 +90,17 @@ START_TEST(test_gcm_known_vector)
 	unhex(want, "522dc1f099567d07f47f37a32a84427d643a8cdcbfe5c0c97598a2bd2555d1aa"
 		    "8cb08e48590dbb3da7b08b1056828838c5f61e6393ba7a0abcc9f662", sizeof(want));
 	unhex(want_tag, "76fc6ece0f4e1768cddf8853bb2d551b", sizeof(want_tag));
-	crypto_aead_aes256gcm_state st;
-	crypto_aead_aes256gcm_beforenm(&st, k);
-	crypto_aead_aes256gcm_encrypt_detached_afternm(m, tag, NULL, m, sizeof(m), ad, sizeof(ad),
-						       NULL, n, &st);
-	ck_assert_mem_eq(m, want, sizeof(want));
+	ck_assert_int_eq(tp_aead_new(&a, TP_CIPHER_AES256GCM), 0);
+	tp_aead_set_key(a, k);
+	memcpy(out, m, sizeof(m));
+	tp_aead_seal(a, n, ad, sizeof(ad), out, sizeof(out), tag);
+	ck_assert_mem_eq(out, want, sizeof(want));
 	ck_assert_mem_eq(tag, want_tag, sizeof(tag));
+	ck_assert_int_eq(tp_aead_open(a, n, ad, sizeof(ad), want, sizeof(want), tag, out), 0);
+	ck_assert_mem_eq(out, m, sizeof(m));
+	ad[0] ^= 0x80;   /* other associated data: refused */
+	ck_assert_int_eq(tp_aead_open(a, n, ad, sizeof(ad), want, sizeof(want), tag, out), -EBADMSG);
+	tp_aead_free(a);
 }
 END_TEST
 
@@ -164,6 +183,46 @@ START_TEST(test_round_trip)
 	}
 	tp_sealer_free(s);
 	tp_sealer_free(other);
+}
+END_TEST
+
+/* The frames are libsodium's XChaCha20-Poly1305, byte for byte: what the sealer makes,
+ * libsodium's one-shot call opens (header as associated data, trailer as nonce), and what
+ * libsodium seals so, the sealer opens: for a run it has seen, and for one it has not. */
+START_TEST(test_libsodium_agrees)
+{
+	static unsigned char buf[70000], out[70000];
+	static const size_t lens[] = { 0, 1, 100, 1404, 65536 };
+	struct tp_sealer *s;
+
+	ck_assert_int_eq(tp_sealer_new(&s, key, TP_CIPHER_XCHACHA20, 777), 0);
+	for (unsigned k = 0; k < sizeof(lens) / sizeof(lens[0]); k++) {
+		size_t n = sealed_data(s, buf, lens[k], k), len = lens[k];
+		struct tp_frame f, g;
+
+		ck_assert_int_eq(tp_frame_open(buf, n, &f), TP_FRAME_OK);
+		unsigned char *payload = buf + TP_FRAME_HDR_SIZE, *tag = payload + len;
+		unsigned char *trailer = tag + TP_SEAL_TAG_SIZE;
+		ck_assert_int_eq(crypto_aead_xchacha20poly1305_ietf_decrypt_detached(out, NULL,
+					payload, len, tag, buf, TP_FRAME_HDR_SIZE, trailer, key), 0);
+		for (size_t i = 0; i < len; i++)
+			ck_assert_uint_eq(out[i], (unsigned char)(i * 13 + k));
+		/* libsodium seals the plaintext again under another count (k odd: another
+		 * run too, epoch 778), the CRC made right: the sealer opens it. */
+		tp_put_le64(trailer + 16, 1000 + k);
+		if (k & 1)
+			tp_put_le64(trailer, 778);
+		crypto_aead_xchacha20poly1305_ietf_encrypt_detached(payload, tag, NULL, out, len,
+					buf, TP_FRAME_HDR_SIZE, NULL, trailer, key);
+		tp_put_le32(buf + n - TP_FRAME_CRC_SIZE, tp_crc32c(0, buf, n - TP_FRAME_CRC_SIZE));
+		ck_assert_int_eq(tp_frame_open(buf, n, &f), TP_FRAME_OK);
+		memset(out, 0xee, len);
+		ck_assert_int_eq(tp_seal_open(s, &f, out, &g), 0);
+		ck_assert_uint_eq(g.epoch, k & 1 ? 778 : 777);
+		for (size_t i = 0; i < len; i++)
+			ck_assert_uint_eq(out[i], (unsigned char)(i * 13 + k));
+	}
+	tp_sealer_free(s);
 }
 END_TEST
 
@@ -319,6 +378,7 @@ int main(void)
 	tcase_add_test(tc, test_known_vector);
 	tcase_add_test(tc, test_gcm_known_vector);
 	tcase_add_loop_test(tc, test_round_trip, 0, 2);
+	tcase_add_test(tc, test_libsodium_agrees);
 	tcase_add_test(tc, test_gcm_runs);
 	tcase_add_loop_test(tc, test_every_bit_refused, 0, 2);
 	tcase_add_loop_test(tc, test_wrong_key_and_unsealed, 0, 2);

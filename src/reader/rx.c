@@ -309,8 +309,8 @@ static const struct tp_frame *rx_open(struct tp_rx *rx, const struct tp_frame *f
 
 	if (rc == -ENOTSUP) {
 		st->sealed_no_key++;
-		rx_halt(rx, "frames are sealed with AES-256-GCM, which libsodium opens only on a "
-			"CPU with AES-NI: give the sender --cipher=xchacha20-poly1305");
+		rx_halt(rx, "frames are sealed with AES-256-GCM, which tpipe opens only on a CPU "
+			"with AES-NI: give the sender --cipher=xchacha20-poly1305");
 		return NULL;
 	}
 	if (rc != 0) {
