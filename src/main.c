@@ -6,6 +6,7 @@
 #include "ctl_client.h"
 #include "fdutil.h"
 #include "format.h"
+#include "modem_run.h"
 #include "pidfile.h"
 #include "report.h"
 #include "run.h"
@@ -40,6 +41,8 @@ int main(int argc, char **argv)
 	}
 	if (opts.n_watch > 0)
 		result.status = tp_watch_run(&opts); /* another process's files: no transfer */
+	else if (opts.protocol_set)
+		result.status = tp_modem_run(&opts); /* XMODEM or YMODEM: a protocol of its own */
 	else
 		tp_run(&opts, &result);
 	tp_pidfile_remove();

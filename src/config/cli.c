@@ -40,6 +40,7 @@ enum {
 	OPT_KEY_FILE,
 	OPT_PEER,
 	OPT_CIPHER,
+	OPT_PROTOCOL,
 };
 
 static const struct argp_option options[] = {
@@ -64,6 +65,7 @@ static const struct argp_option options[] = {
 	{ "drain-timeout", OPT_DRAIN_TIMEOUT, "SEC", 0, "after SIGINT or SIGTERM, write out what is buffered for at most SEC (default 5; 0: not at all), then say how much was not written", 1 },
 	{ "baud", OPT_BAUD, "N", 0, "a serial line's rate (raw 8N1; any rate the device takes; default: keep its own)", 1 },
 	{ "flow", OPT_FLOW, "none|rtscts|xonxoff", 0, "a serial line's flow control (default none)", 1 },
+	{ "protocol", OPT_PROTOCOL, "xmodem|xmodem-1k|ymodem|ymodem-g", 0, "send the INPUT files over the serial line -o names, or receive from the serial line INPUT names into -o (a directory for YMODEM: block 0 names the files, which stay in it), with that file-transfer protocol, as U-Boot's loadx/loady and lrzsz speak it; with no serial line, over standard input and output (as sb and rb); --idle-timeout: how long to wait for the far end (default 60 s)", 1 },
 
 	{ NULL, 0, NULL, 0, "Frames (CRC-checked, for links that lose or garble data):", 5 },
 	{ "frame", 'F', NULL, 0, "encode the output as CRC-32C-checked frames", 5 },
@@ -592,6 +594,20 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 			argp_failure(state, 2, 0, "--key-file: needs a file name");
 		o->key_file = arg;
 		break;
+	case OPT_PROTOCOL:
+		if (strcmp(arg, "xmodem") == 0)
+			o->protocol = TP_MODEM_XMODEM;
+		else if (strcmp(arg, "xmodem-1k") == 0)
+			o->protocol = TP_MODEM_XMODEM_1K;
+		else if (strcmp(arg, "ymodem") == 0)
+			o->protocol = TP_MODEM_YMODEM;
+		else if (strcmp(arg, "ymodem-g") == 0)
+			o->protocol = TP_MODEM_YMODEM_G;
+		else
+			argp_failure(state, 2, 0, "--protocol: '%s' is not one of xmodem, xmodem-1k, "
+				     "ymodem, ymodem-g", arg);
+		o->protocol_set = true;
+		break;
 	case OPT_CIPHER:
 		if (strcmp(arg, "aes-256-gcm") == 0)
 			o->cipher = TP_CIPHER_AES256GCM;
@@ -668,6 +684,16 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 			argp_failure(state, 2, 0, "--cipher: needs --key-file");
 		if (o->cipher_set && o->deframe)
 			argp_failure(state, 2, 0, "--cipher: the sender's choice; -D opens either cipher");
+		if (o->protocol_set) {
+			if (o->frame || o->deframe || o->fec_k || o->repeat)
+				argp_failure(state, 2, 0, "--protocol: not with -F, -D, --key-file, --fec or "
+					     "--repeat (the protocol has blocks and checks of its own)");
+			if (o->n_outputs > 1)
+				argp_failure(state, 2, 0, "--protocol: one -o only");
+			if (o->flow_set && o->flow == TP_FLOW_XONXOFF)
+				argp_failure(state, 2, 0, "--protocol: not with --flow=xonxoff (XON and XOFF "
+					     "bytes occur in the data)");
+		}
 		check_modes(state, o);
 		check_frame_options(state, o);
 		if (o->stop_at_size && !o->size_set)

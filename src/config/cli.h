@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include "enums.h"
+#include "modem_line.h"
 #include "seal.h"
 
 struct tp_options {
@@ -72,6 +73,8 @@ struct tp_options {
 	unsigned baud;              /* --baud: 0 = keep the line's */
 	int flow;                   /* --flow: enum tp_flow */
 	bool flow_set;
+	enum tp_modem_protocol protocol; /* --protocol: send or receive files with it */
+	bool protocol_set;
 };
 
 /* The largest UDP payload (65535 - 8 - 20), and so the largest datagram tpipe sends. */
