@@ -7,15 +7,18 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <libgen.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 #include "modem_fdline.h"
 #include "modem_recv.h"
 #include "modem_send.h"
+#include "progress.h"
 #include "report.h"
 #include "run.h"
 #include "serial.h"
@@ -93,6 +96,7 @@ struct files_in {
 	int64_t mtime;
 	unsigned mode;
 	const char *failed;    /* what failed, for the message: the name */
+	uint64_t announced;    /* the sizes block 0 gave so far: the progress line's total */
 };
 
 static int begin_file(void *ctx, const struct tp_modem_file *f)
@@ -101,6 +105,8 @@ static int begin_file(void *ctx, const struct tp_modem_file *f)
 
 	snprintf(fi->name, sizeof(fi->name), "%s", f ? f->name : fi->file);
 	fi->mtime = f ? f->mtime : -1;
+	if (f && f->size_known)
+		fi->announced += f->size;
 	fi->mode = f && f->mode ? f->mode : 0;
 	if (fi->direct)
 		return 0;
@@ -232,6 +238,18 @@ static bool names_files(const struct tp_options *opts)
 	return false;
 }
 
+/* What the sender's files add up to (the ones stat can size), for the progress line. */
+static uint64_t files_size(const struct tp_options *opts)
+{
+	uint64_t total = 0;
+	struct stat st;
+
+	for (int i = 0; i < opts->n_inputs; i++)
+		if (stat(opts->inputs[i], &st) == 0 && S_ISREG(st.st_mode))
+			total += (uint64_t)st.st_size;
+	return total;
+}
+
 /* 0, or an exit status (said). */
 static int open_line(const struct tp_options *opts, struct line_at *l)
 {
@@ -267,6 +285,64 @@ static uint64_t now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
+/* The progress line: the protocol's bytes against the files' sizes (the sender's, -s, or
+ * what block 0 announced so far), drawn between the line's waits (modem_fdline.h). */
+struct show {
+	struct tp_progress p;
+	const struct tp_modem_stats *st;
+	const uint64_t *total;
+	uint64_t start_ns;
+	unsigned width;
+};
+
+static void show_snapshot(const struct show *s, struct tp_snapshot *snap)
+{
+	*snap = (struct tp_snapshot){ .bytes_out = s->st->bytes, .no_ring = true,
+				      .elapsed = (double)(now_ns() - s->start_ns) / 1e9,
+				      .total = *s->total };
+}
+
+static void show_tick(void *arg)
+{
+	struct show *s = arg;
+	struct tp_snapshot snap;
+
+	show_snapshot(s, &snap);
+	tp_progress_draw(&s->p, &snap, s->width);
+}
+
+static void show_init(struct show *s, const struct tp_options *opts, struct tp_modem_fdline *fl,
+		      const struct tp_modem_stats *st, const uint64_t *total)
+{
+	struct winsize ws;
+	bool on = opts->progress == TP_SHOW_ALWAYS ||
+		  (opts->progress == TP_SHOW_AUTO && isatty(STDERR_FILENO));
+
+	*s = (struct show){ .st = st, .total = total, .start_ns = now_ns(), .width = 80 };
+	if (!on)
+		return;
+	if (opts->width)
+		s->width = opts->width;
+	else if (ioctl(STDERR_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0)
+		s->width = ws.ws_col;
+	tp_progress_init(&s->p, stderr, &(struct tp_progress_style){ .numeric = opts->numeric },
+			 opts->name);
+	fl->tick = show_tick;
+	fl->tick_arg = s;
+	fl->tick_ns = opts->interval_ns;
+	fl->next_tick_ns = s->start_ns + opts->interval_ns;
+}
+
+static void show_end(struct show *s, const struct tp_modem_fdline *fl)
+{
+	struct tp_snapshot snap;
+
+	if (!fl->tick)
+		return;
+	show_snapshot(s, &snap);
+	tp_progress_finish(&s->p, &snap, s->width);
+}
+
 /* The summary and --stats: what moved, how fast, what went wrong on the way. */
 static void summary(const struct tp_options *opts, const struct line_at *l,
 		    const struct tp_modem_stats *st, const struct tp_modem_fdline *fl,
@@ -281,12 +357,12 @@ static void summary(const struct tp_options *opts, const struct line_at *l,
 	if (opts->stats == TP_STATS_JSON) {
 		fprintf(stderr, "{\"protocol\":\"%s\",\"role\":\"%s\",\"ok\":%s,\"files\":%u,"
 			"\"bytes\":%" PRIu64 ",\"seconds\":%.3f,\"goodput\":%.0f,\"baud\":%u,"
-			"\"blocks\":%" PRIu64 ",\"block_size\":%u,\"crc\":%s,\"retries\":%" PRIu64
+			"\"blocks\":%" PRIu64 ",\"small_blocks\":%" PRIu64 ",\"crc\":%s,\"retries\":%" PRIu64
 			",\"naks\":%" PRIu64 ",\"timeouts\":%" PRIu64 ",\"duplicates\":%" PRIu64
 			",\"bad_blocks\":%" PRIu64 ",\"line_sent\":%zu,\"line_received\":%zu}\n",
 			protocol_names[opts->protocol], l->sending ? "sender" : "receiver",
 			err ? "false" : "true", st->files, st->bytes, secs, rate, baud, st->blocks,
-			st->block_size, st->crc == 0 ? "false" : "true", st->retries, st->naks,
+			st->small_blocks, st->crc == 0 ? "false" : "true", st->retries, st->naks,
 			st->timeouts, st->duplicates, st->bad_blocks, fl->sent, fl->received);
 		return;
 	}
@@ -297,10 +373,10 @@ static void summary(const struct tp_options *opts, const struct line_at *l,
 		protocol_names[opts->protocol], l->sending ? "sent" : "received", st->files,
 		st->files == 1 ? "" : "s", st->bytes, secs, rate, line);
 	if (opts->stats == TP_STATS_TEXT)
-		fprintf(stderr, "tpipe: %s: %" PRIu64 " blocks of %u bytes, %s; %" PRIu64
+		fprintf(stderr, "tpipe: %s: %" PRIu64 " blocks (%" PRIu64 " of 128 bytes), %s; %" PRIu64
 			" retries, %" PRIu64 " NAKs, %" PRIu64 " timeouts, %" PRIu64
 			" duplicates, %" PRIu64 " damaged blocks\n",
-			protocol_names[opts->protocol], st->blocks, st->block_size,
+			protocol_names[opts->protocol], st->blocks, st->small_blocks,
 			st->crc == 0 ? "8-bit sums" : "CRC-16", st->retries, st->naks, st->timeouts,
 			st->duplicates, st->bad_blocks);
 }
@@ -318,14 +394,28 @@ int tp_modem_run(const struct tp_options *opts)
 	const char *why = NULL;
 	int status, err;
 
-	if (opts->idle_timeout_set && opts->idle_timeout_ns)
-		t.start_ms = (unsigned)(opts->idle_timeout_ns / 1000000u);
+	/* --idle-timeout: how long the far end may take to begin, and be silent later. */
+	if (opts->idle_timeout_set && opts->idle_timeout_ns) {
+		uint64_t ms = opts->idle_timeout_ns / 1000000u;
+		t.start_ms = t.quiet_ms = ms > UINT_MAX ? UINT_MAX : (unsigned)ms;
+		if (t.block_ms > t.quiet_ms)
+			t.block_ms = t.quiet_ms;
+		/* A short wait still asks a few times: a sender that opens its line late
+		 * flushes what came before (tp_serial_open), our first request with it. */
+		if (t.nudge_ms > t.start_ms / 4)
+			t.nudge_ms = t.start_ms / 4 > 100 ? t.start_ms / 4 : 100;
+	}
 	if ((err = tp_signals_init()) != 0) {
 		tp_report_errno("signals", err);
 		return TP_EXIT_FAILURE;
 	}
 	if ((status = open_line(opts, &l)) != 0)
 		return status;
+	/* Two 1 KiB blocks' time at the line's rate (10 bits a byte), at least 100 ms. */
+	unsigned baud = l.is_serial && l.serial.baud ? l.serial.baud : 0;
+	t.purge_ms = baud ? 2u * 1029u * 10u * 1000u / baud : 0;
+	if (t.purge_ms < 100)
+		t.purge_ms = 100;
 	if (l.sending && opts->protocol >= TP_MODEM_YMODEM && !names_files(opts)) {
 		tp_report("--protocol", "YMODEM sends named files: give them as INPUT");
 		status = TP_EXIT_USAGE;
@@ -335,7 +425,12 @@ int tp_modem_run(const struct tp_options *opts)
 		status = TP_EXIT_FAILURE;
 		goto out;
 	}
+	uint64_t total = opts->size_set ? opts->size : 0;
+	struct show show;
 	tp_modem_fdline_init(&fl, l.in, l.out, &line);
+	if (l.sending && !opts->size_set)
+		total = files_size(opts);
+	show_init(&show, opts, &fl, &st, l.sending || opts->size_set ? &total : &fi.announced);
 	uint64_t start = now_ns();
 	err = l.sending ? tp_modem_send(opts->protocol, &t, &line, &files_source, &fo, &st, &why)
 			: tp_modem_recv(opts->protocol, &t, &line, &files_sink, &fi,
@@ -343,6 +438,7 @@ int tp_modem_run(const struct tp_options *opts)
 	if (l.is_serial)   /* the last ACK or block out before the line is let go */
 		(void)tp_serial_drain(&l.serial, 0, 2000000000u, &(size_t){ 0 });
 	double secs = (double)(now_ns() - (fl.first_ns ? fl.first_ns : start)) / 1e9;
+	show_end(&show, &fl);
 	if (err == -EINTR) {
 		status = 128 + tp_signals_stop_requested();
 	} else if (err) {

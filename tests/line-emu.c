@@ -30,6 +30,7 @@
  * Exit status 0, 1 on a system error, 2 on a usage error. */
 #include "config.h"
 #include "tool.h"
+#include "line-noise.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -50,62 +51,9 @@
 #define TICK_NS 1000000LL	/* hand-over period while the line is busy */
 #define SETTLE_NS 20000000LL	/* receiver's input must stay empty this long before hang-up */
 
-static double p_ber, p_drop, ln_q;	/* ln_q: ln(1 - p_ber) */
-static uint64_t rng_bit, rng_drop;	/* two streams: flips don't depend on --drop */
-static uint64_t nbits;			/* data bits put on the line so far */
-static uint64_t next_flip = UINT64_MAX;	/* number of the next data bit to flip */
-static unsigned long long n_in, n_out, n_flip, n_drop;
+static struct line_noise noise;
+static unsigned long long n_in, n_out;
 static volatile sig_atomic_t stop;
-
-static uint64_t next(uint64_t *s)	/* splitmix64 */
-{
-	uint64_t z = (*s += 0x9e3779b97f4a7c15ull);
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-	return z ^ (z >> 31);
-}
-
-static bool chance(uint64_t r, double p) { return (double)(r >> 11) * 0x1.0p-53 < p; }
-
-static double ln(double x)	/* x > 0; a series, as this helper does not link libm */
-{
-	int e = 0;
-	for (; x >= 2; x /= 2)
-		e++;
-	for (; x < 1; x *= 2)
-		e--;
-	double s = (x - 1) / (x + 1), s2 = s * s, term = s, sum = 0;	/* s < 1/3 */
-	for (int k = 1; k < 40; k += 2, term *= s2)
-		sum += term / k;
-	return 2 * sum + e * 0.69314718055994530942;
-}
-
-static uint64_t gap(void)	/* unflipped bits before the next flipped one: geometric */
-{
-	if (p_ber >= 1)
-		return 0;
-	double g = ln((double)((next(&rng_bit) >> 11) + 1) * 0x1.0p-53) / ln_q;
-	return g < 1e18 ? (uint64_t)g : (uint64_t)1e18;	/* g >= 0 */
-}
-
-/* Puts n bytes on the line, bit 0 first; appends what arrives to out and returns its length. */
-static size_t transmit(const unsigned char *in, size_t n, unsigned char *out)
-{
-	size_t o = 0;
-	for (size_t i = 0; i < n; i++, nbits += 8) {
-		unsigned char c = in[i];
-		unsigned flips = 0;
-		for (; next_flip < nbits + 8; next_flip += 1 + gap(), flips++)
-			c ^= (unsigned char)(1u << (next_flip - nbits));
-		if (chance(next(&rng_drop), p_drop)) {
-			n_drop++;
-			continue;
-		}
-		n_flip += flips;
-		out[o++] = c;
-	}
-	return o;
-}
 
 static int64_t now_ns(void)
 {
@@ -121,26 +69,6 @@ const char *tool_usage = "line-emu [--baud N] [--bits-per-byte N] [--ber P] "
 		"[--drop P] [--seed N] [--paths FILE]\n                [--stats FILE] [--idle-ms MS] "
 		"[--hangup | --no-hangup]";
 
-/* Opens a pty pair: the master non-blocking, the slave raw and held open by us. */
-static void open_pair(int *master, int *slave, char *path, size_t size, unsigned long long baud)
-{
-	struct termios t;
-	int m = posix_openpt(O_RDWR | O_NOCTTY);
-	if (m < 0 || grantpt(m) || unlockpt(m) || ptsname_r(m, path, size) ||
-	    fcntl(m, F_SETFL, O_NONBLOCK))
-		tool_die("posix_openpt");
-	int s = open(path, O_RDWR | O_NOCTTY);
-	if (s < 0 || tcgetattr(s, &t))
-		tool_die(path);
-	cfmakeraw(&t);
-	t.c_cflag |= CLOCAL | CREAD;
-	cfsetspeed(&t, (speed_t)baud);	/* glibc takes 115200 for B115200; may refuse */
-	if (tcsetattr(s, TCSANOW, &t))
-		tool_die(path);
-	*master = m;
-	*slave = s;
-}
-
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -149,6 +77,7 @@ int main(int argc, char **argv)
 		{ "stats", 1, NULL, 'S' }, { "idle-ms", 1, NULL, 'i' }, { "hangup", 0, NULL, 'h' },
 		{ "no-hangup", 0, NULL, 'H' }, { NULL, 0, NULL, 0 } };
 	unsigned long long baud = 115200, bpb = 10, seed = 0;
+	double p_ber = 0, p_drop = 0;
 	int64_t idle_ns = 2000 * 1000000LL;
 	const char *paths_file = NULL, *stats_file = NULL;
 	bool hangup = true;
@@ -170,16 +99,12 @@ int main(int argc, char **argv)
 	if (optind != argc)
 		tool_usage_error("no operands expected");
 	double rate = (double)baud / (double)bpb;	/* bytes per second */
-	rng_bit = seed;
-	rng_drop = seed ^ 0xd1b54a32d192ed03ull;
-	ln_q = p_ber < 1e-4 ? -p_ber * (1 + p_ber / 2 + p_ber * p_ber / 3) : ln(1 - p_ber);
-	if (p_ber > 0)
-		next_flip = gap();
+	line_noise_init(&noise, p_ber, p_drop, seed);
 
 	int ma, sa, mb, sb;
 	char pa[256], pb[256], text[600];
-	open_pair(&ma, &sa, pa, sizeof pa, baud);
-	open_pair(&mb, &sb, pb, sizeof pb, baud);
+	ma = tool_open_pty(&sa, pa, sizeof pa, baud);
+	mb = tool_open_pty(&sb, pb, sizeof pb, baud);
 	snprintf(text, sizeof text, "%s\n%s\n", pa, pb);
 	if (paths_file)
 		tool_write_atomic(paths_file, text);
@@ -227,7 +152,7 @@ int main(int argc, char **argv)
 		if (!olen && qlen) {	/* the bytes whose last bit is due go on the line */
 			uint64_t due = (uint64_t)((double)(now - base) * rate / 1e9);
 			size_t k = due <= slots ? 0 : due - slots < qlen ? (size_t)(due - slots) : qlen;
-			olen = transmit(q, k, out);
+			olen = line_noise_transmit(&noise, q, k, out);
 			ooff = 0;
 			if (k)
 				t_last = now;
@@ -296,7 +221,7 @@ int main(int argc, char **argv)
 	}
 	char line[256];
 	snprintf(line, sizeof line, "bytes_in=%llu bytes_out=%llu flipped_bits=%llu dropped=%llu "
-		 "seconds=%.3f\n", n_in, n_out, n_flip, n_drop,
+		 "seconds=%.3f\n", n_in, n_out, noise.flipped, noise.dropped,
 		 t_first < 0 ? 0.0 : (double)(t_last - t_first) / 1e9);
 	if (stats_file)
 		tool_write_atomic(stats_file, line);

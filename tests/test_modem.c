@@ -134,7 +134,8 @@ static void fake_purge(void *ctx, unsigned ms)
 }
 
 static const struct tp_modem_line_ops fake_ops = { fake_get, fake_put, fake_purge };
-static const struct tp_modem_timing fast = { 10, 10, 10, 10, 10 };
+static const struct tp_modem_timing fast = { .start_ms = 10, .block_ms = 10, .char_ms = 10,
+						 .nudge_ms = 10, .tries = 10 };
 
 /* A receiver peer: ACKs each whole block (NAKs the second one naks_to_send times), keeps the
  * data, ACKs EOT. */
@@ -357,11 +358,23 @@ START_TEST(test_recv_failures)
 	/* No sender: three Cs, then NAKs (the sum), then the time is up. */
 	memset(&f, 0, sizeof(f));
 	memset(&s, 0, sizeof(s));
-	ck_assert_int_eq(tp_modem_recv(TP_MODEM_XMODEM, &(struct tp_modem_timing){ 60, 10, 10, 10, 10 },
+	ck_assert_int_eq(tp_modem_recv(TP_MODEM_XMODEM, &(struct tp_modem_timing){ .start_ms = 60, .block_ms = 10, .char_ms = 10, .nudge_ms = 10, .tries = 10 },
 				       &line, &mem_sink_ops, &s, 0, &st, &why), -ETIMEDOUT);
 	ck_assert_ptr_nonnull(strstr(why, "no sender"));
 	ck_assert_mem_eq(f.out, "CCC\025", 4);
 	ck_assert_int_eq(s.begun, 0);
+	/* A sender that goes quiet after block 1, with a cap of 30 ms on silence: three NAKs
+	 * into the silence, then the end, block 1 kept back (the file is not whole). */
+	memset(&f, 0, sizeof(f));
+	memset(&s, 0, sizeof(s));
+	feed(&f, block, tp_modem_block_encode(block, 1, file, TP_MODEM_SMALL, true));
+	ck_assert_int_eq(tp_modem_recv(TP_MODEM_XMODEM, &(struct tp_modem_timing){ .start_ms = 10,
+				       .block_ms = 10, .char_ms = 10, .nudge_ms = 10, .tries = 10,
+				       .quiet_ms = 30 }, &line, &mem_sink_ops, &s, 0, &st, &why),
+			 -ETIMEDOUT);
+	ck_assert_str_eq(why, "the sender went quiet");
+	ck_assert_mem_eq(f.out, "C\006\025\025", 4);
+	ck_assert_int_eq(s.ended_bad, 1);
 	/* Block 3 where 1 was due: lost, cancelled, nothing kept. */
 	memset(&f, 0, sizeof(f));
 	memset(&s, 0, sizeof(s));

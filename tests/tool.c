@@ -2,9 +2,12 @@
 #include "tool.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <termios.h>
+#include <unistd.h>
 
 _Noreturn void tool_die(const char *what)
 {
@@ -65,4 +68,23 @@ void tool_pattern(unsigned char *buf, uint64_t off, size_t len, uint64_t seed)
 		for (; b < 8 && i < len; b++, i++)
 			buf[i] = (unsigned char)(word >> (8 * b));
 	}
+}
+
+int tool_open_pty(int *slave, char *path, size_t size, unsigned long long baud)
+{
+	struct termios t;
+	int m = posix_openpt(O_RDWR | O_NOCTTY);
+	if (m < 0 || grantpt(m) || unlockpt(m) || ptsname_r(m, path, size) ||
+	    fcntl(m, F_SETFL, O_NONBLOCK))
+		tool_die("posix_openpt");
+	int s = open(path, O_RDWR | O_NOCTTY);
+	if (s < 0 || tcgetattr(s, &t))
+		tool_die(path);
+	cfmakeraw(&t);
+	t.c_cflag |= CLOCAL | CREAD;
+	cfsetspeed(&t, (speed_t)baud);	/* glibc takes 115200 for B115200; may refuse */
+	if (tcsetattr(s, TCSANOW, &t))
+		tool_die(path);
+	*slave = s;
+	return m;
 }

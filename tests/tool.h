@@ -21,6 +21,11 @@ unsigned long long tool_number(const char *s, unsigned long long min, unsigned l
 /* Writes text to path through path.tmp and a rename, so a reader never sees half of it. */
 void tool_write_atomic(const char *path, const char *text);
 
+/* A pseudo-terminal pair for the line emulators: the master non-blocking (returned), the
+ * slave raw (CLOCAL, CREAD) at baud if the pty takes it, its path in path, held open in
+ * *slave. */
+int tool_open_pty(int *slave, char *path, size_t size, unsigned long long baud);
+
 /* One step of splitmix64: a well-mixed 64-bit value from x. */
 uint64_t tool_splitmix(uint64_t x);
 /* The test pattern: bytes [off, off + len) of the stream for seed, each byte depending on its

@@ -70,6 +70,7 @@ struct tp_snapshot {
 	enum tp_hold hold;     /* what the fill levels hold back (--write-above, --read-below) */
 	uint64_t total;        /* expected size, 0 if unknown */
 	bool lines;            /* -l: bytes_out and total are lines */
+	bool no_ring;          /* no ring to show (--protocol moves blocks, not chunks) */
 };
 
 /* "1.50 GiB" style: binary units, three significant digits. Returns buf. */

@@ -9,24 +9,43 @@
 #include <unistd.h>
 #include "signals.h"
 
-static uint64_t now_ms(void)
+static uint64_t now_ns(void)
 {
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static uint64_t now_ms(void)
+{
+	return now_ns() / 1000000u;
+}
+
+/* The tick, when it is due; how long a wait may last before the next one (ms). */
+static uint64_t tick(struct tp_modem_fdline *l, uint64_t left)
+{
+	if (!l->tick)
+		return left;
+	uint64_t now = now_ns();
+	if (now >= l->next_tick_ns) {
+		l->tick(l->tick_arg);
+		l->next_tick_ns = now + l->tick_ns;
+	}
+	uint64_t until = (l->next_tick_ns - now) / 1000000u + 1;
+	return until < left ? until : left;
 }
 
 /* Waits for fd to be ready for events until deadline (ms, CLOCK_MONOTONIC): 0,
  * -ETIMEDOUT, -EINTR (SIGINT or SIGTERM), or -errno. SIGUSR1 does not end the wait. */
-static int wait_ready(int fd, short events, uint64_t deadline)
+static int wait_ready(struct tp_modem_fdline *l, int fd, short events, uint64_t deadline)
 {
 	for (;;) {
 		uint64_t now = now_ms();
 		if (now >= deadline)
 			return -ETIMEDOUT;
 		struct pollfd p = { .fd = fd, .events = events };
-		uint64_t left = deadline - now;
+		uint64_t left = tick(l, deadline - now);
 		struct timespec ts = { (time_t)(left / 1000u), (long)(left % 1000u) * 1000000L };
 		int n = ppoll(&p, 1, &ts, tp_signals_wait_mask());
 
@@ -45,18 +64,15 @@ static int fill(struct tp_modem_fdline *l, unsigned ms)
 	uint64_t deadline = now_ms() + ms;
 
 	for (;;) {
-		int err = wait_ready(l->in, POLLIN, deadline);
+		int err = wait_ready(l, l->in, POLLIN, deadline);
 		if (err)
 			return err;
 		ssize_t n = read(l->in, l->buf, sizeof(l->buf));
 		if (n > 0) {
 			l->at = 0;
 			l->len = (size_t)n;
-			if (!l->received) {
-				struct timespec ts;
-				clock_gettime(CLOCK_MONOTONIC, &ts);
-				l->first_ns = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-			}
+			if (!l->received)
+				l->first_ns = now_ns();
 			l->received += (size_t)n;
 			return 0;
 		}
@@ -98,7 +114,7 @@ static int line_put(void *ctx, const void *buf, size_t n)
 		if (w < 0 && errno != EAGAIN && errno != EINTR)
 			return errno == EIO ? -EPIPE : -errno;
 		/* A full line: a minute is far more than any block takes to leave it. */
-		int err = wait_ready(l->out, POLLOUT, now_ms() + 60000u);
+		int err = wait_ready(l, l->out, POLLOUT, now_ms() + 60000u);
 		if (err)
 			return err;
 	}

@@ -15,9 +15,15 @@ struct tp_modem_fdline {
 	size_t sent, received;     /* bytes on the line each way, for the goodput */
 	uint64_t first_ns;         /* CLOCK_MONOTONIC when the first byte came: the transfer's
 	                            * start (the receiver's request, or the first block) */
+	/* Called between waits once tick_ns has passed since it last was (the progress
+	 * line), and no wait outlasts the next call; NULL: none. */
+	void (*tick)(void *arg);
+	void *tick_arg;
+	uint64_t tick_ns, next_tick_ns;
 };
 
-/* A line over in and out (not taken over: the caller closes them). */
+/* A line over in and out (not taken over: the caller closes them). The caller may set the
+ * tick fields after. */
 void tp_modem_fdline_init(struct tp_modem_fdline *l, int in, int out, struct tp_modem_line *line);
 
 #endif

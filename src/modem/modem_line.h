@@ -38,6 +38,11 @@ struct tp_modem_timing {
 	unsigned char_ms;      /* between the bytes of a block (1 s) */
 	unsigned nudge_ms;     /* receiver: how often it asks for the first block (3 s) */
 	unsigned tries;        /* of one block, or errors in a row (10) */
+	unsigned quiet_ms;     /* the longest the far end may be silent mid-transfer (0: until
+	                        * `tries` waits of block_ms ran out, as the reference has it) */
+	unsigned purge_ms;     /* receiver: how long the line must be quiet before a NAK, so
+	                        * that a damaged block's rest is gone (the reference says 1 s;
+	                        * two block times are enough, and cost a noisy line far less) */
 };
 
 /* What a transfer did, for the progress line and --stats: written by the thread that runs
@@ -51,7 +56,7 @@ struct tp_modem_stats {
 	uint64_t duplicates;   /* receiver: blocks received twice, dropped */
 	uint64_t bad_blocks;   /* receiver: blocks whose check did not match */
 	unsigned files;        /* files done */
-	unsigned block_size;   /* the data block size in use last (128 or 1024) */
+	uint64_t small_blocks; /* of those, 128-byte ones (the others have 1024 bytes) */
 	int crc;               /* 1 CRC-16, 0 the 8-bit sum, -1 not yet agreed */
 };
 

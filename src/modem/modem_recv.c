@@ -16,6 +16,7 @@ struct receiver {
 	const char *why;
 	bool crc;
 	bool begun;            /* the sink has a file open */
+	unsigned silent_ms;    /* the sender's silence so far, in waits that ran out */
 	unsigned char block[TP_MODEM_BLOCK_MAX];
 };
 
@@ -98,6 +99,9 @@ static int next(struct receiver *r, unsigned ms, unsigned *number, enum got *got
  * streaming, the end. *errors counts them in a row. */
 static int again(struct receiver *r, unsigned *errors, bool quiet)
 {
+	r->silent_ms = quiet ? r->silent_ms + r->t->block_ms : 0;
+	if (quiet && r->t->quiet_ms && r->silent_ms >= r->t->quiet_ms)
+		return fail(r, -ETIMEDOUT, "the sender went quiet");
 	if (r->proto == TP_MODEM_YMODEM_G)
 		return fail(r, -EPROTO, quiet ? "the sender went quiet (YMODEM-g cannot ask again)"
 					      : "a damaged block (YMODEM-g cannot ask again)");
@@ -105,7 +109,7 @@ static int again(struct receiver *r, unsigned *errors, bool quiet)
 		return quiet ? fail(r, -ETIMEDOUT, "the sender went quiet")
 			     : fail(r, -EPROTO, "ten damaged blocks in a row");
 	if (!quiet)
-		r->line->ops->purge(r->line->ctx, r->t->char_ms);
+		r->line->ops->purge(r->line->ctx, r->t->purge_ms);
 	r->st->naks++;
 	r->st->retries++;
 	return say(r, TP_MODEM_NAK);
@@ -147,7 +151,7 @@ static int take(struct receiver *r, size_t len, bool sized, uint64_t *left)
 	}
 	r->st->bytes += n;
 	r->st->blocks++;
-	r->st->block_size = (unsigned)len;
+	r->st->small_blocks += len == TP_MODEM_SMALL;
 	return n ? r->sink->write(r->ctx, r->block + 3, n) : 0;
 }
 
@@ -168,6 +172,7 @@ static int file_data(struct receiver *r, unsigned number, enum got got, bool siz
 			err = again(r, &errors, got == GOT_QUIET);
 		} else if (number == (expect & 0xff)) {
 			errors = 0;
+			r->silent_ms = 0;
 			err = take(r, r->block[0] == TP_MODEM_STX ? TP_MODEM_LARGE : TP_MODEM_SMALL,
 				   sized, &left);
 			if (!err && !streaming)

@@ -13,6 +13,7 @@ struct sender {
 	const char *why;
 	bool crc;
 	bool stream;           /* YMODEM-g: the receiver asked for G */
+	unsigned silent_ms;    /* the receiver's silence so far, in waits that ran out */
 };
 
 static int get(struct sender *s, unsigned ms)
@@ -37,6 +38,14 @@ static int fail(struct sender *s, int err, const char *why)
 {
 	s->why = why;
 	return err;
+}
+
+/* A wait for an answer ran out: true when the receiver has now been silent too long. */
+static bool too_quiet(struct sender *s)
+{
+	s->st->timeouts++;
+	s->silent_ms += s->t->block_ms;
+	return s->t->quiet_ms && s->silent_ms >= s->t->quiet_ms;
 }
 
 /* After one CAN: a second within a second is the cancel; anything else is line noise. */
@@ -97,13 +106,15 @@ static int send_block(struct sender *s, unsigned number, const unsigned char *da
 				return fail(s, -ECANCELED, "the receiver cancelled (CAN CAN)");
 		} while (c >= 0 && c != TP_MODEM_ACK && c != TP_MODEM_NAK &&
 			 !(first && c == TP_MODEM_WANT_CRC));
+		if (c >= 0)
+			s->silent_ms = 0;
 		if (c == TP_MODEM_ACK)
 			return 0;
-		if (c == -ETIMEDOUT)
-			s->st->timeouts++;
-		else if (c < 0)
+		if (c == -ETIMEDOUT && too_quiet(s))
+			return fail(s, c, "the receiver stopped answering");
+		if (c < 0 && c != -ETIMEDOUT)
 			return c;
-		else
+		if (c >= 0)
 			s->st->naks++;
 	}
 	return fail(s, -EPROTO, "the receiver refused a block ten times");
@@ -126,15 +137,20 @@ static int send_eot(struct sender *s)
 		} while (c >= 0 && c != TP_MODEM_ACK && c != TP_MODEM_NAK);
 		if (c == TP_MODEM_ACK)
 			return 0;
-		if (c == -EPIPE)   /* lrzsz's rx flushes its output as it exits: the ACK can be lost */
+		/* (lrzsz's rx flushes its output as it exits, and on a pseudo-terminal the ACK
+		 * can go with it.) */
+		if (c == -EPIPE)
 			return fail(s, c, "the line hung up before the receiver acknowledged the end "
-				    "of the file (it may have all of it)");
-		if (c == -ETIMEDOUT)
-			s->st->timeouts++;
-		else if (c < 0)
+				    "of the file (every block before it was acknowledged)");
+		if (c >= 0)
+			s->silent_ms = 0;
+		if (c == -ETIMEDOUT && too_quiet(s))
+			break;
+		if (c < 0 && c != -ETIMEDOUT)
 			return c;
 	}
-	return fail(s, -ETIMEDOUT, "the receiver did not acknowledge the end of the file");
+	return fail(s, -ETIMEDOUT, "the receiver did not acknowledge the end of the file (every "
+		    "block before it was acknowledged)");
 }
 
 /* Reads up to n bytes, short only at the end of the file. */
@@ -188,7 +204,7 @@ static int send_data(struct sender *s, const struct tp_modem_source *src, void *
 			at += take;
 			s->st->bytes += take;
 			s->st->blocks++;
-			s->st->block_size = (unsigned)size;
+			s->st->small_blocks += size == TP_MODEM_SMALL;
 		}
 		if (len < (large ? TP_MODEM_LARGE : TP_MODEM_SMALL))
 			break;
@@ -196,19 +212,40 @@ static int send_data(struct sender *s, const struct tp_modem_source *src, void *
 	return send_eot(s);
 }
 
-/* Block 0 (the name, or nothing: the end of the batch) until it is taken. */
+/* Block 0, naming f, until it is taken. */
 static int send_header(struct sender *s, const struct tp_modem_file *f)
 {
 	unsigned char data[TP_MODEM_LARGE];
-	int len = TP_MODEM_SMALL;
+	int len = tp_modem_header_encode(data, f);
 
-	if (f)
-		len = tp_modem_header_encode(data, f);
-	else
-		memset(data, 0, TP_MODEM_SMALL);
 	if (len < 0)
 		return fail(s, len, "the file name does not fit in YMODEM's block 0");
 	return send_block(s, 0, data, (size_t)len, true);
+}
+
+/* The empty block 0 that ends a batch. Every file's EOT was acknowledged already, so a
+ * receiver that goes away without an ACK to this block lost nothing: lrzsz's rb flushes
+ * its output as it exits, and on a pseudo-terminal its last ACK can go with it. So the ACK
+ * is waited for briefly, and only a NAK (the block damaged on the way) sends it again. */
+static int send_last(struct sender *s)
+{
+	unsigned char data[TP_MODEM_SMALL] = { 0 }, block[TP_MODEM_BLOCK_MAX];
+	size_t n = tp_modem_block_encode(block, 0, data, sizeof(data), s->crc);
+
+	for (unsigned tries = 0; tries < s->t->tries; tries++) {
+		int c, err = put(s, block, n);
+
+		if (err || s->stream)
+			return err;
+		do
+			c = get(s, s->t->char_ms);
+		while (c >= 0 && c != TP_MODEM_ACK && c != TP_MODEM_NAK);
+		if (c != TP_MODEM_NAK)
+			return c == -EINTR ? c : 0;
+		s->st->naks++;
+		s->st->retries++;
+	}
+	return fail(s, -EPROTO, "the receiver refused the end of the batch ten times");
 }
 
 static int run(struct sender *s, const struct tp_modem_source *src, void *ctx)
@@ -233,7 +270,9 @@ static int run(struct sender *s, const struct tp_modem_source *src, void *ctx)
 				   first ? no_start : "the receiver did not ask for the next file");
 		if (err)
 			return err;
-		if ((err = send_header(s, more ? &f : NULL)) != 0 || !more)
+		if (!more)
+			return send_last(s);
+		if ((err = send_header(s, &f)) != 0)
 			return err;
 		err = wait_request(s, s->t->block_ms,
 				   "the receiver took block 0 but did not ask for the data");

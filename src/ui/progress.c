@@ -240,6 +240,7 @@ void tp_progress_draw(struct tp_progress *p, const struct tp_snapshot *snap, uns
 		.rate_avg = snap->elapsed > 0 ? (double)snap->bytes_out / snap->elapsed : 0,
 		.ring_pct = snap->ring_depth ? (unsigned)((uint64_t)snap->ring_used * 100 / snap->ring_depth) : 0,
 		.hold = snap->hold,
+		.no_ring = snap->no_ring,
 		.total = snap->total,
 	};
 	/* The current rate is over the time since it was last measured. The final draw can come
