@@ -31,7 +31,8 @@ struct files_out {
 	char *const *paths;
 	int n, next;
 	int fd;
-	const char *path;      /* the file being sent, for a message */
+	const char *path;      /* the file being sent */
+	const char *failed;    /* the file that could not be read, for the message */
 };
 
 static int next_file(void *ctx, struct tp_modem_file *f)
@@ -51,11 +52,13 @@ static int next_file(void *ctx, struct tp_modem_file *f)
 		snprintf(f->name, sizeof(f->name), "stdin");
 		return fo->fd < 0 ? -errno : 1;
 	}
+	fo->failed = fo->path;   /* until it is open */
 	fo->fd = open(fo->path, O_RDONLY | O_CLOEXEC);
 	if (fo->fd < 0 || fstat(fo->fd, &st) < 0)
 		return -errno;
 	if (!S_ISREG(st.st_mode))
 		return -EINVAL;
+	fo->failed = NULL;
 	char *copy = strdup(fo->path);
 	if (!copy)
 		return -ENOMEM;
@@ -64,7 +67,7 @@ static int next_file(void *ctx, struct tp_modem_file *f)
 	f->size = (uint64_t)st.st_size;
 	f->size_known = true;
 	f->mtime = st.st_mtime;
-	f->mode = st.st_mode & 07777u;
+	f->mode = st.st_mode;
 	return 1;
 }
 
@@ -76,6 +79,8 @@ static ssize_t read_file(void *ctx, void *buf, size_t n)
 	do
 		r = read(fo->fd, buf, n);
 	while (r < 0 && errno == EINTR && !tp_signals_stop_requested());
+	if (r < 0)
+		fo->failed = fo->path;
 	return r < 0 ? -errno : r;
 }
 
@@ -97,6 +102,7 @@ struct files_in {
 	unsigned mode;
 	const char *failed;    /* what failed, for the message: the name */
 	uint64_t announced;    /* the sizes block 0 gave so far: the progress line's total */
+	mode_t umask;          /* applied to the modes block 0 gives */
 };
 
 static int begin_file(void *ctx, const struct tp_modem_file *f)
@@ -111,8 +117,8 @@ static int begin_file(void *ctx, const struct tp_modem_file *f)
 	if (fi->direct)
 		return 0;
 	for (int tries = 0; tries < 100; tries++) {
-		snprintf(fi->temp, sizeof(fi->temp), ".%s.tpipe-%08x", fi->name,
-			 (unsigned)random());
+		/* Not the name itself: a 255-byte name leaves no room for more. */
+		snprintf(fi->temp, sizeof(fi->temp), ".tpipe-%08x.part", (unsigned)random());
 		fi->fd = openat(fi->dirfd, fi->temp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
 				O_CLOEXEC, 0666);
 		if (fi->fd >= 0 || errno != EEXIST)
@@ -152,7 +158,7 @@ static int end_file(void *ctx, bool ok)
 	if (fi->direct)
 		return 0;
 	if (ok && fi->mode)
-		(void)fchmod(fi->fd, fi->mode & 0777u & ~0022u);
+		(void)fchmod(fi->fd, fi->mode & 0777u & ~fi->umask);
 	if (ok && fi->mtime > 0) {
 		struct timespec t[2] = { { .tv_nsec = UTIME_OMIT }, { .tv_sec = fi->mtime } };
 		(void)futimens(fi->fd, t);
@@ -160,7 +166,9 @@ static int end_file(void *ctx, bool ok)
 	if (close(fi->fd) < 0 && ok)
 		err = -errno;
 	fi->fd = -1;
-	if (ok && !err && renameat(fi->dirfd, fi->temp, fi->dirfd, fi->name) < 0)
+	/* A name from the far side replaces nothing (as rb without -y); -o FILE is the user's. */
+	if (ok && !err && renameat2(fi->dirfd, fi->temp, fi->dirfd, fi->name,
+				    fi->file ? 0 : RENAME_NOREPLACE) < 0)
 		err = -errno;
 	if (!ok || err)
 		(void)unlinkat(fi->dirfd, fi->temp, 0);
@@ -178,11 +186,12 @@ static int open_output(const struct tp_options *opts, struct files_in *fi)
 	const char *out = opts->n_outputs ? opts->outputs[0] : "-";
 	struct stat st;
 
-	*fi = (struct files_in){ .dirfd = -1, .fd = -1 };
+	*fi = (struct files_in){ .dirfd = -1, .fd = -1, .umask = umask(022) };
+	umask(fi->umask);
 	if (opts->protocol >= TP_MODEM_YMODEM) {
 		fi->dir = strcmp(out, "-") == 0 ? "." : out;
 		fi->dirfd = open(fi->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		if (fi->dirfd < 0) {
+		if (fi->dirfd < 0 || faccessat(fi->dirfd, ".", W_OK | X_OK, 0) < 0) {
 			tp_report(fi->dir, errno == ENOTDIR ? "YMODEM receives into a directory "
 				  "(block 0 names the files): give -o DIR" : strerror(errno));
 			return 1;
@@ -230,12 +239,42 @@ struct line_at {
 	int in, out;
 };
 
+static bool has_stdin(const struct tp_options *opts)
+{
+	for (int i = 0; i < opts->n_inputs; i++)
+		if (strcmp(opts->inputs[i], "-") == 0)
+			return true;
+	return false;
+}
+
 static bool names_files(const struct tp_options *opts)
 {
 	for (int i = 0; i < opts->n_inputs; i++)
 		if (strcmp(opts->inputs[i], "-") != 0)
 			return true;
 	return false;
+}
+
+/* Every file to send can be read, before the receiver is kept waiting for one that
+ * cannot: 0, or 1 (said). */
+static int check_inputs(const struct tp_options *opts)
+{
+	struct stat st;
+
+	for (int i = 0; i < opts->n_inputs; i++) {
+		const char *path = opts->inputs[i];
+		if (strcmp(path, "-") == 0)
+			continue;
+		if (access(path, R_OK) != 0 || stat(path, &st) != 0) {
+			tp_report_errno(path, errno);
+			return 1;
+		}
+		if (!S_ISREG(st.st_mode)) {
+			tp_report(path, "not a regular file: XMODEM and YMODEM send files");
+			return 1;
+		}
+	}
+	return 0;
 }
 
 /* What the sender's files add up to (the ones stat can size), for the progress line. */
@@ -261,6 +300,11 @@ static int open_line(const struct tp_options *opts, struct line_at *l)
 		path = tp_serial_path(opts->inputs[0]);
 	if (!path) {   /* as sb and rb: the line is standard input and output */
 		l->sending = names_files(opts);
+		if (l->sending && strcmp(out, "-") != 0) {
+			tp_report(out, "not a serial line: a sender's -o is the line (none: standard "
+				  "input and output)");
+			return TP_EXIT_USAGE;
+		}
 		l->name = "standard input and output";
 		l->in = STDIN_FILENO;
 		l->out = STDOUT_FILENO;
@@ -268,7 +312,8 @@ static int open_line(const struct tp_options *opts, struct line_at *l)
 	}
 	int err = tp_serial_open(&l->serial, path, O_RDWR, opts->baud, (enum tp_flow)opts->flow);
 	if (err) {
-		tp_report(path, l->serial.why ? l->serial.why : strerror(-err));
+		tp_report(path, l->serial.why ? l->serial.why
+			  : err == -ENOTTY ? "not a terminal device: no serial line" : strerror(-err));
 		return err == -EINVAL ? TP_EXIT_USAGE : TP_EXIT_FAILURE;
 	}
 	l->is_serial = true;
@@ -416,9 +461,14 @@ int tp_modem_run(const struct tp_options *opts)
 	t.purge_ms = baud ? 2u * 1029u * 10u * 1000u / baud : 0;
 	if (t.purge_ms < 100)
 		t.purge_ms = 100;
-	if (l.sending && opts->protocol >= TP_MODEM_YMODEM && !names_files(opts)) {
-		tp_report("--protocol", "YMODEM sends named files: give them as INPUT");
+	if (l.sending && opts->protocol >= TP_MODEM_YMODEM && has_stdin(opts)) {
+		tp_report("--protocol", "YMODEM sends named files, with their sizes: standard "
+			  "input has neither (send it with xmodem)");
 		status = TP_EXIT_USAGE;
+		goto out;
+	}
+	if (l.sending && check_inputs(opts) != 0) {
+		status = TP_EXIT_FAILURE;
 		goto out;
 	}
 	if (!l.sending && open_output(opts, &fi) != 0) {
@@ -442,8 +492,7 @@ int tp_modem_run(const struct tp_options *opts)
 	if (err == -EINTR) {
 		status = 128 + tp_signals_stop_requested();
 	} else if (err) {
-		const char *what = fi.failed ? fi.failed : fo.path && why == NULL && err != -EPIPE
-				   ? fo.path : l.name;
+		const char *what = fi.failed ? fi.failed : fo.failed ? fo.failed : l.name;
 		tp_report(what, why ? why : err == -EPIPE ? "the line hung up" : strerror(-err));
 		status = TP_EXIT_FAILURE;
 	} else {

@@ -21,7 +21,10 @@ pty_pair() {
 }
 end_pair() { stop_child "$SOCAT"; wait "$SOCAT" 2>/dev/null; _untrack "$SOCAT"; }
 # The peer starts once tpipe has the line open (tp_serial_open flushes what came before).
-line_open() { wait_for 5 bash -c 'ls -l /proc/$1/fd 2>/dev/null | grep -q pts' _ "$1"; }
+line_open() {
+	wait_for 5 bash -c 'ls -l /proc/$1/fd 2>/dev/null | grep -q pts' _ "$1" ||
+		fail "process $1 did not open its line within 5 s"
+}
 
 f1=$(pattern_file 1) f2=$(pattern_file 1500) f3=$(pattern_file $((60 * 1000 + 7)))
 
@@ -58,6 +61,19 @@ same_file "$T/in/$(basename "$f3")" "$f3" "tpipe received from sb, trimmed to bl
 check "the summary says 2 files" grep -q '^tpipe: ymodem: received 2 files, 61507 bytes' "$T/rx.err"
 check "no temporary file is left" bash -c '[ "$(ls -A "$1" | wc -l)" = 2 ]' _ "$T/in"
 check "-f: the progress line reached 100 % of what block 0 announced" grep -q '100%' "$T/rx.err"
+end_pair
+
+# A name that is there already is not replaced (as rb without -y), and the transfer stops.
+pty_pair
+"$TPIPE" --protocol=ymodem "$B" -o "$T/in" 2>"$T/rx.err" & rx=$!
+track "$rx"
+line_open "$rx"
+with_timeout 60 sb "$f2" <"$A" >"$A" 2>/dev/null
+wait_exit "$rx" 60
+expect_status 1 "a received name that is there already"
+check "... is said" grep -q "^tpipe: $(basename "$f2"): File exists$" "$T/rx.err"
+same_file "$T/in/$(basename "$f2")" "$f2" "the file that was there is untouched"
+check "no temporary file is left" bash -c '[ "$(ls -A "$1" | wc -l)" = 2 ]' _ "$T/in"
 end_pair
 
 # ---- XMODEM: tpipe to rx (8-bit sums), sx to tpipe (CRC-16, and 1 KiB blocks) ------------
@@ -141,16 +157,16 @@ same_file "$T/noisy2/$(basename "$f4")" "$f4" "sb to tpipe over a noisy line"
 check "damaged blocks were refused and asked for again" [ "$(json_num bad_blocks "$T/rx.err")" -gt 0 ]
 end_emu
 
-# A sender that goes quiet mid-file (killed): with --idle-timeout 3, the receiver says so
+# A sender that goes quiet mid-file (killed): with --idle-timeout 5, the receiver says so
 # and keeps nothing.
 emu_line
 mkdir "$T/quiet"
-"$TPIPE" --protocol=ymodem --idle-timeout 3 "$B" -o "$T/quiet" 2>"$T/quiet.err" & rx=$!
+"$TPIPE" --protocol=ymodem --idle-timeout 5 "$B" -o "$T/quiet" 2>"$T/quiet.err" & rx=$!
 track "$rx"
 line_open "$rx"
 "$TPIPE" --protocol=ymodem -q "$f4" -o "$A" 2>/dev/null & tx=$!
 track "$tx"
-wait_for 20 bash -c 'ls -A "$1" | grep -q tpipe-' _ "$T/quiet"
+wait_for 20 bash -c 'ls -A "$1" | grep -q tpipe-' _ "$T/quiet" || fail "no file was begun"
 stop_child "$tx" KILL
 wait_exit "$tx" 5
 wait_exit "$rx" 30
@@ -158,8 +174,11 @@ expect_status 1 "a sender that goes quiet"
 check "the silence is said" grep -q "^tpipe: $B: the sender went quiet$" "$T/quiet.err"
 check "no partial file is left" [ -z "$(ls -A "$T/quiet")" ]
 
-# SIGINT mid-file: the sender cancels the receiver and exits 130.
+# SIGINT mid-file: the sender cancels the receiver and exits 130, and gives the line its
+# settings back.
 mkdir "$T/int"
+stty -F "$A" icrnl opost onlcr isig
+before=$(stty -g -F "$A")
 (cd "$T/int" && exec rb --ymodem <"$B" >"$B" 2>/dev/null) & rb_pid=$!
 track "$rb_pid"
 "$TPIPE" --protocol=ymodem "$f4" -o "$A" 2>"$T/int.err" & tx=$!
@@ -168,6 +187,7 @@ wait_for 20 bash -c 'ls -A "$1" | grep -q .' _ "$T/int"
 stop_child "$tx" INT
 wait_exit "$tx" 10
 expect_status 130 "SIGINT mid-file"
+check "the line's settings are put back after SIGINT" [ "$(stty -g -F "$A")" = "$before" ]
 wait_exit "$rb_pid" 20
 check "rb was cancelled" [ "$status" != 0 ] && ! timed_out "$status"
 end_emu
@@ -189,13 +209,15 @@ expect_status 1 "a receiver that cancels"
 check "CAN CAN is said" grep -q "^tpipe: $A: the receiver cancelled (CAN CAN)$" "$T/can.err"
 end_pair
 
-# Block 0 naming ../evil (a sender that means harm), to a receiver writing into $T/safe.
-pty_pair
+# Block 0 naming ../evil, then .bashrc (a sender that means harm), to a receiver writing
+# into $T/safe: refused, nothing written anywhere.
 mkdir "$T/safe"
-"$TPIPE" --protocol=ymodem "$B" -o "$T/safe" 2>"$T/evil.err" & rx=$!
-track "$rx"
-line_open "$rx"
-python3 - "$A" <<'PYEOF'
+for evil in ../evil .bashrc; do
+	pty_pair
+	"$TPIPE" --protocol=ymodem "$B" -o "$T/safe" 2>"$T/evil.err" & rx=$!
+	track "$rx"
+	line_open "$rx"
+	python3 - "$A" "$evil" <<'PYEOF'
 import sys, os, time
 def crc16(b):
     c = 0
@@ -207,18 +229,30 @@ def crc16(b):
     return c
 fd = os.open(sys.argv[1], os.O_RDWR | os.O_NOCTTY)
 os.read(fd, 1)  # the receiver's C
-data = b"../evil\x0010 0 644".ljust(128, b"\0")
+data = (sys.argv[2].encode() + b"\x0010 0 644").ljust(128, b"\0")
 c = crc16(data)
 os.write(fd, bytes([1, 0, 255]) + data + bytes([c >> 8, c & 0xff]))
 time.sleep(0.5)
 PYEOF
-wait_exit "$rx" 20
-expect_status 1 "block 0 names ../evil"
-check "the name is refused in one line" grep -q "^tpipe: $B: block 0 names a file outside the directory" "$T/evil.err"
-check "nothing was written outside the directory" [ ! -e "$T/evil" ]
-check "nothing was written inside it either" [ -z "$(ls -A "$T/safe")" ]
-end_pair
+	wait_exit "$rx" 20
+	expect_status 1 "block 0 names $evil"
+	check "$evil: the name is refused in one line" grep -q "^tpipe: $B: block 0 names a file outside the directory" "$T/evil.err"
+	check "$evil: nothing was written outside the directory" [ ! -e "$T/evil" ]
+	check "$evil: nothing was written inside it either" [ -z "$(ls -A "$T/safe")" ]
+	end_pair
+done
 
+pty_pair
+tp --protocol=ymodem "$T/none" -o "$A"
+expect_status 1 "a file to send that is missing"
+expect_stderr_line "^tpipe: $T/none: No such file or directory$" "a file to send that is missing"
+tp --protocol=ymodem "$T" -o "$A"
+expect_status 1 "a directory to send"
+expect_stderr_line "^tpipe: $T: not a regular file" "a directory to send"
+end_pair
+tp --protocol=xmodem "$f1" -o "$T/x.out"
+expect_status 2 "a sender whose -o is no serial line"
+expect_stderr_line "^tpipe: $T/x.out: not a serial line: a sender's -o is the line" "a sender whose -o is no serial line"
 tp --protocol=zmodem x -o /dev/null
 expect_status 2 "--protocol=zmodem"
 expect_stderr_line "^tpipe: --protocol: 'zmodem' is not one of xmodem, xmodem-1k, ymodem, ymodem-g$" "--protocol=zmodem"

@@ -52,7 +52,7 @@ START_TEST(test_header)
 	int len = tp_modem_header_encode(data, &f);
 	ck_assert_int_eq(len, TP_MODEM_SMALL);
 	ck_assert_str_eq((char *)data, "firmware.bin");
-	ck_assert_str_eq((char *)data + 13, "60007 1234567 644");
+	ck_assert_str_eq((char *)data + 13, "60007 1234567 100644");   /* with the type, as sb */
 	ck_assert_int_eq(tp_modem_header_parse(data, (size_t)len, &g), 0);
 	ck_assert_str_eq(g.name, "firmware.bin");
 	ck_assert(g.size_known);
@@ -73,7 +73,8 @@ START_TEST(test_header)
 	ck_assert_int_eq(tp_modem_header_parse(data, TP_MODEM_SMALL, &g), -EBADMSG);
 	memset(data, 'a', TP_MODEM_SMALL);   /* no NUL */
 	ck_assert_int_eq(tp_modem_header_parse(data, TP_MODEM_SMALL, &g), -EBADMSG);
-	static const char *const bad[] = { "../evil", "..", ".", "a/b", "/etc/passwd", "x\033[2J" };
+	static const char *const bad[] = { "../evil", "..", ".", "a/b", "/etc/passwd", "x\033[2J",
+					   ".bashrc", "x\x9b" "2J" };
 	for (unsigned i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		memset(data, 0, sizeof(data));
 		memcpy(data, bad[i], strlen(bad[i]));
@@ -81,7 +82,12 @@ START_TEST(test_header)
 		ck_assert_int_eq(tp_modem_header_parse(data, TP_MODEM_SMALL, &g), -EPERM);
 		ck_assert(!tp_modem_name_ok(bad[i]));
 	}
-	ck_assert(tp_modem_name_ok("..x"));
+	ck_assert(tp_modem_name_ok("x..y"));
+	ck_assert(tp_modem_name_ok("caf\xc3\xa9.bin"));   /* UTF-8 is fine */
+	/* A size too long to be a number is refused, not cut short. */
+	memset(data, 0, sizeof(data));
+	memcpy(data, "f\0" "123456789012345678901234567890123456789", 42);
+	ck_assert_int_eq(tp_modem_header_parse(data, TP_MODEM_SMALL, &g), -EBADMSG);
 }
 END_TEST
 
@@ -212,7 +218,7 @@ START_TEST(test_send_xmodem_1k)
 	memset(&f, 0, sizeof(f));
 	f.peer = receiver_peer;
 	f.naks_to_send = 1;
-	feed(&f, "C", 1);
+	feed(&f, "CCC", 3);   /* requests queued before we started: one is taken, the rest dropped */
 	ck_assert_int_eq(tp_modem_send(TP_MODEM_XMODEM_1K, &fast, &line, &mem_source, &m, &st, &why), 0);
 	/* 2 blocks of 1 KiB, then 952 bytes as a 1 KiB block (more than 768 left). */
 	ck_assert_uint_eq(f.data_len, 3 * TP_MODEM_LARGE);
@@ -226,6 +232,13 @@ START_TEST(test_send_xmodem_1k)
 	ck_assert_int_eq(st.crc, 1);
 }
 END_TEST
+
+static void cancel_peer(struct fake *f, const unsigned char *p, size_t n)
+{
+	(void)p;
+	(void)n;
+	feed(f, "\030\030", 2);
+}
 
 START_TEST(test_send_failures)
 {
@@ -241,15 +254,16 @@ START_TEST(test_send_failures)
 			 -ETIMEDOUT);
 	ck_assert_ptr_nonnull(strstr(why, "no receiver"));
 	ck_assert_uint_eq(f.out[0], TP_MODEM_CAN);   /* and the cancel, in case */
-	/* C, then CAN CAN: cancelled, no cancel sent back. */
+	/* C, then CAN CAN in answer to block 0: cancelled, no cancel sent back. */
 	memset(&f, 0, sizeof(f));
 	m = (struct mem_src){ file, sizeof(file), 0, false };
-	feed(&f, "C\030\030", 3);
+	f.peer = cancel_peer;
+	feed(&f, "C", 1);
 	ck_assert_int_eq(tp_modem_send(TP_MODEM_YMODEM, &fast, &line, &mem_source, &m, &st, &why),
 			 -ECANCELED);
 	ck_assert_str_eq(why, "the receiver cancelled (CAN CAN)");
-	ck_assert_uint_eq(f.out[0], TP_MODEM_SOH);   /* block 0 went out */
-	ck_assert(memchr(f.out, TP_MODEM_CAN, f.out_len) == NULL || f.out[3] == TP_MODEM_CAN);
+	ck_assert_uint_eq(f.out[0], TP_MODEM_SOH);   /* block 0 went out, and nothing after it */
+	ck_assert_uint_eq(f.out_len, tp_modem_block_size(TP_MODEM_SOH, true));
 }
 END_TEST
 
@@ -361,8 +375,33 @@ START_TEST(test_recv_failures)
 	ck_assert_int_eq(tp_modem_recv(TP_MODEM_XMODEM, &(struct tp_modem_timing){ .start_ms = 60, .block_ms = 10, .char_ms = 10, .nudge_ms = 10, .tries = 10 },
 				       &line, &mem_sink_ops, &s, 0, &st, &why), -ETIMEDOUT);
 	ck_assert_ptr_nonnull(strstr(why, "no sender"));
-	ck_assert_mem_eq(f.out, "CCC\025", 4);
+	ck_assert_mem_eq(f.out, "CCCCCC", 6);   /* CRC-16 only: no fall back to sums */
 	ck_assert_int_eq(s.begun, 0);
+	/* A damaged header byte, the block's data holding 0x04, then the block again and EOT:
+	 * the 0x04 is no EOT (the rest is discarded and NAKed), the file comes whole. */
+	memset(&f, 0, sizeof(f));
+	memset(&s, 0, sizeof(s));
+	unsigned char data4[TP_MODEM_SMALL];
+	memset(data4, TP_MODEM_EOT, sizeof(data4));
+	size_t n4 = tp_modem_block_encode(block, 1, data4, TP_MODEM_SMALL, true);
+	block[0] = 0x03;
+	feed(&f, block, n4);
+	block[0] = TP_MODEM_SOH;
+	f.peer = NULL;
+	ck_assert_int_eq(tp_modem_recv(TP_MODEM_XMODEM, &fast, &line, &mem_sink_ops, &s, 0, &st,
+				       &why), -ETIMEDOUT);   /* nothing more came: no EOT taken */
+	ck_assert_uint_eq(s.len, 0);
+	ck_assert_int_eq(s.begun, 0);
+	ck_assert_uint_eq(st.bad_blocks, 1);
+	/* -s 256 and EOT after one block: short, refused. */
+	memset(&f, 0, sizeof(f));
+	memset(&s, 0, sizeof(s));
+	feed(&f, block, tp_modem_block_encode(block, 1, file, TP_MODEM_SMALL, true));
+	feed(&f, "\004", 1);
+	ck_assert_int_eq(tp_modem_recv(TP_MODEM_XMODEM, &fast, &line, &mem_sink_ops, &s, 256, &st,
+				       &why), -EPROTO);
+	ck_assert_str_eq(why, "the file ended short of the size it was given");
+	ck_assert_int_eq(s.ended_bad, 1);
 	/* A sender that goes quiet after block 1, with a cap of 30 ms on silence: three NAKs
 	 * into the silence, then the end, block 1 kept back (the file is not whole). */
 	memset(&f, 0, sizeof(f));
@@ -400,6 +439,47 @@ START_TEST(test_recv_failures)
 }
 END_TEST
 
+/* Copies and a cancel, fed ahead: block 1 twice (our ACK lost), block 2, EOT; then block
+ * 1 and CAN CAN. */
+START_TEST(test_recv_copies_and_cancel)
+{
+	static struct fake f;
+	static struct mem_sink s;
+	struct tp_modem_line line = { &fake_ops, &f };
+	struct tp_modem_stats st = { 0 };
+	unsigned char block[TP_MODEM_BLOCK_MAX];
+	const char *why = NULL;
+
+	fill_file();
+	memset(&f, 0, sizeof(f));
+	memset(&s, 0, sizeof(s));
+	for (unsigned n = 1; n <= 2; n++) {
+		size_t len = tp_modem_block_encode(block, n, file + (n - 1) * TP_MODEM_SMALL,
+						   TP_MODEM_SMALL, true);
+		feed(&f, block, len);
+		if (n == 1)
+			feed(&f, block, len);
+	}
+	feed(&f, "\004", 1);
+	ck_assert_int_eq(tp_modem_recv(TP_MODEM_XMODEM, &fast, &line, &mem_sink_ops, &s, 0, &st,
+				       &why), 0);
+	ck_assert_uint_eq(s.len, 2 * TP_MODEM_SMALL);
+	ck_assert_mem_eq(s.got, file, 2 * TP_MODEM_SMALL);
+	ck_assert_uint_eq(st.duplicates, 1);
+	ck_assert_mem_eq(f.out, "C\006\006\006\006", 5);   /* each block, the copy, EOT */
+
+	memset(&f, 0, sizeof(f));
+	memset(&s, 0, sizeof(s));
+	feed(&f, block, tp_modem_block_encode(block, 1, file, TP_MODEM_SMALL, true));
+	feed(&f, "\030\030", 2);
+	ck_assert_int_eq(tp_modem_recv(TP_MODEM_XMODEM, &fast, &line, &mem_sink_ops, &s, 0, &st,
+				       &why), -ECANCELED);
+	ck_assert_str_eq(why, "the sender cancelled (CAN CAN)");
+	ck_assert_int_eq(s.ended_bad, 1);
+	ck_assert_uint_eq(f.out_len, 2);   /* C and the ACK: no cancel sent back */
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("modem");
@@ -412,6 +492,7 @@ int main(void)
 	tcase_add_test(tc, test_send_failures);
 	tcase_add_test(tc, test_recv_xmodem);
 	tcase_add_test(tc, test_recv_failures);
+	tcase_add_test(tc, test_recv_copies_and_cancel);
 	suite_add_tcase(s, tc);
 	return tp_unit_run(s);
 }

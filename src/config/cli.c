@@ -690,6 +690,9 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 					     "--repeat (the protocol has blocks and checks of its own)");
 			if (o->n_outputs > 1)
 				argp_failure(state, 2, 0, "--protocol: one -o only");
+			if (o->append)
+				argp_failure(state, 2, 0, "--protocol: not with --append (a file is "
+					     "received whole, or not at all)");
 			if (o->flow_set && o->flow == TP_FLOW_XONXOFF)
 				argp_failure(state, 2, 0, "--protocol: not with --flow=xonxoff (XON and XOFF "
 					     "bytes occur in the data)");

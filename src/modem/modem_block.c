@@ -73,8 +73,9 @@ int tp_modem_header_encode(unsigned char *out, const struct tp_modem_file *f)
 {
 	char info[80];
 	size_t name = strlen(f->name);
+	/* The mode with its file type bits, as sb sends it: rb applies a mode only with them. */
 	int n = snprintf(info, sizeof(info), "%" PRIu64 " %" PRIo64 " %o", f->size,
-			 (uint64_t)(f->mtime > 0 ? f->mtime : 0), f->mode & 07777u);
+			 (uint64_t)(f->mtime > 0 ? f->mtime : 0), f->mode & 0177777u);
 	size_t need = name + 1 + (size_t)n + 1;
 
 	if (need > TP_MODEM_LARGE)
@@ -88,10 +89,10 @@ int tp_modem_header_encode(unsigned char *out, const struct tp_modem_file *f)
 
 bool tp_modem_name_ok(const char *name)
 {
-	if (!name[0] || strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
+	if (name[0] == '.' || !name[0])   /* ".", "..", and hidden files such as .bashrc */
 		return false;
 	for (const unsigned char *p = (const unsigned char *)name; *p; p++)
-		if (*p == '/' || *p < 0x20 || *p == 0x7f)
+		if (*p == '/' || *p < 0x20 || (*p >= 0x7f && *p <= 0x9f))
 			return false;
 	return true;
 }
@@ -107,7 +108,7 @@ static bool number_at(const char **p, const char *end, int base, uint64_t *v)
 	while (*p < end && **p && **p != ' ' && n < sizeof(buf) - 1)
 		buf[n++] = *(*p)++;
 	buf[n] = 0;
-	if (!n)
+	if (!n || (*p < end && **p && **p != ' '))   /* none, or too long to be a number */
 		return false;
 	char *stop;
 	errno = 0;

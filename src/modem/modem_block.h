@@ -49,7 +49,8 @@ struct tp_modem_file {
 	uint64_t size;       /* bytes; size_known false when the sender did not say */
 	bool size_known;
 	int64_t mtime;       /* seconds since 1970, -1 when not said */
-	unsigned mode;       /* permission bits, 0 when not said */
+	unsigned mode;       /* st_mode as sent (type bits too); parsed: the permission bits, 0
+	                      * when not said */
 };
 
 /* Block 0's data for f, into out (len bytes: TP_MODEM_SMALL, or TP_MODEM_LARGE when the name
@@ -62,9 +63,9 @@ int tp_modem_header_encode(unsigned char *out, const struct tp_modem_file *f);
  * number); -EPERM for a name that would leave the directory (tp_modem_name_ok). */
 int tp_modem_header_parse(const unsigned char *data, size_t len, struct tp_modem_file *f);
 
-/* Whether a name from the far side stays in the directory it is written to: not empty,
- * not "." or "..", no '/', no control characters (so neither a path nor a terminal escape
- * gets through). */
+/* Whether a name from the far side may be written in the directory: not empty, no '/',
+ * not starting with '.' (so neither ".." nor a hidden file such as .bashrc or .ssh), no
+ * control characters, C1's included (so no terminal escape gets into a message). */
 bool tp_modem_name_ok(const char *name);
 
 #endif

@@ -42,15 +42,16 @@ static int wait_ready(struct tp_modem_fdline *l, int fd, short events, uint64_t 
 {
 	for (;;) {
 		uint64_t now = now_ms();
-		if (now >= deadline)
-			return -ETIMEDOUT;
+		/* At the deadline, one look that does not wait: what is there already counts. */
+		uint64_t left = now < deadline ? tick(l, deadline - now) : 0;
 		struct pollfd p = { .fd = fd, .events = events };
-		uint64_t left = tick(l, deadline - now);
 		struct timespec ts = { (time_t)(left / 1000u), (long)(left % 1000u) * 1000000L };
 		int n = ppoll(&p, 1, &ts, tp_signals_wait_mask());
 
 		if (n > 0)
 			return 0;   /* readable, writable, or hung up: the call that follows says */
+		if (n == 0 && now_ms() >= deadline)
+			return -ETIMEDOUT;
 		if (n < 0 && errno != EINTR)
 			return -errno;
 		if (tp_signals_stop_requested())
@@ -121,13 +122,18 @@ static int line_put(void *ctx, const void *buf, size_t n)
 	return 0;
 }
 
+/* Discards input until the line is quiet for quiet_ms (0: what has come so far), but for
+ * no more than ten times that, or a second: a line that never stops babbling does not hold
+ * the transfer here. */
 static void line_purge(void *ctx, unsigned quiet_ms)
 {
 	struct tp_modem_fdline *l = ctx;
+	uint64_t until = now_ms() + (quiet_ms > 100 ? 10u * quiet_ms : 1000u);
 
 	l->at = l->len = 0;
-	while (fill(l, quiet_ms) == 0)
+	while (fill(l, quiet_ms) == 0 && now_ms() < until)
 		l->at = l->len = 0;
+	l->at = l->len = 0;
 }
 
 static const struct tp_modem_line_ops fdline_ops = {

@@ -70,29 +70,35 @@ static int read_block(struct receiver *r, int h, unsigned *number, enum got *got
 	return 0;
 }
 
-/* Waits up to ms for what the sender sends next. */
+/* Waits up to ms for what the sender sends next. A byte that starts nothing (a block whose
+ * header byte was damaged, noise), an EOT that more bytes follow, or a lone CAN is a
+ * damaged block: its rest is discarded, never searched for a header or an EOT, which a
+ * block's data may hold. */
 static int next(struct receiver *r, unsigned ms, unsigned *number, enum got *got)
 {
-	for (;;) {
-		int c = get(r, ms);
+	int c = get(r, ms);
 
-		if (c == -ETIMEDOUT) {
-			r->st->timeouts++;
-			*got = GOT_QUIET;
-			return 0;
-		}
-		if (c < 0)
-			return c;
-		if (c == TP_MODEM_SOH || c == TP_MODEM_STX)
-			return read_block(r, c, number, got);
-		if (c == TP_MODEM_EOT) {
-			*got = GOT_EOT;
-			return 0;
-		}
-		if (c == TP_MODEM_CAN && get(r, r->t->char_ms) == TP_MODEM_CAN)
-			return fail(r, -ECANCELED, "the sender cancelled (CAN CAN)");
-		/* Noise between blocks: skipped. */
+	if (c == -ETIMEDOUT) {
+		r->st->timeouts++;
+		*got = GOT_QUIET;
+		return 0;
 	}
+	if (c < 0)
+		return c;
+	if (c == TP_MODEM_SOH || c == TP_MODEM_STX)
+		return read_block(r, c, number, got);
+	int after = get(r, c == TP_MODEM_CAN ? r->t->char_ms : r->t->purge_ms / 10);
+	if (c == TP_MODEM_CAN && after == TP_MODEM_CAN)
+		return fail(r, -ECANCELED, "the sender cancelled (CAN CAN)");
+	if (after < 0 && after != -ETIMEDOUT)
+		return after;
+	if (c == TP_MODEM_EOT && after == -ETIMEDOUT) {
+		*got = GOT_EOT;
+		return 0;
+	}
+	r->st->bad_blocks++;
+	*got = GOT_BAD;
+	return 0;
 }
 
 /* After a damaged block or a silence: NAK (the line's remains discarded first), or,
@@ -115,24 +121,22 @@ static int again(struct receiver *r, unsigned *errors, bool quiet)
 	return say(r, TP_MODEM_NAK);
 }
 
-/* Asks for the first block (block 0, or the data's) every nudge_ms, up to ms in all;
- * XMODEM falls back to the 8-bit sum after three Cs with no answer. Returns with what
- * came first in *number and *got (never GOT_QUIET). */
+/* Asks for the first block (block 0, or the data's) every nudge_ms, up to ms in all, and
+ * again after anything damaged. Returns with what came first in *number and *got (a block
+ * or EOT; under YMODEM-g, a damaged block too). Always CRC-16: falling back to the 8-bit sum after a few Cs, as the reference
+ * allows, would fail a sender that starts late and reads a C left on the line. */
 static int ask(struct receiver *r, unsigned ms, unsigned *number, enum got *got,
 	       const char *what)
 {
-	unsigned asked = 0;
-
 	for (unsigned waited = 0; waited < ms; waited += r->t->nudge_ms) {
-		if (r->proto < TP_MODEM_YMODEM && asked == 3 && r->st->crc < 0)
-			r->crc = false;
 		int err = say(r, request(r));
 		if (err)
 			return err;
-		asked++;
 		if ((err = next(r, r->t->nudge_ms, number, got)) != 0)
 			return err;
-		if (*got != GOT_QUIET) {
+		if (*got == GOT_BAD && r->proto != TP_MODEM_YMODEM_G)
+			r->line->ops->purge(r->line->ctx, r->t->purge_ms);
+		else if (*got != GOT_QUIET) {   /* (YMODEM-g: a damaged block ends it, in again) */
 			r->st->crc = r->crc;
 			return 0;
 		}
@@ -166,6 +170,8 @@ static int file_data(struct receiver *r, unsigned number, enum got got, bool siz
 	for (;;) {
 		int err = 0;
 
+		if (got == GOT_EOT && sized && left)
+			return fail(r, -EPROTO, "the file ended short of the size it was given");
 		if (got == GOT_EOT)
 			return say(r, TP_MODEM_ACK);
 		if (got == GOT_QUIET || got == GOT_BAD) {
@@ -248,8 +254,8 @@ static int header(struct receiver *r, bool first, struct tp_modem_file *f)
 	size_t len = r->block[0] == TP_MODEM_STX ? TP_MODEM_LARGE : TP_MODEM_SMALL;
 	int rc = tp_modem_header_parse(r->block + 3, len, f);
 	if (rc == -EPERM)
-		return fail(r, rc, "block 0 names a file outside the directory (a '/', '..' or a "
-			    "control character): refused");
+		return fail(r, rc, "block 0 names a file outside the directory, or a hidden one "
+			    "(a '/', a leading '.', or a control character): refused");
 	if (rc < 0)
 		return fail(r, -EPROTO, "block 0 does not say a file's name and size");
 	if ((err = say(r, TP_MODEM_ACK)) != 0)

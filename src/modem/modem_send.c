@@ -54,8 +54,32 @@ static bool second_can(struct sender *s)
 	return get(s, s->t->char_ms) == TP_MODEM_CAN;
 }
 
+/* What a byte that is not the one waited for costs of the wait, in ms: the line has no
+ * clock here, and a line that babbles must still run out of time (a bootloader's banner
+ * of a few hundred bytes must not). */
+#define JUNK_MS 100u
+
+/* The receiver's answer to a block or EOT within ms: ACK or NAK; -ETIMEDOUT; -ECANCELED
+ * (CAN CAN, said); or the line's error. Anything else is skipped (a C asking again for a
+ * first block that is on its way, noise). */
+static int answer(struct sender *s, unsigned ms)
+{
+	for (unsigned left = ms;;) {
+		int c = get(s, left);
+
+		if (c < 0 || c == TP_MODEM_ACK || c == TP_MODEM_NAK)
+			return c;
+		if (c == TP_MODEM_CAN && second_can(s))
+			return fail(s, -ECANCELED, "the receiver cancelled (CAN CAN)");
+		if (left <= JUNK_MS)
+			return -ETIMEDOUT;
+		left -= JUNK_MS;
+	}
+}
+
 /* Waits up to ms for the receiver's request to begin: C (CRC-16), G (stream: only YMODEM
- * honours it), or NAK (the sum: XMODEM only). */
+ * honours it), or NAK (the sum: XMODEM only). Requests queued behind it (a receiver asks
+ * every few seconds) are discarded, so that none is taken for an answer to a block. */
 static int wait_request(struct sender *s, unsigned ms, const char *what)
 {
 	for (unsigned waited = 0;;) {
@@ -73,20 +97,21 @@ static int wait_request(struct sender *s, unsigned ms, const char *what)
 			s->crc = c != TP_MODEM_NAK;
 			s->stream = c == TP_MODEM_WANT_G;
 			s->st->crc = s->crc;
+			s->line->ops->purge(s->line->ctx, 0);
 			return 0;
 		}
-		/* Anything else (an ACK left over, noise) is skipped; the wait goes on. One ms
-		 * a byte is a floor, so a babbling line still times out. */
-		waited++;
+		/* Anything else (an ACK left over, noise, a banner) is skipped. */
+		waited += JUNK_MS;
 		if (waited >= ms)
 			return s->st->timeouts++, fail(s, -ETIMEDOUT, what);
 	}
 }
 
-/* Sends one block until the receiver takes it (or once, streaming). `first`: the receiver
- * may not have seen our answer to its request, and asks again with C: that is a NAK too. */
+/* Sends one block until the receiver takes it (or once, streaming). A C is no NAK here:
+ * a receiver's next request crossing block 1 on the line would make it one, the block
+ * would go twice, and every ACK after would be taken for the block after its own. */
 static int send_block(struct sender *s, unsigned number, const unsigned char *data,
-		      size_t len, bool first)
+		      size_t len)
 {
 	unsigned char block[TP_MODEM_BLOCK_MAX];
 	size_t n = tp_modem_block_encode(block, number, data, len, s->crc);
@@ -100,12 +125,8 @@ static int send_block(struct sender *s, unsigned number, const unsigned char *da
 			s->st->retries++;
 		if (s->stream)
 			return 0;
-		do {
-			c = get(s, s->t->block_ms);
-			if (c == TP_MODEM_CAN && second_can(s))
-				return fail(s, -ECANCELED, "the receiver cancelled (CAN CAN)");
-		} while (c >= 0 && c != TP_MODEM_ACK && c != TP_MODEM_NAK &&
-			 !(first && c == TP_MODEM_WANT_CRC));
+		if ((c = answer(s, s->t->block_ms)) == -ECANCELED)
+			return c;
 		if (c >= 0)
 			s->silent_ms = 0;
 		if (c == TP_MODEM_ACK)
@@ -130,11 +151,8 @@ static int send_eot(struct sender *s)
 
 		if (err)
 			return err;
-		do {
-			c = get(s, s->t->block_ms);
-			if (c == TP_MODEM_CAN && second_can(s))
-				return fail(s, -ECANCELED, "the receiver cancelled (CAN CAN)");
-		} while (c >= 0 && c != TP_MODEM_ACK && c != TP_MODEM_NAK);
+		if ((c = answer(s, s->t->block_ms)) == -ECANCELED)
+			return c;
 		if (c == TP_MODEM_ACK)
 			return 0;
 		/* (lrzsz's rx flushes its output as it exits, and on a pseudo-terminal the ACK
@@ -179,7 +197,6 @@ static int send_data(struct sender *s, const struct tp_modem_source *src, void *
 	unsigned char buf[TP_MODEM_LARGE];
 	bool large = s->proto != TP_MODEM_XMODEM && s->crc;
 	unsigned number = 1;
-	bool first = true;
 
 	for (;;) {
 		ssize_t n = read_full(src, ctx, buf, large ? TP_MODEM_LARGE : TP_MODEM_SMALL);
@@ -197,10 +214,9 @@ static int send_data(struct sender *s, const struct tp_modem_source *src, void *
 
 			memcpy(block, buf + at, take);
 			memset(block + take, TP_MODEM_SUB, size - take);
-			int err = send_block(s, number++, block, size, first);
+			int err = send_block(s, number++, block, size);
 			if (err)
 				return err;
-			first = false;
 			at += take;
 			s->st->bytes += take;
 			s->st->blocks++;
@@ -220,7 +236,7 @@ static int send_header(struct sender *s, const struct tp_modem_file *f)
 
 	if (len < 0)
 		return fail(s, len, "the file name does not fit in YMODEM's block 0");
-	return send_block(s, 0, data, (size_t)len, true);
+	return send_block(s, 0, data, (size_t)len);
 }
 
 /* The empty block 0 that ends a batch. Every file's EOT was acknowledged already, so a
@@ -237,11 +253,8 @@ static int send_last(struct sender *s)
 
 		if (err || s->stream)
 			return err;
-		do
-			c = get(s, s->t->char_ms);
-		while (c >= 0 && c != TP_MODEM_ACK && c != TP_MODEM_NAK);
-		if (c != TP_MODEM_NAK)
-			return c == -EINTR ? c : 0;
+		if ((c = answer(s, s->t->char_ms)) != TP_MODEM_NAK)
+			return c == -EINTR || c == -ECANCELED ? c : 0;
 		s->st->naks++;
 		s->st->retries++;
 	}
