@@ -223,7 +223,7 @@ static int open_output(const struct tp_options *opts, struct files_in *fi)
 	fi->dir = dir;
 	fi->file = file;
 	fi->dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fi->dirfd < 0) {
+	if (fi->dirfd < 0 || faccessat(fi->dirfd, ".", W_OK | X_OK, 0) < 0) {
 		tp_report_errno(dir, errno);
 		return 1;
 	}
@@ -493,7 +493,9 @@ int tp_modem_run(const struct tp_options *opts)
 		status = 128 + tp_signals_stop_requested();
 	} else if (err) {
 		const char *what = fi.failed ? fi.failed : fo.failed ? fo.failed : l.name;
-		tp_report(what, why ? why : err == -EPIPE ? "the line hung up" : strerror(-err));
+		tp_report(what, why ? why : err == -EPIPE ? "the line hung up"
+			  : err == -EEXIST && fi.failed ? "a file of that name is there already: "
+			  "not replaced" : strerror(-err));
 		status = TP_EXIT_FAILURE;
 	} else {
 		status = TP_EXIT_OK;

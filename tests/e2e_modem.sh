@@ -71,7 +71,7 @@ line_open "$rx"
 with_timeout 60 sb "$f2" <"$A" >"$A" 2>/dev/null
 wait_exit "$rx" 60
 expect_status 1 "a received name that is there already"
-check "... is said" grep -q "^tpipe: $(basename "$f2"): File exists$" "$T/rx.err"
+check "... is said" grep -q "^tpipe: $(basename "$f2"): a file of that name is there already: not replaced$" "$T/rx.err"
 same_file "$T/in/$(basename "$f2")" "$f2" "the file that was there is untouched"
 check "no temporary file is left" bash -c '[ "$(ls -A "$1" | wc -l)" = 2 ]' _ "$T/in"
 end_pair
