@@ -332,6 +332,13 @@ static int sink_end(void *ctx, bool ok)
 
 static const struct tp_modem_sink mem_sink_ops = { sink_begin, sink_write, sink_end };
 
+/* A new line and sink for the next receiver case. */
+static void fresh(struct fake *f, struct mem_sink *s)
+{
+	memset(f, 0, sizeof(*f));
+	memset(s, 0, sizeof(*s));
+}
+
 START_TEST(test_recv_xmodem)
 {
 	static struct fake f;
@@ -341,8 +348,7 @@ START_TEST(test_recv_xmodem)
 	const char *why = NULL;
 
 	fill_file();
-	memset(&f, 0, sizeof(f));
-	memset(&s, 0, sizeof(s));
+	fresh(&f, &s);
 	f.peer = sender_peer;
 	f.naks_to_send = 1;
 	memcpy(f.data, file, 1000);   /* 8 blocks, the last padded */
@@ -369,33 +375,28 @@ START_TEST(test_recv_failures)
 	unsigned char block[TP_MODEM_BLOCK_MAX];
 	const char *why = NULL;
 
-	/* No sender: three Cs, then NAKs (the sum), then the time is up. */
-	memset(&f, 0, sizeof(f));
-	memset(&s, 0, sizeof(s));
+	/* No sender: C after C (CRC-16 only, no fall back to sums), then the time is up. */
+	fresh(&f, &s);
 	ck_assert_int_eq(tp_modem_recv(TP_MODEM_XMODEM, &(struct tp_modem_timing){ .start_ms = 60, .block_ms = 10, .char_ms = 10, .nudge_ms = 10, .tries = 10 },
 				       &line, &mem_sink_ops, &s, 0, &st, &why), -ETIMEDOUT);
 	ck_assert_ptr_nonnull(strstr(why, "no sender"));
 	ck_assert_mem_eq(f.out, "CCCCCC", 6);   /* CRC-16 only: no fall back to sums */
 	ck_assert_int_eq(s.begun, 0);
-	/* A damaged header byte, the block's data holding 0x04, then the block again and EOT:
-	 * the 0x04 is no EOT (the rest is discarded and NAKed), the file comes whole. */
-	memset(&f, 0, sizeof(f));
-	memset(&s, 0, sizeof(s));
+	/* A damaged header byte before data that is all 0x04, and nothing after: no 0x04 of
+	 * it is taken for EOT (the block is discarded as damaged), so no file begins. */
+	fresh(&f, &s);
 	unsigned char data4[TP_MODEM_SMALL];
 	memset(data4, TP_MODEM_EOT, sizeof(data4));
 	size_t n4 = tp_modem_block_encode(block, 1, data4, TP_MODEM_SMALL, true);
 	block[0] = 0x03;
 	feed(&f, block, n4);
-	block[0] = TP_MODEM_SOH;
-	f.peer = NULL;
 	ck_assert_int_eq(tp_modem_recv(TP_MODEM_XMODEM, &fast, &line, &mem_sink_ops, &s, 0, &st,
 				       &why), -ETIMEDOUT);   /* nothing more came: no EOT taken */
 	ck_assert_uint_eq(s.len, 0);
 	ck_assert_int_eq(s.begun, 0);
 	ck_assert_uint_eq(st.bad_blocks, 1);
 	/* -s 256 and EOT after one block: short, refused. */
-	memset(&f, 0, sizeof(f));
-	memset(&s, 0, sizeof(s));
+	fresh(&f, &s);
 	feed(&f, block, tp_modem_block_encode(block, 1, file, TP_MODEM_SMALL, true));
 	feed(&f, "\004", 1);
 	ck_assert_int_eq(tp_modem_recv(TP_MODEM_XMODEM, &fast, &line, &mem_sink_ops, &s, 256, &st,
@@ -404,8 +405,7 @@ START_TEST(test_recv_failures)
 	ck_assert_int_eq(s.ended_bad, 1);
 	/* A sender that goes quiet after block 1, with a cap of 30 ms on silence: three NAKs
 	 * into the silence, then the end, block 1 kept back (the file is not whole). */
-	memset(&f, 0, sizeof(f));
-	memset(&s, 0, sizeof(s));
+	fresh(&f, &s);
 	feed(&f, block, tp_modem_block_encode(block, 1, file, TP_MODEM_SMALL, true));
 	ck_assert_int_eq(tp_modem_recv(TP_MODEM_XMODEM, &(struct tp_modem_timing){ .start_ms = 10,
 				       .block_ms = 10, .char_ms = 10, .nudge_ms = 10, .tries = 10,
@@ -415,8 +415,7 @@ START_TEST(test_recv_failures)
 	ck_assert_mem_eq(f.out, "C\006\025\025", 4);
 	ck_assert_int_eq(s.ended_bad, 1);
 	/* Block 3 where 1 was due: lost, cancelled, nothing kept. */
-	memset(&f, 0, sizeof(f));
-	memset(&s, 0, sizeof(s));
+	fresh(&f, &s);
 	feed(&f, block, tp_modem_block_encode(block, 3, file, TP_MODEM_SMALL, true));
 	ck_assert_int_eq(tp_modem_recv(TP_MODEM_XMODEM, &fast, &line, &mem_sink_ops, &s, 0, &st,
 				       &why), -EPROTO);
@@ -424,8 +423,7 @@ START_TEST(test_recv_failures)
 	ck_assert_uint_eq(s.len, 0);
 	ck_assert(memchr(f.out, TP_MODEM_CAN, f.out_len) != NULL);
 	/* YMODEM-g: a damaged block ends it. */
-	memset(&f, 0, sizeof(f));
-	memset(&s, 0, sizeof(s));
+	fresh(&f, &s);
 	unsigned char zero[TP_MODEM_SMALL] = "f\0" "10";
 	feed(&f, block, tp_modem_block_encode(block, 0, zero, TP_MODEM_SMALL, true));
 	size_t n = tp_modem_block_encode(block, 1, file, TP_MODEM_SMALL, true);
@@ -451,8 +449,7 @@ START_TEST(test_recv_copies_and_cancel)
 	const char *why = NULL;
 
 	fill_file();
-	memset(&f, 0, sizeof(f));
-	memset(&s, 0, sizeof(s));
+	fresh(&f, &s);
 	for (unsigned n = 1; n <= 2; n++) {
 		size_t len = tp_modem_block_encode(block, n, file + (n - 1) * TP_MODEM_SMALL,
 						   TP_MODEM_SMALL, true);
@@ -468,8 +465,7 @@ START_TEST(test_recv_copies_and_cancel)
 	ck_assert_uint_eq(st.duplicates, 1);
 	ck_assert_mem_eq(f.out, "C\006\006\006\006", 5);   /* each block, the copy, EOT */
 
-	memset(&f, 0, sizeof(f));
-	memset(&s, 0, sizeof(s));
+	fresh(&f, &s);
 	feed(&f, block, tp_modem_block_encode(block, 1, file, TP_MODEM_SMALL, true));
 	feed(&f, "\030\030", 2);
 	ck_assert_int_eq(tp_modem_recv(TP_MODEM_XMODEM, &fast, &line, &mem_sink_ops, &s, 0, &st,

@@ -14,7 +14,6 @@ struct receiver {
 	void *ctx;
 	struct tp_modem_stats *st;
 	const char *why;
-	bool crc;
 	bool begun;            /* the sink has a file open */
 	unsigned silent_ms;    /* the sender's silence so far, in waits that ran out */
 	unsigned char block[TP_MODEM_BLOCK_MAX];
@@ -39,7 +38,7 @@ static int say(struct receiver *r, unsigned char c)
 static unsigned char request(const struct receiver *r)
 {
 	return r->proto == TP_MODEM_YMODEM_G ? TP_MODEM_WANT_G
-					     : r->crc ? TP_MODEM_WANT_CRC : TP_MODEM_NAK;
+					     : TP_MODEM_WANT_CRC;
 }
 
 /* What came: a block (its number in *number, checked), EOT, a damaged block, or nothing. */
@@ -48,7 +47,7 @@ enum got { GOT_BLOCK, GOT_EOT, GOT_BAD, GOT_QUIET };
 /* Reads what follows header byte h (SOH or STX) and checks it. */
 static int read_block(struct receiver *r, int h, unsigned *number, enum got *got)
 {
-	size_t n = tp_modem_block_size((unsigned char)h, r->crc);
+	size_t n = tp_modem_block_size((unsigned char)h, true);
 
 	r->block[0] = (unsigned char)h;
 	for (size_t i = 1; i < n; i++) {
@@ -64,7 +63,7 @@ static int read_block(struct receiver *r, int h, unsigned *number, enum got *got
 			return c;
 		r->block[i] = (unsigned char)c;
 	}
-	*got = tp_modem_block_check(r->block, r->crc, number) == 0 ? GOT_BLOCK : GOT_BAD;
+	*got = tp_modem_block_check(r->block, true, number) == 0 ? GOT_BLOCK : GOT_BAD;
 	if (*got == GOT_BAD)
 		r->st->bad_blocks++;
 	return 0;
@@ -137,7 +136,7 @@ static int ask(struct receiver *r, unsigned ms, unsigned *number, enum got *got,
 		if (*got == GOT_BAD && r->proto != TP_MODEM_YMODEM_G)
 			r->line->ops->purge(r->line->ctx, r->t->purge_ms);
 		else if (*got != GOT_QUIET) {   /* (YMODEM-g: a damaged block ends it, in again) */
-			r->st->crc = r->crc;
+			r->st->crc = 1;
 			return 0;
 		}
 	}
@@ -291,7 +290,7 @@ int tp_modem_recv(enum tp_modem_protocol proto, const struct tp_modem_timing *t,
 		  uint64_t size, struct tp_modem_stats *st, const char **why)
 {
 	struct receiver r = { .proto = proto, .t = t, .line = line, .sink = sink, .ctx = ctx,
-			      .st = st, .crc = true };
+			      .st = st };
 	int err;
 
 	st->crc = -1;
